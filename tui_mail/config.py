@@ -1,0 +1,346 @@
+"""The configuration: TOML read with tomllib into frozen dataclasses.
+
+Every error names the file and the key path, e.g.
+``config.toml: accounts.personal.imap.hots: unknown key``. The schema is in
+``config.example.toml`` (and the README); other tools and tests write it, so it
+changes only by adding keys.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from tui_mail.errors import ConfigError
+
+Security = Literal["tls", "starttls", "none"]
+SECURITIES: tuple[str, ...] = ("tls", "starttls", "none")
+IMAP_PORTS = {"tls": 993, "starttls": 143, "none": 143}
+SMTP_PORTS = {"tls": 465, "starttls": 587, "none": 25}
+FOLDER_ROLES = ("sent", "drafts", "trash", "archive", "junk")
+
+
+@dataclass(frozen=True)
+class GeneralConfig:
+    """The ``[general]`` table."""
+
+    default_account: str = ""
+    """Account opened at start; empty means the first account."""
+    editor: str = ""
+    """Editor command for message bodies; empty means $VISUAL, $EDITOR, then vi."""
+    theme: str = "textual-dark"
+    """A Textual theme name."""
+    mark_read_delay: float = 0.0
+    """Seconds a message must stay in the preview before it is marked read."""
+    downloads_dir: str = "~/Downloads"
+    """Default folder offered when saving attachments."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """An ``[accounts.X.imap]`` or ``[accounts.X.smtp]`` table, defaults filled in."""
+
+    host: str
+    port: int
+    security: Security = "tls"
+    username: str = ""
+    password_command: str = ""
+    password_env: str = ""
+    ca_file: Path | None = None
+
+    @property
+    def is_loopback(self) -> bool:
+        """True for localhost and 127.0.0.0/8 or ::1 (plaintext is tolerated there)."""
+        return is_loopback_host(self.host)
+
+
+@dataclass(frozen=True)
+class FolderOverrides:
+    """``[accounts.X.folders]``: role folder names that beat auto-detection."""
+
+    sent: str | None = None
+    drafts: str | None = None
+    trash: str | None = None
+    archive: str | None = None
+    junk: str | None = None
+    save_sent: bool = True
+    """APPEND sent mail to the Sent folder (turn off where the server files it)."""
+
+    def by_role(self) -> dict[str, str]:
+        """Role name -> configured folder, for the roles that are set."""
+        return {role: name for role in FOLDER_ROLES if (name := getattr(self, role))}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One ``[[accounts.X.identities]]`` entry; the first is the default From."""
+
+    name: str
+    email: str
+    signature_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """One ``[accounts.X]`` table."""
+
+    name: str
+    email: str
+    display_name: str
+    imap: ServerConfig
+    smtp: ServerConfig | None
+    folders: FolderOverrides = field(default_factory=FolderOverrides)
+    identities: tuple[Identity, ...] = ()
+    allow_insecure: bool = False
+    address_book_command: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration."""
+
+    path: Path
+    general: GeneralConfig
+    accounts: dict[str, AccountConfig]
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def account(self, name: str | None = None) -> AccountConfig:
+        """The named account, else the default one; ConfigError when unknown."""
+        wanted = name or self.general.default_account or next(iter(self.accounts))
+        if wanted not in self.accounts:
+            known = ", ".join(self.accounts) or "none"
+            raise ConfigError(self.path.name, "", f"unknown account {wanted!r} (known: {known})")
+        return self.accounts[wanted]
+
+
+def is_loopback_host(host: str) -> bool:
+    """True when ``host`` names this machine's loopback interface."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _Table:
+    """A TOML table being read: typed getters that name the key path on error."""
+
+    def __init__(self, file: str, path: str, data: Any) -> None:
+        if not isinstance(data, Mapping):
+            raise ConfigError(file, path, "must be a table")
+        self.file, self.path, self.data = file, path, data
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        self.used.add(name)
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        # bool is an int in Python; a port of `true` is still wrong.
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise ConfigError(
+                self.file, self.key(name), f"expected {_kind_name(kind)}, got a boolean"
+            )
+        if not isinstance(value, kind):
+            raise ConfigError(
+                self.file,
+                self.key(name),
+                f"expected {_kind_name(kind)}, got {type(value).__name__}",
+            )
+        return value
+
+    def table(self, name: str) -> _Table | None:
+        self.used.add(name)
+        if name not in self.data:
+            return None
+        return _Table(self.file, self.key(name), self.data[name])
+
+    def fail(self, name: str, message: str) -> ConfigError:
+        return ConfigError(self.file, self.key(name), message)
+
+    def expect(self, *names: str) -> _Table:
+        """Reject unknown keys up front, so a typo is named before what it hides."""
+        for name in self.data:
+            if name not in names:
+                raise ConfigError(self.file, self.key(name), "unknown key")
+        return self
+
+    def done(self) -> None:
+        """Reject keys nobody read: typos must not pass silently."""
+        self.expect(*self.used)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _optional_path(table: _Table, name: str, base: Path | None = None) -> Path | None:
+    raw = table.get(name, str)
+    if raw is None:
+        return base
+    if not raw:
+        return None
+    return Path(raw).expanduser()
+
+
+def _server(
+    table: _Table, ports: Mapping[str, int], base: ServerConfig | None, default_user: str
+) -> ServerConfig:
+    table.expect(
+        "host", "port", "security", "username", "password_command", "password_env", "ca_file"
+    )
+    host = table.get("host", str, base.host if base else None)
+    if not host:
+        raise table.fail("host", "missing (the server's host name)")
+    security = table.get("security", str, "tls")
+    if security not in SECURITIES:
+        raise table.fail("security", f"must be one of {', '.join(SECURITIES)}, not {security!r}")
+    port = table.get("port", int, ports[security])
+    if not 0 < port < 65536:
+        raise table.fail("port", f"{port} is not a TCP port (1-65535)")
+    command = table.get("password_command", str)
+    env = table.get("password_env", str)
+    if command and env:
+        raise table.fail("password_env", "set password_command or password_env, not both")
+    if command is None and env is None and base is not None:
+        command, env = base.password_command, base.password_env
+    server = ServerConfig(
+        host=host,
+        port=port,
+        security=security,
+        username=table.get("username", str, base.username if base else default_user),
+        password_command=command or "",
+        password_env=env or "",
+        ca_file=_optional_path(table, "ca_file", base.ca_file if base else None),
+    )
+    table.done()
+    return server
+
+
+def _account(file: str, name: str, data: Any) -> AccountConfig:
+    table = _Table(file, f"accounts.{name}", data).expect(
+        "email",
+        "display_name",
+        "imap",
+        "smtp",
+        "folders",
+        "identities",
+        "allow_insecure",
+        "address_book_command",
+    )
+    email = table.get("email", str)
+    if not email or "@" not in email:
+        raise table.fail("email", "missing or not an address")
+    allow_insecure = table.get("allow_insecure", bool, False)
+    imap_table = table.table("imap")
+    if imap_table is None:
+        raise table.fail("imap", "missing (the [accounts.NAME.imap] table)")
+    imap = _server(imap_table, IMAP_PORTS, None, email)
+    smtp_table = table.table("smtp")
+    smtp = _server(smtp_table, SMTP_PORTS, imap, imap.username) if smtp_table else None
+    for proto, server in (("imap", imap), ("smtp", smtp)):
+        if server and server.security == "none" and not server.is_loopback and not allow_insecure:
+            raise ConfigError(
+                file,
+                f"accounts.{name}.{proto}.security",
+                f'"none" sends your password in clear to {server.host}; use "tls" or '
+                '"starttls", or set allow_insecure = true on the account',
+            )
+    folders = FolderOverrides()
+    folders_table = table.table("folders")
+    if folders_table is not None:
+        folders_table.expect(*FOLDER_ROLES, "save_sent")
+        values = {role: folders_table.get(role, str) for role in FOLDER_ROLES}
+        folders = FolderOverrides(**values, save_sent=folders_table.get("save_sent", bool, True))
+        folders_table.done()
+    identities = _identities(table, email, table.get("display_name", str, ""))
+    account = AccountConfig(
+        name=name,
+        email=email,
+        display_name=table.get("display_name", str, ""),
+        imap=imap,
+        smtp=smtp,
+        folders=folders,
+        identities=identities,
+        allow_insecure=allow_insecure,
+        address_book_command=table.get("address_book_command", str, ""),
+    )
+    table.done()
+    return account
+
+
+def _identities(table: _Table, email: str, display_name: str) -> tuple[Identity, ...]:
+    raw = table.get("identities", list, [])
+    found: list[Identity] = []
+    for index, item in enumerate(raw):
+        entry = _Table(table.file, f"{table.path}.identities[{index}]", item)
+        entry.expect("name", "email", "signature_file")
+        address = entry.get("email", str)
+        if not address or "@" not in address:
+            raise entry.fail("email", "missing or not an address")
+        found.append(
+            Identity(
+                name=entry.get("name", str, ""),
+                email=address,
+                signature_file=_optional_path(entry, "signature_file"),
+            )
+        )
+        entry.done()
+    return tuple(found) or (Identity(name=display_name, email=email),)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Parse TOML text into a Config; ConfigError names ``path`` and the key."""
+    file = path.name
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, "", f"not valid TOML: {exc}") from None
+    root = _Table(file, "", data).expect("general", "accounts", "keys")
+    general_table = root.table("general") or _Table(file, "general", {})
+    general_table.expect(*(f.name for f in fields(GeneralConfig)))
+    general = GeneralConfig(
+        default_account=general_table.get("default_account", str, ""),
+        editor=general_table.get("editor", str, ""),
+        theme=general_table.get("theme", str, "textual-dark"),
+        mark_read_delay=float(general_table.get("mark_read_delay", (int, float), 0.0)),
+        downloads_dir=general_table.get("downloads_dir", str, "~/Downloads"),
+    )
+    general_table.done()
+    accounts_table = root.table("accounts")
+    if accounts_table is None or not accounts_table.data:
+        raise ConfigError(file, "accounts", "no account configured (add an [accounts.NAME] table)")
+    accounts = {name: _account(file, name, value) for name, value in accounts_table.data.items()}
+    accounts_table.used.update(accounts)
+    if general.default_account and general.default_account not in accounts:
+        raise ConfigError(
+            file, "general.default_account", f"no account named {general.default_account!r}"
+        )
+    keys_table = root.table("keys")
+    keys: dict[str, str] = {}
+    if keys_table is not None:
+        for binding_id in keys_table.data:
+            keys[binding_id] = keys_table.get(binding_id, str)
+    root.done()
+    return Config(path=path, general=general, accounts=accounts, keys=keys)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), "", "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), "", f"cannot read: {exc}") from None
+    return parse_config(text, path)
