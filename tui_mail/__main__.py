@@ -1,0 +1,182 @@
+"""The ``tui-mail`` command line: run the app, the demo, ``check``, ``show``, ``setup``.
+
+Exit codes: 0 success; 1 a runtime failure (``check`` found a problem, ``show``
+could not render); 2 a user error (bad or missing config, unknown account, bad
+arguments). A user error is one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from tui_mail import __version__, paths
+from tui_mail.config import Config, load_config
+from tui_mail.errors import ConfigError, MailError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+SHOW_MAX_BYTES = 64 * 1024 * 1024
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (subcommands: check, show, setup; none = run the app)."""
+    parser = argparse.ArgumentParser(
+        prog="tui-mail", description="A keyboard-driven terminal email client."
+    )
+    parser.add_argument("--version", action="version", version=f"tui-mail {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: see README)")
+    parser.add_argument("--account", metavar="NAME", help="account to open (default: the first)")
+    parser.add_argument(
+        "--demo", action="store_true", help="run on a local demo IMAP/SMTP server with sample mail"
+    )
+    sub = parser.add_subparsers(dest="command")
+    check = sub.add_parser("check", help="test the IMAP and SMTP settings of an account")
+    check.add_argument("--account", dest="check_account", metavar="NAME")
+    show = sub.add_parser("show", help="print a message file as the preview renders it")
+    show.add_argument("file", type=Path, help="an RFC 5322 message (.eml)")
+    show.add_argument("--width", type=int, default=0, help="wrap width (default: terminal)")
+    show.add_argument("--headers", action="store_true", help="print all headers")
+    sub.add_parser("setup", help="write a commented config file to edit")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Config:
+    path = paths.config_path(args.config)
+    if not path.exists():
+        if args.config:
+            raise UserError(f"{path}: no such config file")
+        raise UserError(
+            f"no config file at {path} (also looked at $TUI_MAIL_CONFIG and $XDG_CONFIG_HOME). "
+            "Try `tui-mail --demo`, or run `tui-mail setup` and edit the file it writes "
+            "(see config.example.toml)."
+        )
+    try:
+        config = load_config(path)
+        config.account(args.account)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    return config
+
+
+def _setup_logging() -> None:
+    try:
+        log_file = paths.log_dir() / "tui-mail.log"
+        logging.basicConfig(
+            filename=log_file,
+            level=os.environ.get("TUI_MAIL_LOG_LEVEL", "INFO"),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    except OSError:
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+
+def run_app(config: Config, account: str | None) -> int:
+    """Run the Textual app on ``config`` until the user quits."""
+    from tui_mail.app import TuiMailApp
+    from tui_mail.backend import MailServiceImpl
+
+    app = TuiMailApp(config, lambda listener: MailServiceImpl(config, listener), account=account)
+    app.run()
+    return int(app.return_code or 0)
+
+
+def run_demo(account: str | None) -> int:
+    """Start the local demo servers, run the app on them, stop them on any exit."""
+    from tui_mail.demo import demo_session
+
+    with demo_session() as demo:
+        os.environ.update(demo.env)
+        config = load_config(demo.config_path)
+        return run_app(config, account)
+
+
+def run_show(file: Path, width: int, headers: bool) -> int:
+    """Print a message file as the preview renders it; 1 with one line on failure."""
+    from tui_mail.mail.render import render_to_plain
+
+    try:
+        with file.open("rb") as handle:
+            raw = handle.read(SHOW_MAX_BYTES + 1)
+    except OSError as exc:
+        print(f"tui-mail show: {file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if len(raw) > SHOW_MAX_BYTES:
+        print(f"tui-mail show: {file}: larger than {SHOW_MAX_BYTES // 2**20} MB", file=sys.stderr)
+        return EXIT_FAILURE
+    if width <= 0:
+        width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    try:
+        text = render_to_plain(raw, width=max(width, 20), all_headers=headers)
+    except MailError as exc:
+        print(f"tui-mail show: {file}: {exc.summary}", file=sys.stderr)
+        return EXIT_FAILURE
+    sys.stdout.buffer.write(text.encode("utf-8", "replace"))
+    if not text.endswith("\n"):
+        sys.stdout.buffer.write(b"\n")
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def run_setup(config_arg: str | None) -> int:
+    """Write the commented example config where tui-mail looks for it."""
+    target = paths.config_path(config_arg)
+    if target.exists():
+        raise UserError(f"{target} exists already; edit it, or move it away first")
+    example = resources.files("tui_mail").joinpath("config.example.toml").read_text("utf-8")
+    paths.write_private_file(target, example)
+    print(f"Wrote {target} (mode 0600). Edit the account in it, then run `tui-mail check`.")
+    return EXIT_OK
+
+
+def run_check(config: Config, account: str | None) -> int:
+    """Connect as the app would and print a report; 0 when all works."""
+    from tui_mail.backend.check import run_check as check
+
+    return check(config, account, sys.stdout)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run what the arguments ask for."""
+    if args.command == "show":
+        return run_show(args.file, args.width, args.headers)
+    if args.command == "setup":
+        return run_setup(args.config)
+    if args.demo:
+        return run_demo(args.account)
+    config = _load(args)
+    if args.command == "check":
+        return run_check(config, args.check_account or args.account)
+    return run_app(config, args.account)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and ``python -m tui_mail``."""
+    args = build_parser().parse_args(argv)
+    _setup_logging()
+    try:
+        return dispatch(args)
+    except UserError as exc:
+        print(f"tui-mail: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"tui-mail: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # A pager closed early (`tui-mail show x.eml | head`): not an error.
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
