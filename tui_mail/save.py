@@ -30,9 +30,7 @@ MAX_NUMBERED_VARIANTS = 999
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
-def save_attachment(
-    directory: Path, name: str, data: bytes, *, overwrite: bool = False
-) -> Path:
+def save_attachment(directory: Path, name: str, data: bytes, *, overwrite: bool = False) -> Path:
     """Write ``data`` as a file named after ``name`` inside ``directory``; return its path.
 
     ``directory`` is created when missing (with ``~`` expanded). ``name`` is
