@@ -1,0 +1,433 @@
+"""The per-account SQLite cache: folders, summaries, flags, bodies, FTS5 index.
+
+One file per account, WAL mode, mode 0600 (it holds mail). A ``MailCache`` is
+used by one thread at a time (the account worker); views read through a
+separate read-only connection (see ``backend/views.py``) so the UI thread can
+window through a folder while the worker writes. Schema and migrations live in
+``backend/cache_schema.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui_mail.backend.api import ViewOrder
+from tui_mail.backend.cache_schema import migrate, sender_key
+from tui_mail.backend.views import (
+    SUMMARY_COLUMNS,
+    CachedView,
+    ReadConnection,
+    build_view,
+    encode_addresses,
+    summary_from_row,
+)
+from tui_mail.errors import MailError
+from tui_mail.mail.threads import subject_key
+from tui_mail.models import SEEN, Folder, FolderRole, MessageSummary
+
+_UPSERT = """
+INSERT INTO summaries (folder_id, uid, uidvalidity, flags, seen, date, from_addrs, to_addrs,
+    cc_addrs, subject, size, message_id, in_reply_to, refs, has_attachment, sender_key,
+    subject_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (folder_id, uid) DO UPDATE SET
+    uidvalidity = excluded.uidvalidity, flags = excluded.flags, seen = excluded.seen,
+    date = excluded.date, from_addrs = excluded.from_addrs, to_addrs = excluded.to_addrs,
+    cc_addrs = excluded.cc_addrs, subject = excluded.subject, size = excluded.size,
+    message_id = excluded.message_id, in_reply_to = excluded.in_reply_to,
+    refs = excluded.refs, has_attachment = excluded.has_attachment,
+    sender_key = excluded.sender_key, subject_key = excluded.subject_key
+"""
+
+# Re-adding a summary keeps the body text already indexed for it.
+_INDEX = """
+INSERT OR REPLACE INTO search (rowid, subject, from_text, to_text, cc_text, body)
+SELECT s.id, ?, ?, ?, ?, COALESCE((SELECT body FROM search WHERE rowid = s.id), '')
+FROM summaries AS s WHERE s.folder_id = ? AND s.uid = ?
+"""
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """What the server told us about a folder at the last sync."""
+
+    uidvalidity: int
+    uidnext: int = 0
+    highestmodseq: int = 0
+
+
+def _create_private(path: Path) -> None:
+    """Create the file 0600 before SQLite opens it, and tighten an existing one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _index_text(addresses: Sequence[object]) -> str:
+    return " ".join(f"{a.name} {a.email}" for a in addresses)  # type: ignore[attr-defined]
+
+
+def _flags_text(flags: Iterable[str]) -> str:
+    return " ".join(sorted(flags))
+
+
+def _timestamp(summary: MessageSummary) -> int | None:
+    return int(summary.date.timestamp()) if summary.date is not None else None
+
+
+class MailCache:
+    """One account's cache file. See ``/work/cache_api.md`` for the contract."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, account: str) -> None:
+        self.path = path
+        self.account = account
+        self._conn = conn
+        self._folder_ids: dict[str, int] = {}
+        self._reader: ReadConnection | None = None
+        self._reader_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path, account: str = "") -> MailCache:
+        """Open (creating and migrating as needed) the cache at ``path``.
+
+        ``account`` names the account in the summaries read back; it defaults to
+        the file's stem. Raises ``MailError`` when the file is not a usable cache.
+        """
+        path = Path(path)
+        try:
+            _create_private(path)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise MailError("Cannot open the mail cache", f"{path}: {exc}") from exc
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise MailError("The mail cache is damaged", f"{path}: {exc}") from exc
+        except MailError:
+            conn.close()
+            raise
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                os.chmod(side, 0o600)
+        return cls(path, conn, account or path.stem)
+
+    def close(self) -> None:
+        """Close both connections. Views opened from this cache stop working."""
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+        self._conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _folder_id(self, folder: str, create: bool = True) -> int | None:
+        cached = self._folder_ids.get(folder)
+        if cached is not None:
+            return cached
+        row = self._conn.execute("SELECT id FROM folders WHERE name = ?", (folder,)).fetchone()
+        if row is None:
+            if not create:
+                return None
+            row = self._conn.execute(
+                "INSERT INTO folders (name) VALUES (?) RETURNING id", (folder,)
+            ).fetchone()
+        self._folder_ids[folder] = int(row[0])
+        return self._folder_ids[folder]
+
+    # ------------------------------------------------------------------ folders
+
+    def save_folders(self, folders: Sequence[Folder]) -> None:
+        """Replace the known folder set, in this order, with the counts given.
+
+        Rows of folders still present are kept; vanished folders lose their rows.
+        """
+        names = [folder.name for folder in folders]
+        with self._transaction() as conn:
+            for position, folder in enumerate(folders):
+                conn.execute(
+                    "INSERT INTO folders (name, position, delimiter, role, selectable, total,"
+                    " unread) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                    " position = excluded.position, delimiter = excluded.delimiter,"
+                    " role = excluded.role, selectable = excluded.selectable,"
+                    " total = excluded.total, unread = excluded.unread",
+                    (
+                        folder.name,
+                        position,
+                        folder.delimiter,
+                        str(folder.role),
+                        int(folder.selectable),
+                        folder.total,
+                        folder.unread,
+                    ),
+                )
+            marks = ",".join("?" * len(names))
+            conn.execute(f"DELETE FROM folders WHERE name NOT IN ({marks})", names)
+        self._folder_ids.clear()
+
+    def folders(self) -> list[Folder]:
+        """The saved folder list, in saved order, with stored counts."""
+        rows = self._conn.execute(
+            "SELECT name, delimiter, role, unread, total, selectable FROM folders"
+            " WHERE position IS NOT NULL ORDER BY position"
+        ).fetchall()
+        result = []
+        for name, delimiter, role, unread, total, selectable in rows:
+            try:
+                folder_role = FolderRole(role)
+            except ValueError:
+                folder_role = FolderRole.NONE
+            result.append(
+                Folder(self.account, name, delimiter, folder_role, unread, total, bool(selectable))
+            )
+        return result
+
+    def set_counts(self, folder: str, total: int, unread: int) -> None:
+        """Store the server's counts for a folder."""
+        folder_id = self._folder_id(folder)
+        self._conn.execute(
+            "UPDATE folders SET total = ?, unread = ? WHERE id = ?", (total, unread, folder_id)
+        )
+
+    def folder_state(self, folder: str) -> FolderState | None:
+        """UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ from the last sync, or None if never synced."""
+        row = self._conn.execute(
+            "SELECT uidvalidity, uidnext, highestmodseq FROM folders WHERE name = ?", (folder,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return FolderState(int(row[0]), int(row[1]), int(row[2]))
+
+    def set_folder_state(self, folder: str, state: FolderState) -> None:
+        """Remember the folder's sync state."""
+        folder_id = self._folder_id(folder)
+        self._conn.execute(
+            "UPDATE folders SET uidvalidity = ?, uidnext = ?, highestmodseq = ? WHERE id = ?",
+            (state.uidvalidity, state.uidnext, state.highestmodseq, folder_id),
+        )
+
+    def reset_folder(self, folder: str) -> None:
+        """Drop a folder's summaries, bodies, index entries and sync state (UIDVALIDITY changed)."""
+        folder_id = self._folder_id(folder, create=False)
+        if folder_id is None:
+            return
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM summaries WHERE folder_id = ?", (folder_id,))
+            conn.execute("DELETE FROM bodies WHERE folder_id = ?", (folder_id,))
+            conn.execute(
+                "UPDATE folders SET uidvalidity = NULL, uidnext = 0, highestmodseq = 0"
+                " WHERE id = ?",
+                (folder_id,),
+            )
+
+    # ------------------------------------------------------------------ summaries
+
+    def add_summaries(self, folder: str, summaries: Sequence[MessageSummary]) -> None:
+        """Insert or update summaries by (folder, uid), and index them, in one transaction."""
+        if not summaries:
+            return
+        with self._transaction() as conn:
+            folder_id = self._folder_id(folder)
+            rows = []
+            index_rows = []
+            for s in summaries:
+                from_addrs = encode_addresses(s.from_)
+                rows.append(
+                    (
+                        folder_id,
+                        s.uid,
+                        s.uidvalidity,
+                        _flags_text(s.flags),
+                        int(SEEN in s.flags),
+                        _timestamp(s),
+                        from_addrs,
+                        encode_addresses(s.to),
+                        encode_addresses(s.cc),
+                        s.subject,
+                        s.size,
+                        s.message_id,
+                        s.in_reply_to,
+                        " ".join(s.references),
+                        int(s.has_attachment),
+                        sender_key(from_addrs),
+                        subject_key(s.subject),
+                    )
+                )
+                index_rows.append(
+                    (
+                        s.subject,
+                        _index_text(s.from_),
+                        _index_text(s.to),
+                        _index_text(s.cc),
+                        folder_id,
+                        s.uid,
+                    )
+                )
+            conn.executemany(_UPSERT, rows)
+            conn.executemany(_INDEX, index_rows)
+
+    def uids(self, folder: str) -> list[int]:
+        """All cached UIDs of a folder, ascending."""
+        return [
+            row[0]
+            for row in self._conn.execute(
+                "SELECT s.uid FROM summaries AS s JOIN folders AS f ON f.id = s.folder_id"
+                " WHERE f.name = ? ORDER BY s.uid",
+                (folder,),
+            )
+        ]
+
+    def remove_uids(self, folder: str, uids: Iterable[int]) -> None:
+        """Forget messages (expunged): their summaries, bodies and index entries."""
+        folder_id = self._folder_id(folder, create=False)
+        if folder_id is None:
+            return
+        pairs = [(folder_id, uid) for uid in uids]
+        with self._transaction() as conn:
+            conn.executemany("DELETE FROM summaries WHERE folder_id = ? AND uid = ?", pairs)
+            conn.executemany("DELETE FROM bodies WHERE folder_id = ? AND uid = ?", pairs)
+
+    def set_flags(self, folder: str, flags: Mapping[int, frozenset[str]]) -> None:
+        """Replace the flags of cached messages (unknown UIDs are ignored)."""
+        folder_id = self._folder_id(folder, create=False)
+        if folder_id is None:
+            return
+        with self._transaction() as conn:
+            conn.executemany(
+                "UPDATE summaries SET flags = ?, seen = ? WHERE folder_id = ? AND uid = ?",
+                [
+                    (_flags_text(value), int(SEEN in value), folder_id, uid)
+                    for uid, value in flags.items()
+                ],
+            )
+
+    def flags(self, folder: str) -> dict[int, frozenset[str]]:
+        """UID -> flags for every cached message of a folder."""
+        rows = self._conn.execute(
+            "SELECT s.uid, s.flags FROM summaries AS s JOIN folders AS f ON f.id = s.folder_id"
+            " WHERE f.name = ?",
+            (folder,),
+        )
+        return {uid: frozenset(text.split()) for uid, text in rows}
+
+    def summary(self, folder: str, uid: int) -> MessageSummary | None:
+        """One cached summary, or None."""
+        row = self._conn.execute(
+            f"SELECT {SUMMARY_COLUMNS} FROM summaries"
+            " WHERE folder_id = (SELECT id FROM folders WHERE name = ?) AND uid = ?",
+            (folder, uid),
+        ).fetchone()
+        return summary_from_row(self.account, folder, row) if row else None
+
+    def counts(self, folder: str) -> tuple[int, int]:
+        """(total, unread) counted from the cached rows."""
+        row = self._conn.execute(
+            "SELECT count(*), count(*) - coalesce(sum(seen), 0) FROM summaries"
+            " WHERE folder_id = (SELECT id FROM folders WHERE name = ?)",
+            (folder,),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def max_uid(self, folder: str) -> int:
+        """The highest cached UID of a folder; 0 when none."""
+        row = self._conn.execute(
+            "SELECT max(uid) FROM summaries"
+            " WHERE folder_id = (SELECT id FROM folders WHERE name = ?)",
+            (folder,),
+        ).fetchone()
+        return int(row[0] or 0)
+
+    # ------------------------------------------------------------------ bodies
+
+    def body(self, folder: str, uid: int) -> bytes | None:
+        """The cached raw message, or None."""
+        row = self._conn.execute(
+            "SELECT raw FROM bodies"
+            " WHERE folder_id = (SELECT id FROM folders WHERE name = ?) AND uid = ?",
+            (folder, uid),
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def save_body(self, folder: str, uid: int, raw: bytes, text: str = "") -> None:
+        """Cache a raw message; ``text`` (its plain text) goes into the search index.
+
+        The text is indexed only when the message's summary is cached already.
+        """
+        with self._transaction() as conn:
+            folder_id = self._folder_id(folder)
+            conn.execute(
+                "INSERT OR REPLACE INTO bodies (folder_id, uid, raw) VALUES (?, ?, ?)",
+                (folder_id, uid, raw),
+            )
+            if text:
+                conn.execute(
+                    "UPDATE search SET body = ? WHERE rowid ="
+                    " (SELECT id FROM summaries WHERE folder_id = ? AND uid = ?)",
+                    (text, folder_id, uid),
+                )
+
+    # ------------------------------------------------------------------ search and views
+
+    def search(self, folder: str, text: str) -> list[int]:
+        """UIDs (ascending) whose subject, addresses or body contain every word of ``text``.
+
+        Words are matched as prefixes, case- and accent-insensitively; the user's
+        text is quoted, so FTS5 query syntax in it has no effect.
+        """
+        words = text.split()
+        if not words:
+            return []
+        query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        rows = self._conn.execute(
+            "SELECT s.uid FROM search JOIN summaries AS s ON s.id = search.rowid"
+            " WHERE search MATCH ? AND s.folder_id = (SELECT id FROM folders WHERE name = ?)"
+            " ORDER BY s.uid",
+            (query, folder),
+        )
+        return [row[0] for row in rows]
+
+    def _read_connection(self) -> ReadConnection:
+        with self._reader_lock:
+            if self._reader is None:
+                conn = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    check_same_thread=False,
+                    isolation_level=None,
+                )
+                conn.execute("PRAGMA busy_timeout = 5000")
+                self._reader = ReadConnection(conn)
+            return self._reader
+
+    def open_view(
+        self, folder: str, order: ViewOrder, collapsed: frozenset[int] = frozenset()
+    ) -> CachedView:
+        """A windowed snapshot of a folder in ``order`` (any thread may call this).
+
+        In threaded order, root UIDs in ``collapsed`` show with their replies folded.
+        """
+        try:
+            return build_view(self._read_connection(), self.account, folder, order, collapsed)
+        except sqlite3.Error as exc:
+            raise MailError("Cannot read the mail cache", f"{self.path}: {exc}") from exc

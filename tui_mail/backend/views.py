@@ -1,0 +1,213 @@
+"""Windowed message-list views over the cache (the ``MessageView`` protocol).
+
+A view is a snapshot of one folder's order: the UIDs in an ``array('q')``
+(8 bytes a row), built with one indexed ``ORDER BY`` (or JWZ threading), and
+each window's rows read on demand with one ``uid IN (...)`` query. Views share
+the cache's read-only connection, serialised by a lock, so the UI thread can
+read windows while the account worker writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from array import array
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tui_mail.backend.api import ListRow, SortKey, ViewOrder
+from tui_mail.mail.threads import (
+    FlatThreads,
+    ThreadRecord,
+    flatten_threads,
+    thread_messages,
+)
+from tui_mail.models import Address, MessageSummary
+
+#: Columns read for a MessageSummary, in the order ``summary_from_row`` expects.
+SUMMARY_COLUMNS = (
+    "uid, flags, date, from_addrs, to_addrs, cc_addrs, subject, size,"
+    " message_id, in_reply_to, refs, has_attachment, uidvalidity"
+)
+
+_SORT_COLUMNS = {
+    SortKey.DATE: "date",
+    SortKey.SENDER: "sender_key",
+    SortKey.SUBJECT: "subject_key",
+    SortKey.SIZE: "size",
+}
+
+# Stay well under SQLite's bound-parameter limit when a caller asks for a huge window.
+_MAX_IN = 900
+
+
+def encode_addresses(addresses: Sequence[Address]) -> str:
+    """Addresses as compact JSON ``[[name, email], ...]``; ``""`` for none."""
+    if not addresses:
+        return ""
+    return json.dumps(
+        [[a.name, a.email] for a in addresses], ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def decode_addresses(text: str) -> tuple[Address, ...]:
+    """Inverse of :func:`encode_addresses`; a damaged value reads as no addresses."""
+    if not text:
+        return ()
+    try:
+        return tuple(Address(str(name), str(email)) for name, email in json.loads(text))
+    except (ValueError, TypeError):
+        return ()
+
+
+def summary_from_row(account: str, folder: str, row: Sequence[Any]) -> MessageSummary:
+    """Build a MessageSummary from a row selected with ``SUMMARY_COLUMNS``."""
+    (uid, flags, date, frm, to, cc, subject, size, msg_id, irt, refs, attach, validity) = row
+    return MessageSummary(
+        account=account,
+        folder=folder,
+        uid=int(uid),
+        flags=frozenset(str(flags).split()),
+        date=datetime.fromtimestamp(date, UTC) if isinstance(date, int | float) else None,
+        from_=decode_addresses(str(frm)),
+        to=decode_addresses(str(to)),
+        cc=decode_addresses(str(cc)),
+        subject=str(subject),
+        size=int(size),
+        message_id=str(msg_id),
+        in_reply_to=str(irt),
+        references=tuple(str(refs).split()),
+        has_attachment=bool(attach),
+        uidvalidity=int(validity),
+    )
+
+
+class ReadConnection:
+    """The cache's read-only connection, shareable across threads under a lock."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        """All rows of one query (a consistent snapshot: one statement)."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        """Close the connection; views using it stop working."""
+        with self._lock:
+            self._conn.close()
+
+
+class CachedView:
+    """One folder's rows in a fixed order; implements ``MessageView``.
+
+    If a UID in the snapshot has since left the cache, its row reads as an
+    empty placeholder summary, so windows keep their length until the UI asks
+    for a fresh view (it does on ``MessagesRemoved``).
+    """
+
+    def __init__(
+        self,
+        reader: ReadConnection,
+        account: str,
+        folder: str,
+        folder_id: int,
+        uids: array[int],
+        threads: FlatThreads | None = None,
+    ) -> None:
+        self._reader = reader
+        self._account = account
+        self._folder = folder
+        self._folder_id = folder_id
+        self._uids = uids
+        self._threads = threads
+        self._positions: dict[int, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._uids)
+
+    def rows(self, start: int, stop: int) -> Sequence[ListRow]:
+        """Rows ``start`` (inclusive) to ``stop`` (exclusive), clamped to the view."""
+        start, stop = max(0, start), min(len(self._uids), stop)
+        if start >= stop:
+            return []
+        wanted = self._uids[start:stop]
+        found: dict[int, MessageSummary] = {}
+        for offset in range(0, len(wanted), _MAX_IN):
+            chunk = wanted[offset : offset + _MAX_IN]
+            marks = ",".join("?" * len(chunk))
+            for row in self._reader.query(
+                f"SELECT {SUMMARY_COLUMNS} FROM summaries WHERE folder_id = ? AND uid IN ({marks})",
+                (self._folder_id, *chunk),
+            ):
+                summary = summary_from_row(self._account, self._folder, row)
+                found[summary.uid] = summary
+        result: list[ListRow] = []
+        threads = self._threads
+        for index, uid in enumerate(wanted, start):
+            summary = found.get(uid) or MessageSummary(self._account, self._folder, uid)
+            if threads is None:
+                result.append(ListRow(summary))
+            else:
+                result.append(
+                    ListRow(
+                        summary,
+                        depth=threads.depths[index],
+                        thread_prefix=threads.prefixes[index],
+                        hidden_replies=threads.hidden.get(uid, 0),
+                    )
+                )
+        return result
+
+    def index_of(self, uid: int) -> int | None:
+        """Position of ``uid`` in the view (a dict built on first use), or None."""
+        if self._positions is None:
+            self._positions = {value: index for index, value in enumerate(self._uids)}
+        return self._positions.get(uid)
+
+    @property
+    def uids(self) -> array[int]:
+        """The snapshot's UIDs in view order (do not modify)."""
+        return self._uids
+
+
+def _thread_records(reader: ReadConnection, folder_id: int) -> list[ThreadRecord]:
+    rows = reader.query(
+        "SELECT uid, message_id, in_reply_to, refs, subject, date"
+        " FROM summaries WHERE folder_id = ?",
+        (folder_id,),
+    )
+    return [
+        ThreadRecord(uid, msg_id, irt, tuple(refs.split()) if refs else (), subject, date)
+        for uid, msg_id, irt, refs, subject, date in rows
+    ]
+
+
+def build_view(
+    reader: ReadConnection,
+    account: str,
+    folder: str,
+    order: ViewOrder,
+    collapsed: frozenset[int] = frozenset(),
+) -> CachedView:
+    """Snapshot ``folder`` in ``order``; threaded views are ordered by newest message."""
+    found = reader.query("SELECT id FROM folders WHERE name = ?", (folder,))
+    if not found:
+        return CachedView(reader, account, folder, -1, array("q"))
+    folder_id = int(found[0][0])
+    if order.threaded:
+        roots = thread_messages(_thread_records(reader, folder_id))
+        flat = flatten_threads(roots, descending=order.descending, collapsed=collapsed)
+        return CachedView(reader, account, folder, folder_id, flat.uids, flat)
+    column = _SORT_COLUMNS[order.key]
+    direction = "DESC" if order.descending else "ASC"
+    rows = reader.query(
+        f"SELECT uid FROM summaries WHERE folder_id = ?"
+        f" ORDER BY {column} {direction}, uid {direction}",
+        (folder_id,),
+    )
+    return CachedView(reader, account, folder, folder_id, array("q", [r[0] for r in rows]))

@@ -1,0 +1,342 @@
+"""JWZ threading (https://www.jwz.org/doc/threading.html), pure and iterative.
+
+Input: lightweight :class:`ThreadRecord` rows (what the cache holds per message).
+Output: thread trees of :class:`ThreadNode` holding only real messages, and a
+flattening into display rows with tree glyphs (:func:`flatten_threads`).
+
+Robust to what real mail does: reference loops, duplicate or missing
+Message-IDs, references to messages we do not have. Nothing recurses, so a
+10,000-deep reply chain cannot hit the recursion limit.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from tui_mail.models import MessageSummary
+
+# Reply/forward prefixes as mail clients in various languages write them:
+# Re, Fwd, Fw, AW/WG (German), SV/VS (Nordic), Antw (Dutch), Rif (Italian),
+# optionally counted ("Re[2]:", "Re(3):"), plus list tags like "[python-dev]".
+_PREFIX = re.compile(
+    r"^\s*(?:\[[^\]]*\]\s*)*(re|fwd?|aw|wg|sv|vs|antw|rif|tr)\s*(?:\[\d+\]|\(\d+\))?\s*:",
+    re.IGNORECASE,
+)
+_LIST_TAG = re.compile(r"^\s*(?:\[[^\]]*\]\s*)+")
+_TRAILER = re.compile(r"\s*\((?:fwd|fw)\)\s*$", re.IGNORECASE)
+_REPLY_WORDS = frozenset({"re", "aw", "sv", "vs", "antw", "rif"})
+_SPACES = re.compile(r"\s+")
+
+
+def base_subject(subject: str) -> tuple[str, bool]:
+    """The subject without reply/forward prefixes and list tags, and whether it was a reply.
+
+    ``"[list] Re: AW: Fwd: Hello (fwd)"`` -> ``("Hello", True)``. Whitespace is
+    collapsed; case is kept (callers fold it when they compare).
+    """
+    text = _TRAILER.sub("", subject)
+    is_reply = False
+    for _ in range(32):  # bounded: a hostile subject cannot spin us
+        match = _PREFIX.match(text)
+        if match is None:
+            break
+        if match.group(1).lower() in _REPLY_WORDS:
+            is_reply = True
+        text = text[match.end() :]
+    stripped = _LIST_TAG.sub("", text)
+    if stripped.strip():  # a subject that is only "[tag]" keeps its tag
+        text = stripped
+    return _SPACES.sub(" ", text).strip(), is_reply
+
+
+def subject_key(subject: str) -> str:
+    """The sort/grouping key of a subject: base subject, case-folded."""
+    return base_subject(subject)[0].casefold()
+
+
+class ThreadRecord(NamedTuple):
+    """What threading needs to know about one message."""
+
+    uid: int
+    message_id: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    subject: str
+    date: float | None
+    """UTC unix seconds; None when the message had no usable date."""
+
+
+def records_from_summaries(summaries: Iterable[MessageSummary]) -> list[ThreadRecord]:
+    """Adapt :class:`MessageSummary` objects to threading input."""
+    return [
+        ThreadRecord(
+            s.uid,
+            s.message_id,
+            s.in_reply_to,
+            s.references,
+            s.subject,
+            s.date.timestamp() if s.date is not None else None,
+        )
+        for s in summaries
+    ]
+
+
+@dataclass(slots=True, eq=False)
+class ThreadNode:
+    """One message in a thread tree; children sorted oldest first."""
+
+    uid: int
+    date: float
+    children: list[ThreadNode] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class _Container:
+    record: ThreadRecord | None = None
+    parent: _Container | None = None
+    children: list[_Container] = field(default_factory=list)
+
+
+def _is_ancestor(candidate: _Container, node: _Container) -> bool:
+    """True when ``candidate`` is ``node`` or one of its ancestors."""
+    walker: _Container | None = node
+    while walker is not None:
+        if walker is candidate:
+            return True
+        walker = walker.parent
+    return False
+
+
+def _link(parent: _Container, child: _Container) -> None:
+    if child.parent is not None:
+        child.parent.children.remove(child)
+    child.parent = parent
+    parent.children.append(child)
+
+
+def _build_containers(records: Iterable[ThreadRecord]) -> list[_Container]:
+    """JWZ steps 1-2: link every message under its references; return the root set."""
+    by_id: dict[str, _Container] = {}
+    every: list[_Container] = []
+    for record in records:
+        msg_id = record.message_id.strip()
+        container = by_id.get(msg_id) if msg_id else None
+        if container is None or container.record is not None:
+            # Missing or duplicate Message-ID: the message still gets its own node.
+            container = _Container(record)
+            every.append(container)
+            if msg_id and msg_id not in by_id:
+                by_id[msg_id] = container
+        else:
+            container.record = record
+        refs = list(record.references)
+        irt = record.in_reply_to.strip()
+        if irt and (not refs or refs[-1] != irt):
+            refs.append(irt)
+        previous: _Container | None = None
+        for ref in refs:
+            ref = ref.strip()
+            if not ref:
+                continue
+            ref_container = by_id.get(ref)
+            if ref_container is None:
+                ref_container = by_id[ref] = _Container()
+                every.append(ref_container)
+            # Keep links other messages already made; never close a loop.
+            if (
+                previous is not None
+                and ref_container.parent is None
+                and not _is_ancestor(ref_container, previous)
+            ):
+                _link(previous, ref_container)
+            previous = ref_container
+        # The message's own last reference is its parent, overriding earlier guesses.
+        # (Unlike JWZ, a message without references keeps a parent others gave it.)
+        if (
+            previous is not None
+            and previous is not container.parent
+            and not _is_ancestor(container, previous)
+        ):
+            _link(previous, container)
+    return [container for container in every if container.parent is None]
+
+
+def _prune(roots: list[_Container]) -> list[_Container]:
+    """JWZ step 4: drop empty containers, promoting their children (iteratively)."""
+    new_roots: list[_Container] = []
+    for root in roots:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            kept: list[_Container] = []
+            pending = list(node.children)
+            while pending:
+                child = pending.pop()
+                if child.record is None:
+                    pending.extend(child.children)  # promote grandchildren
+                else:
+                    kept.append(child)
+            node.children = kept
+            for child in kept:
+                child.parent = node
+            stack.extend(kept)
+        if root.record is None:
+            # An empty root with one child is just that child; with several, the
+            # children are kept together (they share a lost parent).
+            if not root.children:
+                continue
+            if len(root.children) == 1:
+                only = root.children[0]
+                only.parent = None
+                new_roots.append(only)
+                continue
+        new_roots.append(root)
+    return new_roots
+
+
+def _root_subject(container: _Container) -> str:
+    if container.record is not None:
+        return container.record.subject
+    return container.children[0].record.subject if container.children[0].record else ""
+
+
+def _group_by_subject(roots: list[_Container]) -> list[_Container]:
+    """JWZ step 5, restricted: only a root whose subject says "Re:" joins another root."""
+    table: dict[str, tuple[_Container, bool]] = {}
+    keyed: list[tuple[_Container, str, bool]] = []
+    for root in roots:
+        base, is_reply = base_subject(_root_subject(root))
+        key = base.casefold()
+        keyed.append((root, key, is_reply))
+        if not key:
+            continue
+        held = table.get(key)
+        # Prefer a non-reply root as the thread start, else the first seen.
+        if held is None or (held[1] and not is_reply):
+            table[key] = (root, is_reply)
+    result: list[_Container] = []
+    for root, key, is_reply in keyed:
+        held = table.get(key) if key and is_reply else None
+        if held is not None and held[0] is not root:
+            _link(held[0], root)
+        else:
+            result.append(root)
+    return result
+
+
+def _to_nodes(root: _Container) -> ThreadNode:
+    """Copy a container tree into ThreadNodes, resolving an empty root."""
+    if root.record is None:
+        # Several replies to a message we do not have: the oldest stands in as root.
+        children = sorted(root.children, key=_container_sort_key)
+        head = children[0]
+        head.children.extend(children[1:])
+        root = head
+    assert root.record is not None
+    top = ThreadNode(root.record.uid, root.record.date or 0.0)
+    stack: list[tuple[_Container, ThreadNode]] = [(root, top)]
+    while stack:
+        container, node = stack.pop()
+        children = list(container.children)
+        while any(child.record is None for child in children):
+            # An empty container merged in by subject: its children take its place.
+            children = [
+                grandchild
+                for child in children
+                for grandchild in (child.children if child.record is None else [child])
+            ]
+        for child in sorted(children, key=_container_sort_key):
+            assert child.record is not None
+            child_node = ThreadNode(child.record.uid, child.record.date or 0.0)
+            node.children.append(child_node)
+            stack.append((child, child_node))
+    return top
+
+
+def _container_sort_key(container: _Container) -> tuple[float, int]:
+    record = container.record
+    if record is None:
+        return (float("inf"), 0)
+    return (record.date or 0.0, record.uid)
+
+
+def thread_messages(records: Iterable[ThreadRecord]) -> list[ThreadNode]:
+    """Group messages into threads (JWZ). Returns roots in no particular order."""
+    roots = _build_containers(records)
+    roots = _prune(roots)
+    roots = _group_by_subject(roots)
+    return [_to_nodes(root) for root in roots if root.record is not None or root.children]
+
+
+@dataclass(slots=True)
+class FlatThreads:
+    """Threads flattened to display rows: parallel arrays indexed by row number."""
+
+    uids: array[int]
+    depths: array[int]
+    prefixes: list[str]
+    hidden: dict[int, int]
+    """Root uid -> number of replies folded under it (collapsed threads only)."""
+
+
+def _newest(root: ThreadNode) -> tuple[float, int]:
+    best = (root.date, root.uid)
+    stack = list(root.children)
+    while stack:
+        node = stack.pop()
+        if (node.date, node.uid) > best:
+            best = (node.date, node.uid)
+        stack.extend(node.children)
+    return best
+
+
+def _count(root: ThreadNode) -> int:
+    total, stack = 0, list(root.children)
+    while stack:
+        node = stack.pop()
+        total += 1
+        stack.extend(node.children)
+    return total
+
+
+def flatten_threads(
+    roots: Sequence[ThreadNode],
+    descending: bool = True,
+    collapsed: frozenset[int] = frozenset(),
+) -> FlatThreads:
+    """Order threads by their newest message and lay them out with tree glyphs.
+
+    Children are shown oldest first. A root uid in ``collapsed`` hides its replies;
+    ``hidden`` then says how many.
+    """
+    ordered = sorted(roots, key=_newest, reverse=descending)
+    flat = FlatThreads(array("q"), array("l"), [], {})
+    uids, depths, prefixes = flat.uids, flat.depths, flat.prefixes
+    for root in ordered:
+        uids.append(root.uid)
+        depths.append(0)
+        prefixes.append("")
+        if root.uid in collapsed and root.children:
+            flat.hidden[root.uid] = _count(root)
+            continue
+        # Stack of (node, depth, indent of its ancestors, is last sibling).
+        stack = [(child, 1, "", False) for child in reversed(root.children)]
+        if stack:
+            stack[0] = (stack[0][0], 1, "", True)
+        while stack:
+            node, depth, indent, last = stack.pop()
+            uids.append(node.uid)
+            depths.append(depth)
+            prefixes.append(indent + ("└─" if last else "├─"))
+            if node.children:
+                child_indent = indent + ("  " if last else "│ ")
+                kids = node.children
+                stack.extend(
+                    (kid, depth + 1, child_indent, i == len(kids) - 1)
+                    for i, kid in reversed(list(enumerate(kids)))
+                )
+    return flat
