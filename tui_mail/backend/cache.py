@@ -18,17 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_mail.backend.api import ViewOrder
-from tui_mail.backend.cache_schema import migrate, sender_key
-from tui_mail.backend.views import (
+from tui_mail.backend.cache_schema import (
     SUMMARY_COLUMNS,
-    CachedView,
-    ReadConnection,
-    build_view,
-    encode_addresses,
+    flags_text,
+    index_row,
+    migrate,
     summary_from_row,
+    summary_to_row,
 )
+from tui_mail.backend.views import CachedView, ReadConnection, build_view
 from tui_mail.errors import MailError
-from tui_mail.mail.threads import subject_key
 from tui_mail.models import SEEN, Folder, FolderRole, MessageSummary
 
 _UPSERT = """
@@ -68,18 +67,6 @@ def _create_private(path: Path) -> None:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
-
-
-def _index_text(addresses: Sequence[object]) -> str:
-    return " ".join(f"{a.name} {a.email}" for a in addresses)  # type: ignore[attr-defined]
-
-
-def _flags_text(flags: Iterable[str]) -> str:
-    return " ".join(sorted(flags))
-
-
-def _timestamp(summary: MessageSummary) -> int | None:
-    return int(summary.date.timestamp()) if summary.date is not None else None
 
 
 class MailCache:
@@ -142,17 +129,24 @@ class MailCache:
             raise
         self._conn.execute("COMMIT")
 
-    def _folder_id(self, folder: str, create: bool = True) -> int | None:
+    def _existing_folder_id(self, folder: str) -> int | None:
         cached = self._folder_ids.get(folder)
         if cached is not None:
             return cached
         row = self._conn.execute("SELECT id FROM folders WHERE name = ?", (folder,)).fetchone()
         if row is None:
-            if not create:
-                return None
-            row = self._conn.execute(
-                "INSERT INTO folders (name) VALUES (?) RETURNING id", (folder,)
-            ).fetchone()
+            return None
+        self._folder_ids[folder] = int(row[0])
+        return self._folder_ids[folder]
+
+    def _folder_id(self, folder: str) -> int:
+        """The folder's row id, adding an unlisted row for a folder not saved yet."""
+        existing = self._existing_folder_id(folder)
+        if existing is not None:
+            return existing
+        row = self._conn.execute(
+            "INSERT INTO folders (name) VALUES (?) RETURNING id", (folder,)
+        ).fetchone()
         self._folder_ids[folder] = int(row[0])
         return self._folder_ids[folder]
 
@@ -229,7 +223,7 @@ class MailCache:
 
     def reset_folder(self, folder: str) -> None:
         """Drop a folder's summaries, bodies, index entries and sync state (UIDVALIDITY changed)."""
-        folder_id = self._folder_id(folder, create=False)
+        folder_id = self._existing_folder_id(folder)
         if folder_id is None:
             return
         with self._transaction() as conn:
@@ -249,41 +243,8 @@ class MailCache:
             return
         with self._transaction() as conn:
             folder_id = self._folder_id(folder)
-            rows = []
-            index_rows = []
-            for s in summaries:
-                from_addrs = encode_addresses(s.from_)
-                rows.append(
-                    (
-                        folder_id,
-                        s.uid,
-                        s.uidvalidity,
-                        _flags_text(s.flags),
-                        int(SEEN in s.flags),
-                        _timestamp(s),
-                        from_addrs,
-                        encode_addresses(s.to),
-                        encode_addresses(s.cc),
-                        s.subject,
-                        s.size,
-                        s.message_id,
-                        s.in_reply_to,
-                        " ".join(s.references),
-                        int(s.has_attachment),
-                        sender_key(from_addrs),
-                        subject_key(s.subject),
-                    )
-                )
-                index_rows.append(
-                    (
-                        s.subject,
-                        _index_text(s.from_),
-                        _index_text(s.to),
-                        _index_text(s.cc),
-                        folder_id,
-                        s.uid,
-                    )
-                )
+            rows = [summary_to_row(folder_id, summary) for summary in summaries]
+            index_rows = [index_row(folder_id, summary) for summary in summaries]
             conn.executemany(_UPSERT, rows)
             conn.executemany(_INDEX, index_rows)
 
@@ -300,7 +261,7 @@ class MailCache:
 
     def remove_uids(self, folder: str, uids: Iterable[int]) -> None:
         """Forget messages (expunged): their summaries, bodies and index entries."""
-        folder_id = self._folder_id(folder, create=False)
+        folder_id = self._existing_folder_id(folder)
         if folder_id is None:
             return
         pairs = [(folder_id, uid) for uid in uids]
@@ -310,14 +271,14 @@ class MailCache:
 
     def set_flags(self, folder: str, flags: Mapping[int, frozenset[str]]) -> None:
         """Replace the flags of cached messages (unknown UIDs are ignored)."""
-        folder_id = self._folder_id(folder, create=False)
+        folder_id = self._existing_folder_id(folder)
         if folder_id is None:
             return
         with self._transaction() as conn:
             conn.executemany(
                 "UPDATE summaries SET flags = ?, seen = ? WHERE folder_id = ? AND uid = ?",
                 [
-                    (_flags_text(value), int(SEEN in value), folder_id, uid)
+                    (flags_text(value), int(SEEN in value), folder_id, uid)
                     for uid, value in flags.items()
                 ],
             )

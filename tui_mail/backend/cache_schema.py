@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from tui_mail.errors import MailError
 from tui_mail.mail.threads import subject_key
+from tui_mail.models import SEEN, Address, MessageSummary
 
 _V1 = """
 CREATE TABLE folders (
@@ -79,17 +82,6 @@ def _v1(conn: sqlite3.Connection) -> None:
     run_script(conn, _V1)
 
 
-def sender_key(from_addrs: str) -> str:
-    """Sort key of a serialised From list: first display name, else address, case-folded."""
-    if not from_addrs:
-        return ""
-    try:
-        first = json.loads(from_addrs)[0]
-        return str(first[0] or first[1]).casefold()
-    except (ValueError, IndexError, TypeError):
-        return ""
-
-
 def _v2(conn: sqlite3.Connection) -> None:
     """Sort keys for sender and subject, so views sort in SQL on an index."""
     conn.execute("ALTER TABLE summaries ADD COLUMN sender_key TEXT NOT NULL DEFAULT ''")
@@ -97,7 +89,10 @@ def _v2(conn: sqlite3.Connection) -> None:
     rows = conn.execute("SELECT id, from_addrs, subject FROM summaries").fetchall()
     conn.executemany(
         "UPDATE summaries SET sender_key = ?, subject_key = ? WHERE id = ?",
-        [(sender_key(frm), subject_key(subj), row_id) for row_id, frm, subj in rows],
+        [
+            (sender_key(decode_addresses(frm)), subject_key(subj), row_id)
+            for row_id, frm, subj in rows
+        ],
     )
     run_script(
         conn,
@@ -147,3 +142,113 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
         conn.execute("COMMIT")
         version += 1
     return version
+
+
+# --------------------------------------------------------------------------- row format
+
+#: Columns read for a MessageSummary, in the order ``summary_from_row`` expects.
+SUMMARY_COLUMNS = (
+    "uid, flags, date, from_addrs, to_addrs, cc_addrs, subject, size,"
+    " message_id, in_reply_to, refs, has_attachment, uidvalidity"
+)
+
+
+def encode_addresses(addresses: Sequence[Address]) -> str:
+    """Addresses as compact JSON ``[[name, email], ...]``; ``""`` for none."""
+    if not addresses:
+        return ""
+    return json.dumps(
+        [[a.name, a.email] for a in addresses], ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def decode_addresses(text: str) -> tuple[Address, ...]:
+    """Inverse of :func:`encode_addresses`; a damaged value reads as no addresses."""
+    if not text:
+        return ()
+    try:
+        return tuple(Address(str(name), str(email)) for name, email in json.loads(text))
+    except (ValueError, TypeError):
+        return ()
+
+
+def _datetime(timestamp: object) -> datetime | None:
+    if not isinstance(timestamp, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(timestamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def summary_from_row(account: str, folder: str, row: Sequence[Any]) -> MessageSummary:
+    """Build a MessageSummary from a row selected with ``SUMMARY_COLUMNS``."""
+    (uid, flags, date, frm, to, cc, subject, size, msg_id, irt, refs, attach, validity) = row
+    return MessageSummary(
+        account=account,
+        folder=folder,
+        uid=int(uid),
+        flags=frozenset(str(flags).split()),
+        date=_datetime(date),
+        from_=decode_addresses(str(frm)),
+        to=decode_addresses(str(to)),
+        cc=decode_addresses(str(cc)),
+        subject=str(subject),
+        size=int(size),
+        message_id=str(msg_id),
+        in_reply_to=str(irt),
+        references=tuple(str(refs).split()),
+        has_attachment=bool(attach),
+        uidvalidity=int(validity),
+    )
+
+
+def sender_key(addresses: Sequence[Address]) -> str:
+    """Sort key of a From list: the first display name, else its address, case-folded."""
+    if not addresses:
+        return ""
+    return (addresses[0].name or addresses[0].email).casefold()
+
+
+def _index_text(addresses: Sequence[Address]) -> str:
+    return " ".join(f"{a.name} {a.email}" for a in addresses)
+
+
+def flags_text(flags: Iterable[str]) -> str:
+    """Flags as stored: sorted and space-joined."""
+    return " ".join(sorted(flags))
+
+
+def summary_to_row(folder_id: int, s: MessageSummary) -> tuple[Any, ...]:
+    """The ``summaries`` values for one summary, in ``_UPSERT`` column order."""
+    return (
+        folder_id,
+        s.uid,
+        s.uidvalidity,
+        flags_text(s.flags),
+        int(SEEN in s.flags),
+        int(s.date.timestamp()) if s.date is not None else None,
+        encode_addresses(s.from_),
+        encode_addresses(s.to),
+        encode_addresses(s.cc),
+        s.subject,
+        s.size,
+        s.message_id,
+        s.in_reply_to,
+        " ".join(s.references),
+        int(s.has_attachment),
+        sender_key(s.from_),
+        subject_key(s.subject),
+    )
+
+
+def index_row(folder_id: int, s: MessageSummary) -> tuple[Any, ...]:
+    """The search-index values for one summary, in ``_INDEX`` parameter order."""
+    return (
+        s.subject,
+        _index_text(s.from_),
+        _index_text(s.to),
+        _index_text(s.cc),
+        folder_id,
+        s.uid,
+    )

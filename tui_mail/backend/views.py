@@ -9,28 +9,21 @@ read windows while the account worker writes.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from array import array
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from tui_mail.backend.api import ListRow, SortKey, ViewOrder
+from tui_mail.backend.cache_schema import SUMMARY_COLUMNS, summary_from_row
 from tui_mail.mail.threads import (
     FlatThreads,
     ThreadRecord,
     flatten_threads,
     thread_messages,
 )
-from tui_mail.models import Address, MessageSummary
-
-#: Columns read for a MessageSummary, in the order ``summary_from_row`` expects.
-SUMMARY_COLUMNS = (
-    "uid, flags, date, from_addrs, to_addrs, cc_addrs, subject, size,"
-    " message_id, in_reply_to, refs, has_attachment, uidvalidity"
-)
+from tui_mail.models import MessageSummary
 
 _SORT_COLUMNS = {
     SortKey.DATE: "date",
@@ -41,47 +34,6 @@ _SORT_COLUMNS = {
 
 # Stay well under SQLite's bound-parameter limit when a caller asks for a huge window.
 _MAX_IN = 900
-
-
-def encode_addresses(addresses: Sequence[Address]) -> str:
-    """Addresses as compact JSON ``[[name, email], ...]``; ``""`` for none."""
-    if not addresses:
-        return ""
-    return json.dumps(
-        [[a.name, a.email] for a in addresses], ensure_ascii=False, separators=(",", ":")
-    )
-
-
-def decode_addresses(text: str) -> tuple[Address, ...]:
-    """Inverse of :func:`encode_addresses`; a damaged value reads as no addresses."""
-    if not text:
-        return ()
-    try:
-        return tuple(Address(str(name), str(email)) for name, email in json.loads(text))
-    except (ValueError, TypeError):
-        return ()
-
-
-def summary_from_row(account: str, folder: str, row: Sequence[Any]) -> MessageSummary:
-    """Build a MessageSummary from a row selected with ``SUMMARY_COLUMNS``."""
-    (uid, flags, date, frm, to, cc, subject, size, msg_id, irt, refs, attach, validity) = row
-    return MessageSummary(
-        account=account,
-        folder=folder,
-        uid=int(uid),
-        flags=frozenset(str(flags).split()),
-        date=datetime.fromtimestamp(date, UTC) if isinstance(date, int | float) else None,
-        from_=decode_addresses(str(frm)),
-        to=decode_addresses(str(to)),
-        cc=decode_addresses(str(cc)),
-        subject=str(subject),
-        size=int(size),
-        message_id=str(msg_id),
-        in_reply_to=str(irt),
-        references=tuple(str(refs).split()),
-        has_attachment=bool(attach),
-        uidvalidity=int(validity),
-    )
 
 
 class ReadConnection:

@@ -11,10 +11,12 @@ Message-IDs, references to messages we do not have. Nothing recurses, so a
 
 from __future__ import annotations
 
+import gc
 import re
 from array import array
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from tui_mail.models import MessageSummary
@@ -85,25 +87,37 @@ def records_from_summaries(summaries: Iterable[MessageSummary]) -> list[ThreadRe
     ]
 
 
-@dataclass(slots=True, eq=False)
 class ThreadNode:
-    """One message in a thread tree; children sorted oldest first."""
+    """A message in a thread tree; children sorted oldest first.
 
-    uid: int
-    date: float
-    children: list[ThreadNode] = field(default_factory=list)
+    While threading runs, a node may be an empty placeholder (``record`` None)
+    for a referenced message we do not have; none is left in the result.
+    """
+
+    __slots__ = ("children", "parent", "record")
+
+    def __init__(self, record: ThreadRecord | None = None) -> None:
+        self.record = record
+        self.parent: ThreadNode | None = None
+        self.children: list[ThreadNode] = []
+
+    @property
+    def uid(self) -> int:
+        """The message's UID (0 for a placeholder)."""
+        return self.record.uid if self.record is not None else 0
+
+    @property
+    def date(self) -> float:
+        """The message's date as a timestamp; 0.0 when it has none."""
+        return (self.record.date or 0.0) if self.record is not None else 0.0
+
+    def __repr__(self) -> str:
+        return f"ThreadNode(uid={self.uid}, children={len(self.children)})"
 
 
-@dataclass(slots=True, eq=False)
-class _Container:
-    record: ThreadRecord | None = None
-    parent: _Container | None = None
-    children: list[_Container] = field(default_factory=list)
-
-
-def _is_ancestor(candidate: _Container, node: _Container) -> bool:
+def _is_ancestor(candidate: ThreadNode, node: ThreadNode) -> bool:
     """True when ``candidate`` is ``node`` or one of its ancestors."""
-    walker: _Container | None = node
+    walker: ThreadNode | None = node
     while walker is not None:
         if walker is candidate:
             return True
@@ -111,23 +125,23 @@ def _is_ancestor(candidate: _Container, node: _Container) -> bool:
     return False
 
 
-def _link(parent: _Container, child: _Container) -> None:
+def _link(parent: ThreadNode, child: ThreadNode) -> None:
     if child.parent is not None:
         child.parent.children.remove(child)
     child.parent = parent
     parent.children.append(child)
 
 
-def _build_containers(records: Iterable[ThreadRecord]) -> list[_Container]:
+def _build_containers(records: Iterable[ThreadRecord]) -> list[ThreadNode]:
     """JWZ steps 1-2: link every message under its references; return the root set."""
-    by_id: dict[str, _Container] = {}
-    every: list[_Container] = []
+    by_id: dict[str, ThreadNode] = {}
+    every: list[ThreadNode] = []
     for record in records:
         msg_id = record.message_id.strip()
         container = by_id.get(msg_id) if msg_id else None
         if container is None or container.record is not None:
             # Missing or duplicate Message-ID: the message still gets its own node.
-            container = _Container(record)
+            container = ThreadNode(record)
             every.append(container)
             if msg_id and msg_id not in by_id:
                 by_id[msg_id] = container
@@ -137,14 +151,14 @@ def _build_containers(records: Iterable[ThreadRecord]) -> list[_Container]:
         irt = record.in_reply_to.strip()
         if irt and (not refs or refs[-1] != irt):
             refs.append(irt)
-        previous: _Container | None = None
+        previous: ThreadNode | None = None
         for ref in refs:
             ref = ref.strip()
             if not ref:
                 continue
             ref_container = by_id.get(ref)
             if ref_container is None:
-                ref_container = by_id[ref] = _Container()
+                ref_container = by_id[ref] = ThreadNode()
                 every.append(ref_container)
             # Keep links other messages already made; never close a loop.
             if (
@@ -165,14 +179,14 @@ def _build_containers(records: Iterable[ThreadRecord]) -> list[_Container]:
     return [container for container in every if container.parent is None]
 
 
-def _prune(roots: list[_Container]) -> list[_Container]:
+def _prune(roots: list[ThreadNode]) -> list[ThreadNode]:
     """JWZ step 4: drop empty containers, promoting their children (iteratively)."""
-    new_roots: list[_Container] = []
+    new_roots: list[ThreadNode] = []
     for root in roots:
         stack = [root]
         while stack:
             node = stack.pop()
-            kept: list[_Container] = []
+            kept: list[ThreadNode] = []
             pending = list(node.children)
             while pending:
                 child = pending.pop()
@@ -198,16 +212,16 @@ def _prune(roots: list[_Container]) -> list[_Container]:
     return new_roots
 
 
-def _root_subject(container: _Container) -> str:
+def _root_subject(container: ThreadNode) -> str:
     if container.record is not None:
         return container.record.subject
     return container.children[0].record.subject if container.children[0].record else ""
 
 
-def _group_by_subject(roots: list[_Container]) -> list[_Container]:
+def _group_by_subject(roots: list[ThreadNode]) -> list[ThreadNode]:
     """JWZ step 5, restricted: only a root whose subject says "Re:" joins another root."""
-    table: dict[str, tuple[_Container, bool]] = {}
-    keyed: list[tuple[_Container, str, bool]] = []
+    table: dict[str, tuple[ThreadNode, bool]] = {}
+    keyed: list[tuple[ThreadNode, str, bool]] = []
     for root in roots:
         base, is_reply = base_subject(_root_subject(root))
         key = base.casefold()
@@ -218,7 +232,7 @@ def _group_by_subject(roots: list[_Container]) -> list[_Container]:
         # Prefer a non-reply root as the thread start, else the first seen.
         if held is None or (held[1] and not is_reply):
             table[key] = (root, is_reply)
-    result: list[_Container] = []
+    result: list[ThreadNode] = []
     for root, key, is_reply in keyed:
         held = table.get(key) if key and is_reply else None
         if held is not None and held[0] is not root:
@@ -228,48 +242,68 @@ def _group_by_subject(roots: list[_Container]) -> list[_Container]:
     return result
 
 
-def _to_nodes(root: _Container) -> ThreadNode:
-    """Copy a container tree into ThreadNodes, resolving an empty root."""
+def _finish(root: ThreadNode) -> ThreadNode:
+    """Sort children oldest first, dissolve placeholders, resolve an empty root."""
     if root.record is None:
         # Several replies to a message we do not have: the oldest stands in as root.
-        children = sorted(root.children, key=_container_sort_key)
-        head = children[0]
-        head.children.extend(children[1:])
-        root = head
-    assert root.record is not None
-    top = ThreadNode(root.record.uid, root.record.date or 0.0)
-    stack: list[tuple[_Container, ThreadNode]] = [(root, top)]
+        children = sorted(_dissolve(root.children), key=_container_sort_key)
+        root = children[0]
+        root.children.extend(children[1:])
+        for child in children[1:]:
+            child.parent = root
+    root.parent = None
+    stack = [root]
     while stack:
-        container, node = stack.pop()
-        children = list(container.children)
-        while any(child.record is None for child in children):
-            # An empty container merged in by subject: its children take its place.
-            children = [
-                grandchild
-                for child in children
-                for grandchild in (child.children if child.record is None else [child])
-            ]
-        for child in sorted(children, key=_container_sort_key):
-            assert child.record is not None
-            child_node = ThreadNode(child.record.uid, child.record.date or 0.0)
-            node.children.append(child_node)
-            stack.append((child, child_node))
-    return top
+        node = stack.pop()
+        children = node.children
+        if len(children) > 1:
+            children = node.children = sorted(_dissolve(children), key=_container_sort_key)
+        elif children and children[0].record is None:
+            children = node.children = _dissolve(children)
+        for child in children:
+            child.parent = node
+        stack.extend(children)
+    return root
 
 
-def _container_sort_key(container: _Container) -> tuple[float, int]:
+def _dissolve(children: list[ThreadNode]) -> list[ThreadNode]:
+    """Replace placeholder children (merged in by subject) by their own children."""
+    while any(child.record is None for child in children):
+        children = [
+            grandchild
+            for child in children
+            for grandchild in (child.children if child.record is None else [child])
+        ]
+    return children
+
+
+def _container_sort_key(container: ThreadNode) -> tuple[float, int]:
     record = container.record
     if record is None:
         return (float("inf"), 0)
     return (record.date or 0.0, record.uid)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC: threading makes a few objects per message that all stay
+    alive, and the collector rescanning them over and over doubles the run time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def thread_messages(records: Iterable[ThreadRecord]) -> list[ThreadNode]:
     """Group messages into threads (JWZ). Returns roots in no particular order."""
-    roots = _build_containers(records)
-    roots = _prune(roots)
-    roots = _group_by_subject(roots)
-    return [_to_nodes(root) for root in roots if root.record is not None or root.children]
+    with _gc_paused():
+        roots = _build_containers(records)
+        roots = _prune(roots)
+        roots = _group_by_subject(roots)
+        return [_finish(root) for root in roots if root.record is not None or root.children]
 
 
 @dataclass(slots=True)
@@ -284,12 +318,13 @@ class FlatThreads:
 
 
 def _newest(root: ThreadNode) -> tuple[float, int]:
-    best = (root.date, root.uid)
+    best = _container_sort_key(root)
     stack = list(root.children)
     while stack:
         node = stack.pop()
-        if (node.date, node.uid) > best:
-            best = (node.date, node.uid)
+        key = _container_sort_key(node)
+        if key > best:
+            best = key
         stack.extend(node.children)
     return best
 
@@ -313,6 +348,13 @@ def flatten_threads(
     Children are shown oldest first. A root uid in ``collapsed`` hides its replies;
     ``hidden`` then says how many.
     """
+    with _gc_paused():
+        return _flatten(roots, descending, collapsed)
+
+
+def _flatten(
+    roots: Sequence[ThreadNode], descending: bool, collapsed: frozenset[int]
+) -> FlatThreads:
     ordered = sorted(roots, key=_newest, reverse=descending)
     flat = FlatThreads(array("q"), array("l"), [], {})
     uids, depths, prefixes = flat.uids, flat.depths, flat.prefixes

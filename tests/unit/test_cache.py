@@ -1,0 +1,257 @@
+"""The per-account SQLite cache (tui_mail.backend.cache), on real SQLite files in tmp_path."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tui_mail.backend.api import SortKey, ViewOrder
+from tui_mail.backend.cache import FolderState, MailCache
+from tui_mail.backend.cache_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
+from tui_mail.errors import MailError
+from tui_mail.models import FLAGGED, SEEN, Address, Folder, FolderRole, MessageSummary
+
+ACCOUNT = "work"
+
+
+def summary(uid: int, folder: str = "INBOX", **fields: object) -> MessageSummary:
+    """A summary with plausible defaults; ``fields`` override them."""
+    values: dict[str, object] = {
+        "date": datetime(2024, 3, 1, 12, 0, tzinfo=UTC).replace(minute=uid % 60),
+        "from_": (Address(f"Sender {uid}", f"s{uid}@example.org"),),
+        "subject": f"Message {uid}",
+        "size": 1000 + uid,
+        "message_id": f"<{uid}@example.org>",
+        "uidvalidity": 7,
+    }
+    values.update(fields)
+    return MessageSummary(ACCOUNT, folder, uid, **values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Iterator[MailCache]:
+    opened = MailCache.open(tmp_path / "cache" / f"{ACCOUNT}.sqlite3")
+    yield opened
+    opened.close()
+
+
+def test_summaries_round_trip_with_unicode_flags_and_missing_date(cache: MailCache) -> None:
+    rich = summary(
+        1,
+        flags=frozenset({SEEN, FLAGGED, "$Label1"}),
+        from_=(Address("Jörg Müller", "joerg@müller.example"),),
+        to=(Address("", "a@example.org"), Address('Zoë "Z" O\'Brien, Jr.', "z@example.org")),
+        cc=(Address("李雷", "li@example.cn"),),
+        subject="Re: Grüße aus Köln 🎉",
+        references=("<a@x>", "<b@x>"),
+        in_reply_to="<b@x>",
+        has_attachment=True,
+    )
+    bare = MessageSummary(ACCOUNT, "INBOX", 2)  # no date, no addresses, no flags
+    cache.add_summaries("INBOX", [rich, bare])
+    assert cache.summary("INBOX", 1) == rich
+    assert cache.summary("INBOX", 2) == bare
+    assert cache.summary("INBOX", 3) is None
+    assert cache.summary("Elsewhere", 1) is None
+
+
+def test_upsert_replaces_a_row_and_keeps_indexed_body_text(cache: MailCache) -> None:
+    cache.add_summaries("INBOX", [summary(1)])
+    cache.save_body("INBOX", 1, b"raw bytes", text="quarterly figures attached")
+    changed = summary(1, subject="New subject", flags=frozenset({SEEN}))
+    cache.add_summaries("INBOX", [changed])
+    assert cache.summary("INBOX", 1) == changed
+    assert cache.uids("INBOX") == [1]
+    assert cache.search("INBOX", "quarterly") == [1]
+    assert cache.search("INBOX", "new subject") == [1]
+    assert cache.body("INBOX", 1) == b"raw bytes"
+
+
+def test_counts_uids_max_uid_and_flags(cache: MailCache) -> None:
+    cache.add_summaries(
+        "INBOX",
+        [
+            summary(uid, flags=frozenset({SEEN}) if uid % 3 else frozenset())
+            for uid in (5, 3, 9, 12)
+        ],
+    )
+    assert cache.uids("INBOX") == [3, 5, 9, 12]
+    assert cache.max_uid("INBOX") == 12
+    assert cache.counts("INBOX") == (4, 3)  # 3, 9, 12 unread
+    cache.set_flags("INBOX", {3: frozenset({SEEN, FLAGGED}), 99: frozenset({SEEN})})
+    assert cache.counts("INBOX") == (4, 2)
+    assert cache.flags("INBOX")[3] == frozenset({SEEN, FLAGGED})
+    assert set(cache.flags("INBOX")) == {3, 5, 9, 12}
+    assert cache.counts("Nowhere") == (0, 0)
+    assert cache.max_uid("Nowhere") == 0
+    assert cache.uids("Nowhere") == []
+
+
+def test_remove_uids_drops_summaries_bodies_and_index(cache: MailCache) -> None:
+    cache.add_summaries("INBOX", [summary(1), summary(2), summary(3)])
+    cache.save_body("INBOX", 2, b"two", text="zebra")
+    cache.remove_uids("INBOX", [2, 3, 42])
+    assert cache.uids("INBOX") == [1]
+    assert cache.body("INBOX", 2) is None
+    assert cache.search("INBOX", "zebra") == []
+    cache.remove_uids("Nowhere", [1])  # unknown folder: nothing to do
+
+
+def test_reset_folder_drops_only_that_folder(cache: MailCache) -> None:
+    for folder in ("INBOX", "Archive"):
+        cache.add_summaries(folder, [summary(1, folder), summary(2, folder)])
+        cache.save_body(folder, 1, folder.encode(), text=f"body of {folder}")
+        cache.set_folder_state(folder, FolderState(7, 3, 100))
+    cache.reset_folder("INBOX")
+    assert cache.uids("INBOX") == []
+    assert cache.body("INBOX", 1) is None
+    assert cache.folder_state("INBOX") is None
+    assert cache.search("INBOX", "body") == []
+    assert cache.uids("Archive") == [1, 2]
+    assert cache.body("Archive", 1) == b"Archive"
+    assert cache.folder_state("Archive") == FolderState(7, 3, 100)
+    assert cache.search("Archive", "body") == [1]
+    cache.reset_folder("Nowhere")
+
+
+def test_save_folders_replaces_the_set_and_keeps_rows_of_survivors(cache: MailCache) -> None:
+    cache.save_folders(
+        [
+            Folder(ACCOUNT, "INBOX", role=FolderRole.INBOX, unread=2, total=5),
+            Folder(ACCOUNT, "Old", delimiter="."),
+            Folder(ACCOUNT, "Lists/py", selectable=False),
+        ]
+    )
+    cache.add_summaries("INBOX", [summary(1)])
+    cache.add_summaries("Old", [summary(1, "Old")])
+    cache.save_body("Old", 1, b"x")
+    cache.save_folders(
+        [Folder(ACCOUNT, "Lists/py"), Folder(ACCOUNT, "INBOX", role=FolderRole.INBOX, total=5)]
+    )
+    assert [f.name for f in cache.folders()] == ["Lists/py", "INBOX"]
+    assert cache.folders()[1] == Folder(ACCOUNT, "INBOX", role=FolderRole.INBOX, total=5)
+    assert cache.uids("INBOX") == [1]
+    assert cache.uids("Old") == []
+    assert cache.body("Old", 1) is None
+    cache.set_counts("INBOX", 10, 4)
+    assert (cache.folders()[1].total, cache.folders()[1].unread) == (10, 4)
+    cache.save_folders([])
+    assert cache.folders() == []
+    assert cache.uids("INBOX") == []
+
+
+def test_folder_state_round_trip(cache: MailCache) -> None:
+    assert cache.folder_state("INBOX") is None
+    cache.set_folder_state("INBOX", FolderState(uidvalidity=3))
+    assert cache.folder_state("INBOX") == FolderState(3, 0, 0)
+    cache.set_folder_state("INBOX", FolderState(3, 50, 9_000_000_000))
+    assert cache.folder_state("INBOX") == FolderState(3, 50, 9_000_000_000)
+
+
+def test_files_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "acct.sqlite3"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    opened = MailCache.open(path)
+    opened.add_summaries("INBOX", [summary(1)])
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        assert name.exists(), name
+        assert stat.S_IMODE(name.stat().st_mode) == 0o600, name
+    opened.close()
+
+
+def test_search_ignores_case_accents_and_query_syntax(cache: MailCache) -> None:
+    cache.add_summaries(
+        "INBOX",
+        [
+            summary(1, from_=(Address("Jörg Müller", "jm@example.de"),), subject="Termin"),
+            summary(2, to=(Address("", "mueller@example.de"),), subject="Café crème"),
+            summary(3, cc=(Address("Ana", "ana@example.org"),)),
+        ],
+    )
+    cache.save_body("INBOX", 3, b"...", text="The invoice is overdue.")
+    assert cache.search("INBOX", "muller") == [1]
+    assert cache.search("INBOX", "MÜLLER jorg") == [1]
+    assert cache.search("INBOX", "cafe creme") == [2]
+    assert cache.search("INBOX", "mueller") == [2]
+    assert cache.search("INBOX", "ana") == [3]
+    assert cache.search("INBOX", "invoice overdue") == [3]
+    assert cache.search("INBOX", "invoice termin") == []
+    for hostile in ('"', 'a" OR "b', "NEAR(", "subject:x", "*", "AND"):
+        assert isinstance(cache.search("INBOX", hostile), list)
+    assert cache.search("INBOX", "   ") == []
+    assert cache.search("Archive", "muller") == []
+
+
+def test_migrates_a_version_1_file(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=1) == 1
+    conn.execute("INSERT INTO folders (name) VALUES ('INBOX')")
+    conn.execute(
+        "INSERT INTO summaries (folder_id, uid, from_addrs, subject)"
+        " VALUES (1, 1, '[[\"Zed\",\"z@x\"]]', 'Re: beta'), (1, 2, '[[\"\",\"Amy@x\"]]', 'Alpha')"
+    )
+    conn.close()
+    opened = MailCache.open(path, account="old")
+    try:
+        raw = sqlite3.connect(path)
+        assert schema_version(raw) == SCHEMA_VERSION == len(MIGRATIONS)
+        keys = raw.execute(
+            "SELECT uid, sender_key, subject_key FROM summaries ORDER BY uid"
+        ).fetchall()
+        raw.close()
+        assert keys == [(1, "zed", "beta"), (2, "amy@x", "alpha")]
+        view = opened.open_view("INBOX", ViewOrder(SortKey.SUBJECT, descending=False))
+        assert [row.summary.uid for row in view.rows(0, 10)] == [2, 1]
+        assert opened.summary("INBOX", 1) is not None
+        assert opened.summary("INBOX", 1).account == "old"  # type: ignore[union-attr]
+    finally:
+        opened.close()
+
+
+def test_refuses_a_newer_schema_and_a_damaged_file(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.sqlite3"
+    MailCache.open(newer).close()
+    conn = sqlite3.connect(newer)
+    conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    conn.commit()
+    conn.close()
+    with pytest.raises(MailError, match="newer"):
+        MailCache.open(newer)
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(MailError, match="damaged"):
+        MailCache.open(damaged)
+
+
+def test_views_read_from_another_thread_while_the_worker_writes(cache: MailCache) -> None:
+    cache.add_summaries("INBOX", [summary(uid) for uid in range(1, 201)])
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def ui_thread() -> None:
+        try:
+            while not done.is_set():
+                view = cache.open_view("INBOX", ViewOrder())
+                assert len(view.rows(0, 60)) == min(60, len(view))
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    reader = threading.Thread(target=ui_thread)
+    reader.start()
+    try:
+        for start in range(201, 2201, 100):
+            cache.add_summaries("INBOX", [summary(uid) for uid in range(start, start + 100)])
+            cache.remove_uids("INBOX", range(start - 150, start - 100))
+    finally:
+        done.set()
+        reader.join(timeout=10)
+    assert not errors
+    assert len(cache.open_view("INBOX", ViewOrder())) == len(cache.uids("INBOX"))
