@@ -1,0 +1,214 @@
+"""MailServiceImpl: the ``api.MailService`` the UI talks to (DESIGN.md sections 1 and 3).
+
+One :class:`AccountWorker` (command connection + cache writer) and one
+:class:`IdleWatcher` (IDLE on INBOX) per account. Views are built off the UI
+thread in a small thread pool from a separate read-side cache object. IDLE
+changes become a ``FolderChanged`` event *and* a queued SyncFolder, so new mail
+reaches the cache and the UI (``MessagesAdded``) with no user action.
+
+Nothing is synced automatically at start: the UI submits ``ListFolders`` and
+``SyncFolder`` for what it shows (the cached list and rows show at once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui_mail.backend import api
+from tui_mail.backend.cache import MailCache
+from tui_mail.backend.folders import folder_with_role
+from tui_mail.backend.idle import IdleWatcher
+from tui_mail.backend.worker import AccountWorker, Backoff
+from tui_mail.config import Config
+from tui_mail.errors import MailError, NotFound
+from tui_mail.models import Folder, FolderRole
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """Timings; tests shorten them."""
+
+    backoff_initial: float = 1.0
+    backoff_max: float = 60.0
+    idle: bool = True
+    idle_check_timeout: float = 10.0
+    idle_liveness_after: float = 120.0
+    poll_interval: float = 60.0
+    timeout: float = 60.0
+
+
+def cache_file(cache_dir: Path | None, account: str) -> Path:
+    """Where an account's cache lives (``paths`` decides unless a dir is given)."""
+    if cache_dir is None:
+        from tui_mail.paths import account_cache_file
+
+        return account_cache_file(account)
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in account) or "account"
+    return cache_dir / f"{safe}.sqlite3"
+
+
+class MailServiceImpl:
+    """The backend for the UI: see ``api.MailService`` for each method's contract."""
+
+    def __init__(
+        self,
+        config: Config,
+        listener: api.EventListener,
+        cache_dir: Path | None = None,
+        options: ServiceOptions | None = None,
+    ) -> None:
+        self.config = config
+        self.listener = listener
+        self.cache_dir = cache_dir
+        self.options = options or ServiceOptions()
+        self.workers: dict[str, AccountWorker] = {}
+        self.watchers: dict[str, IdleWatcher] = {}
+        self._readers: dict[str, MailCache] = {}
+        self._reader_lock = threading.Lock()
+        self._idle_syncs: dict[str, Future[Any]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-view")
+        self._started = False
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        """Account names in config order."""
+        return tuple(self.config.accounts)
+
+    def _emit(self, event: api.BackendEvent) -> None:
+        try:
+            self.listener(event)
+        except Exception:
+            log.exception("listener failed on %r", event)
+
+    def start(self) -> None:
+        """Open each cache's read side, then start the workers and IDLE watchers."""
+        if self._started:
+            return
+        self._started = True
+        opts = self.options
+        for name, account in self.config.accounts.items():
+            path = cache_file(self.cache_dir, name)
+            try:
+                self._readers[name] = MailCache.open(path, name)
+            except MailError as exc:
+                log.error("cache of %s unusable: %s", name, exc)
+            worker = AccountWorker(
+                account,
+                path,
+                self._emit,
+                backoff=Backoff(opts.backoff_initial, opts.backoff_max),
+                timeout=opts.timeout,
+            )
+            self.workers[name] = worker
+            worker.start()
+            if opts.idle:
+                watcher = IdleWatcher(
+                    account,
+                    password=lambda w=worker: w.good_password,  # type: ignore[misc]
+                    on_change=lambda folder, n=name: self._folder_changed(n, folder),  # type: ignore[misc]
+                    backoff=Backoff(opts.backoff_initial, opts.backoff_max),
+                    check_timeout=opts.idle_check_timeout,
+                    liveness_after=opts.idle_liveness_after,
+                    poll_interval=opts.poll_interval,
+                    timeout=opts.timeout,
+                )
+                self.watchers[name] = watcher
+                watcher.start()
+
+    def _folder_changed(self, account: str, folder: str) -> None:
+        """IDLE saw a change: tell the UI and sync (one pending sync at a time)."""
+        self._emit(api.FolderChanged(account, folder))
+        pending = self._idle_syncs.get(account)
+        if pending is not None and not pending.done():
+            return
+        self._idle_syncs[account] = self.submit(api.SyncFolder(account, folder))
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop every thread; returns within about ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        threads: list[AccountWorker | IdleWatcher] = [
+            *self.watchers.values(),
+            *self.workers.values(),
+        ]
+        for thread in threads:  # signal all first so they wind down in parallel
+            thread.request_stop()
+        for thread in threads:
+            thread.stop(max(0.05, deadline - time.monotonic()))
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._reader_lock:
+            for reader in self._readers.values():
+                reader.close()
+            self._readers.clear()
+
+    def submit(self, command: api.Command) -> Future[Any]:
+        """Queue a command on its account's worker."""
+        worker = self.workers.get(command.account)
+        if worker is None:
+            future: Future[Any] = Future()
+            future.set_exception(NotFound("unknown account", command.account))
+            return future
+        return worker.submit(command)
+
+    def view(self, account: str, folder: str, order: api.ViewOrder) -> Future[api.MessageView]:
+        """Build a view of a folder's cached rows in the thread pool."""
+        reader = self._readers.get(account)
+        if reader is None:
+            future: Future[api.MessageView] = Future()
+            future.set_exception(NotFound("no cache for this account", account))
+            return future
+        return self._pool.submit(reader.open_view, folder, order)
+
+    def cached_folders(self, account: str) -> list[Folder]:
+        """The folder list from the cache (empty before the first ListFolders)."""
+        with self._reader_lock:
+            reader = self._readers.get(account)
+            if reader is None:
+                return []
+            try:
+                return reader.folders()
+            except MailError:
+                return []
+
+    def set_password(self, account: str, password: str, remember: bool = False) -> None:
+        """Use ``password`` from now on and reconnect; ``remember`` saves it in the keyring."""
+        worker = self.workers.get(account)
+        if worker is None:
+            raise NotFound("unknown account", account)
+        worker.set_password(password)
+        if remember:
+            # The keyring may block: do it on the worker thread, never the caller's.
+            from tui_mail.secrets import store_password
+
+            worker.submit_call(lambda: store_password(account, "imap", password))
+
+    # ------------------------------------------------------------ hooks for sending
+
+    def sent_folder(self, account: str) -> str | None:
+        """The Sent folder of ``account`` (override, SPECIAL-USE or common name)."""
+        worker = self.workers.get(account)
+        if worker is None:
+            return None
+        configured = self.config.accounts[account].folders.sent
+        return configured or folder_with_role(worker.folders, FolderRole.SENT)
+
+    def append_to_sent(self, account: str, message: bytes) -> Future[int | None]:
+        """APPEND a sent message to Sent (marked \\Seen) on the account's worker.
+
+        The SMTP send path calls this after a successful send unless the
+        account's ``folders.save_sent`` is off. Fails with NotFound when the
+        account has no Sent folder.
+        """
+        folder = self.sent_folder(account)
+        if folder is None:
+            future: Future[int | None] = Future()
+            future.set_exception(NotFound("no Sent folder", account))
+            return future
+        return self.submit(api.AppendMessage(account, folder, message, ("\\Seen",)))

@@ -1,0 +1,197 @@
+"""Bring one folder's cache up to date with the server (DESIGN.md section 4).
+
+Per folder the cache keeps UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ from the last
+*complete* sync (an interrupted sync leaves the old state, so the next one
+redoes what is missing; rows are upserted by UID so nothing is duplicated).
+
+- UIDVALIDITY changed: the folder's rows are dropped and fetched again.
+- New messages: fetched newest first in batches, each stored and announced.
+- Flag changes: ``CHANGEDSINCE`` when CONDSTORE is enabled, else a FLAGS sweep.
+- Expunges: ``VANISHED`` with QRESYNC, else a ``UID SEARCH ALL`` comparison.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tui_mail.backend.api import (
+    BackendEvent,
+    FlagsChanged,
+    FolderCountsChanged,
+    MessagesAdded,
+    MessagesRemoved,
+    SyncProgress,
+)
+from tui_mail.backend.cache import FolderState, MailCache
+from tui_mail.backend.envelope import decode_flags, summary_from_fetch
+from tui_mail.backend.imap import ImapSession, SelectInfo
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+FLAG_SWEEP_CHUNK = 2000
+SUMMARY_ITEMS = (
+    "UID",
+    "FLAGS",
+    "INTERNALDATE",
+    "RFC822.SIZE",
+    "ENVELOPE",
+    "BODYSTRUCTURE",
+    "BODY.PEEK[HEADER.FIELDS (REFERENCES)]",
+)
+
+Emit = Callable[[BackendEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What one sync did, for the caller's Folder and for tests."""
+
+    total: int
+    unread: int
+    added: int
+    removed: int
+    flag_changes: int
+
+
+def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class FolderSync:
+    """One sync of one folder over an authenticated session."""
+
+    def __init__(
+        self,
+        session: ImapSession,
+        cache: MailCache,
+        account: str,
+        folder: str,
+        emit: Emit,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.session = session
+        self.cache = cache
+        self.account = account
+        self.folder = folder
+        self.emit = emit
+        self.batch_size = batch_size
+
+    def run(self) -> SyncResult:
+        """SELECT, reconcile, fetch new mail; raises ``tui_mail.errors`` on failure."""
+        info = self.session.select(self.folder)
+        state = self.cache.folder_state(self.folder)
+        if state is not None and state.uidvalidity != info.uidvalidity:
+            log.info("%s: UIDVALIDITY changed, dropping cached rows", self.folder)
+            stale = tuple(self.cache.uids(self.folder))
+            self.cache.reset_folder(self.folder)
+            if stale:
+                self.emit(MessagesRemoved(self.account, self.folder, stale))
+            state = None
+        cached = set(self.cache.uids(self.folder))
+        condstore = "CONDSTORE" in self.session.enabled and info.highestmodseq > 0
+        changed_flags, vanished = self._flag_changes(info, state, cached, condstore)
+        server_uids = self._server_uids(info, state, cached, vanished)
+        removed = sorted(cached - server_uids) if server_uids is not None else sorted(vanished)
+        removed = [u for u in removed if u in cached]
+        if removed:
+            self.cache.remove_uids(self.folder, removed)
+            self.emit(MessagesRemoved(self.account, self.folder, tuple(removed)))
+        changed_flags = {u: f for u, f in changed_flags.items() if u in cached and u not in removed}
+        if changed_flags:
+            self.cache.set_flags(self.folder, changed_flags)
+            self.emit(FlagsChanged(self.account, self.folder, changed_flags))
+        if server_uids is None:
+            new = self.session.search(["UID", f"{max(state.uidnext if state else 1, 1)}:*"])
+            new_uids = sorted(set(new) - cached, reverse=True)
+        else:
+            new_uids = sorted(server_uids - cached, reverse=True)
+        self._fetch_new(new_uids, info.uidvalidity)
+        if len(self.cache.uids(self.folder)) != info.exists:
+            self._reconcile_all(info.uidvalidity)
+        uidnext = info.uidnext or (self.cache.max_uid(self.folder) + 1)
+        self.cache.set_folder_state(
+            self.folder, FolderState(info.uidvalidity, uidnext, info.highestmodseq)
+        )
+        total, unread = self.cache.counts(self.folder)
+        self.cache.set_counts(self.folder, total, unread)
+        self.emit(FolderCountsChanged(self.account, self.folder, total, unread))
+        return SyncResult(total, unread, len(new_uids), len(removed), len(changed_flags))
+
+    def _flag_changes(
+        self, info: SelectInfo, state: FolderState | None, cached: set[int], condstore: bool
+    ) -> tuple[dict[int, frozenset[str]], set[int]]:
+        """New flags of cached rows, and (with QRESYNC) UIDs the server expunged."""
+        if not cached:
+            return {}, set()
+        if condstore and state is not None and state.highestmodseq:
+            if state.highestmodseq == info.highestmodseq:
+                return {}, set()
+            modifiers = [f"CHANGEDSINCE {state.highestmodseq}"]
+            qresync = "QRESYNC" in self.session.enabled
+            if qresync:
+                modifiers.append("VANISHED")
+            changes = self.session.fetch("1:*", ["FLAGS"], modifiers)
+            vanished = set(self.session.pop_vanished()) if qresync else set()
+            return {uid: decode_flags(d.get(b"FLAGS")) for uid, d in changes.items()}, vanished
+        known = self.cache.flags(self.folder)
+        changed: dict[int, frozenset[str]] = {}
+        for chunk in _chunks(sorted(cached), FLAG_SWEEP_CHUNK):
+            for uid, item in self.session.fetch(chunk, ["FLAGS"]).items():
+                flags = decode_flags(item.get(b"FLAGS"))
+                if known.get(uid) != flags:
+                    changed[uid] = flags
+        return changed, set()
+
+    def _server_uids(
+        self, info: SelectInfo, state: FolderState | None, cached: set[int], vanished: set[int]
+    ) -> set[int] | None:
+        """All UIDs on the server, or None when QRESYNC already told us what vanished."""
+        qresync = "QRESYNC" in self.session.enabled and state is not None and state.highestmodseq
+        if qresync:
+            return None
+        if state is not None and state.uidnext == info.uidnext and len(cached) == info.exists:
+            return set(cached)  # nothing new and nothing gone
+        return set(self.session.search(["ALL"]))
+
+    def _fetch_new(self, new_uids: Sequence[int], uidvalidity: int) -> None:
+        """Fetch summaries newest first, one batch at a time, announcing each."""
+        total = len(new_uids)
+        done = 0
+        if total:
+            self.emit(SyncProgress(self.account, self.folder, 0, total))
+        for batch in _chunks(new_uids, self.batch_size):
+            data = self.session.fetch(batch, SUMMARY_ITEMS)
+            summaries = [
+                summary_from_fetch(self.account, self.folder, uid, data[uid], uidvalidity)
+                for uid in batch
+                if uid in data
+            ]
+            self.cache.add_summaries(self.folder, summaries)
+            done += len(batch)
+            self.emit(MessagesAdded(self.account, self.folder, tuple(summaries)))
+            self.emit(SyncProgress(self.account, self.folder, done, total))
+
+    def _reconcile_all(self, uidvalidity: int) -> None:
+        """Safety net when counts disagree: compare every UID with the server."""
+        server = set(self.session.search(["ALL"]))
+        cached = set(self.cache.uids(self.folder))
+        gone = sorted(cached - server)
+        if gone:
+            self.cache.remove_uids(self.folder, gone)
+            self.emit(MessagesRemoved(self.account, self.folder, tuple(gone)))
+        self._fetch_new(sorted(server - cached, reverse=True), uidvalidity)
+
+
+def sync_folder(
+    session: ImapSession,
+    cache: MailCache,
+    account: str,
+    folder: str,
+    emit: Emit,
+    batch_size: int = BATCH_SIZE,
+) -> SyncResult:
+    """Sync ``folder`` into ``cache`` (see :class:`FolderSync`)."""
+    return FolderSync(session, cache, account, folder, emit, batch_size).run()

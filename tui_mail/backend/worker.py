@@ -1,0 +1,320 @@
+"""AccountWorker: the one thread that owns an account's command connection and cache.
+
+Jobs (``api.Command``) are queued and run one at a time; each is answered on its
+``concurrent.futures.Future``. A job whose Future was cancelled before it started
+is skipped. On connection loss the worker reports OFFLINE with the reason,
+reconnects with capped exponential backoff, and re-runs the interrupted job if
+it is read-only (otherwise its Future fails with ConnectionLost). An AuthError
+is never retried: the state stays AUTH_FAILED until :meth:`set_password`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
+from tui_mail.backend.cache import MailCache
+from tui_mail.backend.imap import ImapSession
+from tui_mail.config import AccountConfig
+from tui_mail.errors import AuthError, ConnectionLost, MailError, TLSError
+from tui_mail.models import Folder
+
+log = logging.getLogger(__name__)
+
+PasswordSource = Callable[[AccountConfig], "str | None"]
+
+
+@dataclass
+class Backoff:
+    """Capped exponential delays: ``initial``, x2, ... up to ``maximum`` seconds."""
+
+    initial: float = 1.0
+    maximum: float = 60.0
+    _next: float = field(default=0.0, repr=False)
+
+    def next_delay(self) -> float:
+        """The delay before the next attempt (grows each call)."""
+        delay = self._next or self.initial
+        self._next = min(delay * 2, self.maximum)
+        return delay
+
+    def reset(self) -> None:
+        """Back to ``initial`` after a success."""
+        self._next = 0.0
+
+
+@dataclass
+class Job:
+    """A queued command (or an internal callable) and the Future that answers it."""
+
+    command: Command | None
+    future: Future[Any]
+    call: Callable[[], Any] | None = None
+    read_only: bool = False
+
+
+_STOP = object()
+
+
+def _default_password(account: AccountConfig) -> str | None:
+    from tui_mail.secrets import get_password
+
+    return get_password(account, "imap")
+
+
+class AccountWorker(threading.Thread):
+    """Runs one account's jobs; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        cache_path: Path,
+        emit: Callable[[BackendEvent], None],
+        *,
+        backoff: Backoff | None = None,
+        password_source: PasswordSource = _default_password,
+        max_job_retries: int = 6,
+        timeout: float = 60.0,
+    ) -> None:
+        super().__init__(name=f"imap-worker-{account.name}", daemon=True)
+        self.account = account
+        self.cache_path = cache_path
+        self._emit = emit
+        self.backoff = backoff or Backoff()
+        self._password_source = password_source
+        self.max_job_retries = max_job_retries
+        self.timeout = timeout
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._session: ImapSession | None = None
+        self._password: str | None = None
+        self.state = AccountState.CONNECTING
+        self._reason = ""
+        self.folders: tuple[Folder, ...] = ()
+        self.cache: MailCache | None = None
+        self.open_folders: list[str] = []
+        self.online = threading.Event()
+        """Set while logged in; the IDLE watcher waits on it for a good password."""
+        self.good_password: str | None = None
+        from tui_mail.backend.handlers import CommandHandlers
+
+        self._handlers = CommandHandlers(self)
+
+    # ------------------------------------------------------------ called from other threads
+
+    def submit(self, command: Command) -> Future[Any]:
+        """Queue ``command``; its result (or a ``tui_mail.errors`` error) lands on the Future."""
+        future: Future[Any] = Future()
+        if self._stopping.is_set():
+            future.set_exception(ConnectionLost("the account is shut down"))
+            return future
+        self._queue.put(Job(command, future, read_only=type(command).read_only))
+        return future
+
+    def submit_call(self, call: Callable[[], Any], read_only: bool = False) -> Future[Any]:
+        """Run ``call()`` on this thread (it may use :meth:`session` and :attr:`cache`)."""
+        future: Future[Any] = Future()
+        self._queue.put(Job(None, future, call=call, read_only=read_only))
+        return future
+
+    def set_password(self, password: str) -> None:
+        """Use ``password`` from now on and reconnect (leaves AUTH_FAILED)."""
+        self._password = password
+        self._queue.put(Job(None, Future(), call=self._reconnect_now))
+
+    def request_stop(self) -> None:
+        """Ask the thread to end soon without waiting (see :meth:`stop`)."""
+        self._stopping.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the thread within about ``timeout`` seconds, breaking a blocked read."""
+        self._stopping.set()
+        self._queue.put(_STOP)
+        self._wake.set()
+        self.join(timeout / 2)
+        if self.is_alive():
+            session = self._session
+            if session is not None:
+                session.abort()
+            self.join(timeout / 2)
+
+    # ------------------------------------------------------------ the thread
+
+    def run(self) -> None:
+        try:
+            self.cache = MailCache.open(self.cache_path, self.account.name)
+            self.folders = tuple(self.cache.folders())
+        except MailError as exc:
+            log.error("%s: cache unusable: %s", self.account.name, exc)
+            self._set_state(AccountState.OFFLINE, str(exc))
+        try:
+            self._loop()
+        finally:
+            self._cancel_pending()
+            if self._session is not None:
+                self._session.logout()
+                self._session = None
+            if self.cache is not None:
+                self.cache.close()
+            self.online.clear()
+            self._set_state(AccountState.STOPPED)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            wait = self._offline_wait()
+            try:
+                job = self._queue.get(timeout=wait)
+            except queue.Empty:
+                self._try_connect_in_background()
+                continue
+            if job is _STOP:
+                return
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            self._execute(job)
+
+    def _offline_wait(self) -> float | None:
+        if self.state == AccountState.OFFLINE and self._session is None:
+            return self.backoff.next_delay()
+        return None
+
+    def _try_connect_in_background(self) -> None:
+        try:
+            self.session()
+        except AuthError as exc:
+            self._set_state(AccountState.AUTH_FAILED, exc.details or exc.summary)
+        except MailError as exc:
+            self._set_state(AccountState.OFFLINE, str(exc))
+
+    def _cancel_pending(self) -> None:
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not _STOP:
+                job.future.cancel()
+
+    # ------------------------------------------------------------ running one job
+
+    def _execute(self, job: Job) -> None:
+        attempt = 0
+        while True:
+            try:
+                if job.call is not None:
+                    result = job.call()
+                else:
+                    assert job.command is not None
+                    result = self._handlers.handle(job.command)
+            except AuthError as exc:
+                self._drop_session()
+                self._set_state(AccountState.AUTH_FAILED, exc.details or exc.summary)
+                job.future.set_exception(exc)
+                return
+            except ConnectionLost as exc:
+                self._drop_session()
+                self._set_state(AccountState.OFFLINE, str(exc))
+                if not job.read_only or attempt >= self.max_job_retries or self._stopping.is_set():
+                    job.future.set_exception(exc)
+                    return
+                attempt += 1
+                delay = (
+                    self.backoff.maximum if isinstance(exc, TLSError) else self.backoff.next_delay()
+                )
+                if self._sleep(delay):
+                    job.future.set_exception(exc)
+                    return
+                continue
+            except MailError as exc:
+                job.future.set_exception(exc)
+                return
+            except Exception as exc:  # a bug: answer the Future, keep the thread alive
+                log.exception("%s: unexpected failure in %r", self.account.name, job.command)
+                job.future.set_exception(
+                    MailError("unexpected error in the mail backend", repr(exc))
+                )
+                return
+            job.future.set_result(result)
+            return
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait ``seconds`` unless stopping; True when we are stopping."""
+        self._wake.clear()
+        self._wake.wait(seconds)
+        return self._stopping.is_set()
+
+    # ------------------------------------------------------------ the connection
+
+    def session(self) -> ImapSession:
+        """The logged-in session, connecting first when needed (worker thread only)."""
+        if self._session is not None:
+            return self._session
+        if self.state == AccountState.AUTH_FAILED and self._password is None:
+            raise AuthError("login failed; a new password is needed", self._reason)
+        if self.state != AccountState.OFFLINE:
+            self._set_state(AccountState.CONNECTING)
+        password = (
+            self._password if self._password is not None else self._password_source(self.account)
+        )
+        if password is None:
+            raise AuthError("a password is needed", f"no stored password for {self.account.name}")
+        session = ImapSession.connect(
+            self.account.imap, allow_insecure=self.account.allow_insecure, timeout=self.timeout
+        )
+        try:
+            session.login(self.account.imap.username or self.account.email, password)
+            session.enable_sync_extensions()
+        except BaseException:
+            session.abort()
+            if self._password is not None and password == self._password:
+                self._password = None  # rejected: do not keep trying it
+            raise
+        self._session = session
+        self.good_password = password
+        self.backoff.reset()
+        self.online.set()
+        self._set_state(AccountState.ONLINE)
+        return session
+
+    def _drop_session(self) -> None:
+        self.online.clear()
+        session, self._session = self._session, None
+        if session is not None:
+            session.abort()
+
+    def _reconnect_now(self) -> None:
+        self._drop_session()
+        self.state = AccountState.CONNECTING  # leaves AUTH_FAILED without a second event
+        self.session()
+
+    def _set_state(self, state: AccountState, reason: str = "") -> None:
+        if state == self.state and reason == self._reason:
+            return
+        self.state, self._reason = state, reason
+        self.emit(AccountStateChanged(self.account.name, state, reason))
+
+    def emit(self, event: BackendEvent) -> None:
+        """Tell the listener; a failing listener never kills the worker."""
+        try:
+            self._emit(event)
+        except Exception:
+            log.exception("event listener failed on %r", event)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
+    """Poll ``predicate`` until true or ``timeout``; used by tests and shutdown."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
