@@ -13,7 +13,7 @@ import ssl
 from typing import TextIO
 
 from tui_mail.backend.folders import build_folders
-from tui_mail.backend.imap import ImapSession, make_ssl_context
+from tui_mail.backend.imap import ImapSession, describe_tls, make_ssl_context
 from tui_mail.config import AccountConfig, Config, ServerConfig, is_loopback_host
 from tui_mail.errors import MailError
 
@@ -57,6 +57,15 @@ def _password(account: AccountConfig, protocol: str, report: Report) -> str | No
     return password
 
 
+def _report_tls(sock: object, report: Report) -> None:
+    tls = describe_tls(sock)
+    if tls is None:
+        report.ok("connected without TLS (plain text)")
+    else:
+        report.ok(f"connected with {tls.version} ({tls.cipher})")
+        report.ok(f"certificate subject: {tls.subject} (issuer: {tls.issuer})")
+
+
 def check_imap(account: AccountConfig, report: Report) -> None:
     """Connect, show TLS and capabilities, log in, list folders with counts."""
     server = account.imap
@@ -67,12 +76,7 @@ def check_imap(account: AccountConfig, report: Report) -> None:
         report.fail(f"connect: {exc}")
         return
     try:
-        tls = session.tls_info()
-        if tls is None:
-            report.ok("connected without TLS (plain text)")
-        else:
-            report.ok(f"connected with {tls.version} ({tls.cipher})")
-            report.ok(f"certificate subject: {tls.subject} (issuer: {tls.issuer})")
+        _report_tls(session.client.socket(), report)
         report.ok("capabilities: " + " ".join(sorted(session.capabilities)))
         password = _password(account, "imap", report)
         if password is None:
@@ -114,7 +118,7 @@ def _smtp_error(exc: BaseException, where: str) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"certificate of {where} did not verify: {exc.verify_message or exc}"
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return f"the server refused the login: {exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}"
+        return f"the server refused the login: {exc.smtp_code} {exc.smtp_error!r}"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -139,13 +143,7 @@ def check_smtp(account: AccountConfig, report: Report) -> None:
                 return
             client.starttls(context=make_ssl_context(server.ca_file))
             client.ehlo()
-        sock = client.sock
-        if isinstance(sock, ssl.SSLSocket):
-            cert = sock.getpeercert() or {}
-            subject = ", ".join(f"{k}={v}" for rdn in cert.get("subject", ()) for k, v in rdn)
-            report.ok(f"connected with {sock.version()}; certificate subject: {subject}")
-        else:
-            report.ok("connected without TLS (plain text)")
+        _report_tls(client.sock, report)
         report.ok("EHLO: " + " ".join(sorted(k.upper() for k in client.esmtp_features)))
         _smtp_auth(account, server, client, report)
     except (OSError, smtplib.SMTPException) as exc:

@@ -161,6 +161,22 @@ class TlsInfo:
     issuer: str
 
 
+def describe_tls(sock: object) -> TlsInfo | None:
+    """The TLS session of a socket (IMAP or SMTP), or None for plain text."""
+    if not isinstance(sock, ssl.SSLSocket):
+        return None
+    cert = sock.getpeercert() or {}
+
+    def name(field: str) -> str:
+        parts: Any = cert.get(field, ())
+        return ", ".join(f"{k}={v}" for rdn in parts for k, v in rdn)
+
+    cipher = sock.cipher()
+    return TlsInfo(
+        sock.version() or "?", cipher[0] if cipher else "?", name("subject"), name("issuer")
+    )
+
+
 class ImapSession:
     """A connected (and after :meth:`login`, authenticated) IMAP session.
 
@@ -268,19 +284,7 @@ class ImapSession:
 
     def tls_info(self) -> TlsInfo | None:
         """Protocol, cipher and certificate names of the TLS session, if any."""
-        sock = self.client.socket()
-        if not isinstance(sock, ssl.SSLSocket):
-            return None
-        cert = sock.getpeercert() or {}
-
-        def name(field: str) -> str:
-            parts: Any = cert.get(field, ())
-            return ", ".join(f"{k}={v}" for rdn in parts for k, v in rdn)
-
-        cipher = sock.cipher()
-        return TlsInfo(
-            sock.version() or "?", cipher[0] if cipher else "?", name("subject"), name("issuer")
-        )
+        return describe_tls(self.client.socket())
 
     # ------------------------------------------------------------ folders
 
