@@ -1,0 +1,328 @@
+"""The message list: a Line-API ``ScrollView`` over a folder's :class:`MessageView`.
+
+Never a DataTable/ListView/OptionList (DESIGN.md section 5): only the visible
+lines are drawn, each from a row read through :class:`VisibleRows` (windows of
+the view, cached). Moving the cursor redraws two lines, so a key costs the same
+at 100 rows or 100,000. Every string on a row comes from the network and goes
+through ``clean_line`` before it becomes a ``Segment``; nothing is parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui_mail.backend.api import ListRow, MessageView, SortKey, ViewOrder
+
+try:
+    from tui_mail.mail.render import format_date
+except ImportError:  # TEMPORARY until mail/render.py lands; removed before the final commit
+
+    def format_date(date: datetime, now: datetime | None = None) -> str:
+        now = now or datetime.now(date.tzinfo)
+        if date.date() == now.date():
+            return date.strftime("%H:%M")
+        return date.strftime("%b %d") if date.year == now.year else date.strftime("%Y-%m-%d")
+
+
+from tui_mail.mail.sanitize import clean_line
+from tui_mail.models import MessageSummary
+from tui_mail.ui import keymap
+from tui_mail.ui.widgets.row_window import VisibleRows
+
+MARKS_WIDTH = 5
+DATE_WIDTH = 10
+SORT_CYCLE = (SortKey.DATE, SortKey.SENDER, SortKey.SUBJECT, SortKey.SIZE)
+
+
+def row_marks(summary: MessageSummary, tagged: bool) -> str:
+    """The status column: tagged, unread, flagged, answered, attachment (one cell each)."""
+    return (
+        ("*" if tagged else " ")
+        + ("●" if summary.unread else " ")
+        + ("⚑" if summary.flagged else " ")
+        + ("↩" if summary.answered else " ")
+        + ("+" if summary.has_attachment else " ")
+    )
+
+
+def row_person(summary: MessageSummary, show_recipient: bool) -> str:
+    """The sender's name (else address); for Sent/Drafts ``To:`` the first recipient."""
+    if show_recipient:
+        people = summary.to or summary.cc
+        return "To: " + clean_line(people[0].display()) if people else "To: (nobody)"
+    return clean_line(summary.from_[0].display()) if summary.from_ else "(no sender)"
+
+
+class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
+    """The rows of one folder, newest first by default, with a cursor and tags."""
+
+    BINDINGS = keymap.binding_types_for("list")
+    COMPONENT_CLASSES = {
+        "message-list--cursor",
+        "message-list--unread",
+        "message-list--tagged",
+        "message-list--dim",
+    }
+    DEFAULT_CSS = """
+    MessageList { background: $surface; }
+    MessageList > .message-list--cursor { background: $panel-lighten-1; }
+    MessageList:focus > .message-list--cursor { background: $accent 40%; }
+    MessageList > .message-list--unread { text-style: bold; }
+    MessageList > .message-list--tagged { color: $warning; }
+    MessageList > .message-list--dim { color: $text-muted; }
+    """
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor is on another message (None: the list is empty)."""
+
+        summary: MessageSummary | None
+
+    @dataclass
+    class Opened(Message):
+        """Enter on a message: show it in the preview and focus the preview."""
+
+        summary: MessageSummary
+
+    @dataclass
+    class OrderChanged(Message):
+        """The user asked for another order (sort, direction, threads, a folded thread)."""
+
+        order: ViewOrder
+
+    def __init__(
+        self, *, id: str | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self.rows = VisibleRows()
+        self.cursor = 0
+        self.tagged: set[int] = set()
+        self.order = ViewOrder()
+        self.collapsed: frozenset[int] = frozenset()
+        self.show_recipient = False
+        self.clock = clock or datetime.now
+        self._highlighted_uid: int | None = None
+        self._strips: LRUCache[tuple[int, bool, int], Strip] = LRUCache(256)
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def current(self) -> ListRow | None:
+        """The row under the cursor, or None when the list is empty."""
+        return self.rows.row(self.cursor)
+
+    def set_view(self, view: MessageView, *, keep_uid: int | None = None) -> None:
+        """Show a new snapshot; keep the cursor on ``keep_uid`` (else the current uid, else row 0)."""
+        wanted = keep_uid if keep_uid is not None else self._highlighted_uid
+        self.rows.replace_view(view)
+        index = self.rows.display_index(wanted) if wanted is not None else None
+        self.cursor = min(index if index is not None else self.cursor, max(len(self.rows) - 1, 0))
+        self.tagged &= {uid for uid in self.tagged if self.rows.display_index(uid) is not None}
+        self.changed()
+
+    def reset(self, view: MessageView, *, show_recipient: bool = False) -> None:
+        """Show another folder: cursor on the first row (the newest by default), no tags."""
+        self._highlighted_uid = None
+        self.tagged.clear()
+        self.collapsed = frozenset()
+        self.show_recipient = show_recipient
+        self.rows = VisibleRows(view)
+        self.cursor = 0
+        self.changed()
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def changed(self) -> None:
+        """Redraw after the rows, tags or overlay changed, and tell who is highlighted."""
+        self._strips.clear()
+        self.virtual_size = Size(self.size.width, len(self.rows))
+        self.cursor = min(self.cursor, max(len(self.rows) - 1, 0))
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._announce()
+
+    def selected_uids(self) -> tuple[int, ...]:
+        """The tagged uids in list order, else the uid under the cursor."""
+        if self.tagged:
+            return tuple(sorted(self.tagged, key=lambda uid: self.rows.display_index(uid) or 0))
+        row = self.current
+        return (row.summary.uid,) if row else ()
+
+    def summaries(self, uids: tuple[int, ...]) -> list[MessageSummary]:
+        """The shown summaries of these uids (those still in the list)."""
+        found = []
+        for uid in uids:
+            index = self.rows.display_index(uid)
+            row = self.rows.row(index) if index is not None else None
+            if row is not None:
+                found.append(row.summary)
+        return found
+
+    # ------------------------------------------------------------------ cursor
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on ``index`` (clamped), redrawing only the two lines."""
+        index = max(0, min(index, len(self.rows) - 1))
+        if index == self.cursor or index < 0:
+            return
+        old, self.cursor = self.cursor, index
+        self._forget_line(old)
+        self._forget_line(index)
+        self.refresh_line(old)
+        self.refresh_line(index)
+        self._scroll_cursor_into_view()
+        self._announce()
+
+    def _forget_line(self, index: int) -> None:
+        width = self.size.width
+        for focused in (True, False):
+            self._strips.discard((index, focused, width))
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = max(self.scrollable_content_region.height, 1)
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def _announce(self) -> None:
+        row = self.current
+        uid = row.summary.uid if row else None
+        if uid != self._highlighted_uid:
+            self._highlighted_uid = uid
+            self.post_message(self.Highlighted(row.summary if row else None))
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self.rows) - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor + max(self.scrollable_content_region.height - 1, 1))
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor - max(self.scrollable_content_region.height - 1, 1))
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Opened(row.summary))
+
+    def action_tag(self) -> None:
+        """Tag or untag the message under the cursor, then move down (as mutt does)."""
+        row = self.current
+        if row is None:
+            return
+        self.tagged ^= {row.summary.uid}
+        self._forget_line(self.cursor)
+        self.refresh_line(self.cursor)
+        self.move_cursor(self.cursor + 1)
+
+    # ------------------------------------------------------------------ order
+
+    def _ask_order(self, order: ViewOrder) -> None:
+        self.order = order
+        self.post_message(self.OrderChanged(order))
+
+    def action_cycle_sort(self) -> None:
+        key = SORT_CYCLE[(SORT_CYCLE.index(self.order.key) + 1) % len(SORT_CYCLE)]
+        self.notify(f"Sorted by {key.value}", timeout=2)
+        self._ask_order(ViewOrder(key, self.order.descending, self.order.threaded))
+
+    def action_reverse_sort(self) -> None:
+        self._ask_order(ViewOrder(self.order.key, not self.order.descending, self.order.threaded))
+
+    def action_toggle_threaded(self) -> None:
+        self._ask_order(ViewOrder(self.order.key, self.order.descending, not self.order.threaded))
+
+    def action_toggle_thread(self) -> None:
+        """Fold or unfold the thread under the cursor (threaded view only)."""
+        row = self.current
+        if row is None or not self.order.threaded:
+            return
+        self.collapsed ^= {row.summary.uid}
+        self.post_message(self.OrderChanged(self.order))
+
+    # ------------------------------------------------------------------ drawing
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.size.width
+        focused = self.has_focus
+        key = (index, focused, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._draw_row(index, focused, width)
+            self._strips.set(key, strip)
+        return strip
+
+    def _draw_row(self, index: int, focused: bool, width: int) -> Strip:
+        base = self.rich_style
+        row = self.rows.row(index)
+        if row is None:
+            return Strip.blank(width, base)
+        summary = row.summary
+        tagged = summary.uid in self.tagged
+        style = base
+        if summary.unread:
+            style += self.get_component_rich_style("message-list--unread", partial=True)
+        if tagged:
+            style += self.get_component_rich_style("message-list--tagged", partial=True)
+        if index == self.cursor:
+            style += self.get_component_rich_style("message-list--cursor", partial=True)
+        dim = style + self.get_component_rich_style("message-list--dim", partial=True)
+        segments = self._cells(row, tagged, width, style, dim)
+        return Strip(segments, width)
+
+    def _cells(
+        self, row: ListRow, tagged: bool, width: int, style: Style, dim: Style
+    ) -> list[Segment]:
+        summary = row.summary
+        person_width = max(8, min(24, (width - MARKS_WIDTH - DATE_WIDTH) // 3))
+        subject_width = max(width - MARKS_WIDTH - DATE_WIDTH - person_width - 3, 0)
+        folded = f" (+{row.hidden_replies})" if row.hidden_replies else ""
+        subject = clean_line(row.thread_prefix) + clean_line(summary.subject or "(no subject)")
+        date = format_date(summary.date, now=self.clock()) if summary.date else ""
+        cells = [
+            Segment(row_marks(summary, tagged), style),
+            Segment(set_cell_size(date, DATE_WIDTH).rjust(DATE_WIDTH) + " ", dim),
+            Segment(
+                " " + set_cell_size(row_person(summary, self.show_recipient), person_width) + " ",
+                style,
+            ),
+            Segment(set_cell_size(subject + folded, subject_width), style),
+        ]
+        used = sum(segment.cell_length for segment in cells)
+        if used < width:
+            cells.append(Segment(" " * (width - used), style))
+        return list(Segment.adjust_line_length(cells, width, style=style))
+
+    def on_resize(self) -> None:
+        self._strips.clear()
+        self.virtual_size = Size(self.size.width, len(self.rows))
+
+    def on_focus(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._strips.clear()
+        self.refresh()
