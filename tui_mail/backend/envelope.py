@@ -117,10 +117,12 @@ def _fetch_item(data: Mapping[bytes, Any], prefix: bytes) -> Any:
 
 
 def decode_flags(flags: Iterable[Any] | None) -> frozenset[str]:
-    """IMAP flag atoms (bytes) -> ``frozenset[str]``."""
-    return frozenset(
+    """IMAP flag atoms (bytes) -> ``frozenset[str]``, without the per-session ``\\Recent``."""
+    decoded = {
         f.decode("ascii", "replace") if isinstance(f, bytes) else str(f) for f in flags or ()
-    )
+    }
+    decoded.discard("\\Recent")
+    return frozenset(decoded)
 
 
 def summary_from_fetch(

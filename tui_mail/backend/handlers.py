@@ -124,7 +124,6 @@ class CommandHandlers:
             elif uid in known:  # server sent no FETCH back: compute it ourselves
                 old = known[uid]
                 changed[uid] = old | set(command.flags) if command.add else old - set(command.flags)
-        changed = {u: f - {"\\Recent"} for u, f in changed.items()}
         self.cache.set_flags(command.folder, changed)
         self.worker.emit(api.FlagsChanged(self.account, command.folder, changed))
         self._announce_counts(command.folder)

@@ -1,0 +1,120 @@
+"""Protocol-safety checks against a scripted loopback socket server.
+
+A real server would treat an injected line as a command and we could not see the
+bytes, and no real server here sends PREAUTH before STARTTLS. So this is the one
+place a scripted fake server is right: it records every byte the client sends
+and answers with canned lines.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from tui_mail.backend.imap import ImapSession
+from tui_mail.config import ServerConfig
+from tui_mail.errors import TLSError
+
+pytestmark = pytest.mark.integration
+
+
+class RecordingServer(threading.Thread):
+    """Accepts one client, sends ``greeting``, answers each tagged line with OK."""
+
+    def __init__(self, greeting: bytes, capabilities: bytes) -> None:
+        super().__init__(daemon=True)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.greeting = greeting
+        self.capabilities = capabilities
+        self.received = b""
+        self.commands: list[bytes] = []
+
+    def run(self) -> None:
+        conn, _ = self.listener.accept()
+        conn.settimeout(5)
+        with conn:
+            conn.sendall(self.greeting)
+            buffer = b""
+            while True:
+                try:
+                    chunk = conn.recv(65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                self.received += chunk
+                buffer += chunk
+                while b"\r\n" in buffer:
+                    line, buffer = buffer.split(b"\r\n", 1)
+                    buffer = self._answer(conn, line, buffer)
+
+    def _answer(self, conn: socket.socket, line: bytes, rest: bytes) -> bytes:
+        if line.endswith(b"}") and b"{" in line:  # a synchronising literal: say go on
+            size = int(line[line.rindex(b"{") + 1 : -1].rstrip(b"+"))
+            conn.sendall(b"+ go ahead\r\n")
+            while len(rest) < size:
+                rest += conn.recv(65536)
+            self.commands.append(line + b"<literal:" + rest[:size] + b">")
+            return self._continue_command(conn, line, rest[size:])
+        self.commands.append(line)
+        self._reply(conn, line)
+        return rest
+
+    def _continue_command(self, conn: socket.socket, head: bytes, rest: bytes) -> bytes:
+        # The command goes on after the literal, up to its own CRLF.
+        while b"\r\n" not in rest:
+            rest += conn.recv(65536)
+        tail, rest = rest.split(b"\r\n", 1)
+        self.commands[-1] += tail
+        if tail.endswith(b"}"):
+            return self._answer(conn, self.commands.pop(), rest)
+        self._reply(conn, head)
+        return rest
+
+    def _reply(self, conn: socket.socket, line: bytes) -> None:
+        tag, _, rest = line.partition(b" ")
+        word = rest.split(b" ", 2)
+        verb = word[1] if word[0].upper() == b"UID" and len(word) > 1 else word[0]
+        verb = verb.upper()
+        if verb == b"CAPABILITY":
+            conn.sendall(b"* CAPABILITY " + self.capabilities + b"\r\n")
+        elif verb == b"SELECT":
+            conn.sendall(b"* 3 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n* OK [UIDNEXT 4] x\r\n")
+        elif verb == b"SEARCH":
+            conn.sendall(b"* SEARCH 2\r\n")
+        elif verb == b"LOGOUT":
+            conn.sendall(b"* BYE bye\r\n")
+        conn.sendall(tag + b" OK done\r\n")
+
+
+def test_crlf_in_a_search_term_never_starts_a_second_command() -> None:
+    server = RecordingServer(b"* OK fake ready\r\n", b"IMAP4rev1 AUTH=PLAIN")
+    server.start()
+    session = ImapSession.connect(ServerConfig("127.0.0.1", server.port, "none", "u"), timeout=5)
+    session.login("u", "p")
+    session.select("INBOX")
+    evil = 'x" \r\nA999 DELETE INBOX\r\nA998 LOGOUT'
+    assert session.search(["SUBJECT", evil, "OR", ("FROM", "a\r\nb"), ("TO", "c\nd")]) == [2]
+    session.logout()
+    server.join(5)
+    verbs = [c.split(b" ")[1].upper() for c in server.commands if b" " in c]
+    assert b"DELETE" not in verbs and server.commands.count(b"A998 LOGOUT") == 0
+    search = next(c for c in server.commands if b"SEARCH" in c)
+    # The evil text reached the server only as literal data of the one SEARCH command.
+    assert b"<literal:" + evil.encode() + b">" in search
+    assert not any(c.startswith(b"A999") for c in server.commands)
+
+
+def test_preauth_before_starttls_is_refused() -> None:
+    server = RecordingServer(
+        b"* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n", b"IMAP4rev1 STARTTLS"
+    )
+    server.start()
+    with pytest.raises(TLSError) as caught:
+        ImapSession.connect(ServerConfig("127.0.0.1", server.port, "starttls", "u"), timeout=5)
+    assert "PREAUTH" in str(caught.value)
+    server.join(5)
+    assert not any(b"STARTTLS" in c.upper() for c in server.commands)
