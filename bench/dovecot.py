@@ -26,7 +26,7 @@ from bench.corpus import write_corpus  # noqa: E402
 from tests.servers.dovecot import DovecotServer  # noqa: E402
 
 USER = "bench"
-PASSWORD = "bench-password"  # noqa: S105 - a throw-away loopback test account
+PASSWORD = "bench-password"  # a throw-away account on loopback only
 #: What the primer fetches: the union of what tui-mail, neomutt and aerc ask for.
 _PRIME_ITEMS = (
     b"(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE "
@@ -50,7 +50,7 @@ class BenchServer:
         self.server = DovecotServer()
         maildir = self.server.add_user(USER, PASSWORD)
         started = time.monotonic()
-        owner = (self.server._mail_uid, self.server._mail_gid)  # noqa: SLF001 - same test bed
+        owner = (self.server._mail_uid, self.server._mail_gid)
         write_corpus(maildir, self.size, self.seed, owner=owner)
         self.server.chown_maildir(USER)
         self.seconds_to_write = time.monotonic() - started
@@ -119,8 +119,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1000, help="INBOX messages")
     args = parser.parse_args()
     with BenchServer(args.size) as bench:
-        print(f"wrote the corpus in {bench.seconds_to_write:.1f} s, primed in "
-              f"{bench.seconds_to_prime:.1f} s")
+        print(
+            f"wrote the corpus in {bench.seconds_to_write:.1f} s, primed in "
+            f"{bench.seconds_to_prime:.1f} s"
+        )
         print(f"IMAP on {bench.host}:{bench.port} user {USER} password {PASSWORD} (no TLS)")
         print(f"Dovecot root: {bench.server.root}; Ctrl-C stops it")
         try:

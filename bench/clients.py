@@ -1,0 +1,138 @@
+"""The clients the benchmark runs, each as a recipe: command, environment, key steps.
+
+A :class:`Client` knows how to write its own config for one server and one
+cache directory (a fresh directory = cold cache, the previous run's = warm)
+and which screen text proves each step happened. Keys are tmux key names.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.corpus import MARKERS
+from bench.dovecot import PASSWORD, USER
+from bench.floor_app import READY_TEXT
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PASSWORD_ENV = "TUI_MAIL_BENCH_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One timed action: send ``keys``, then wait for ``expect`` (None = any change).
+
+    ``untimed`` steps only move the client to where the next step starts.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    expect: str | None = None
+    literal: bool = False
+    untimed: bool = False
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start one run of a client."""
+
+    argv: list[str]
+    env: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Client:
+    """A client under test."""
+
+    name: str
+    first_screen_text: str
+    make_launch: Callable[[str, int, Path], Launch]
+    steps: tuple[Step, ...] = ()
+    quit_keys: tuple[str, ...] = ("q",)
+    has_cache: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def _floor_launch(_host: str, _port: int, _cache: Path) -> Launch:
+    return Launch([sys.executable, str(REPO_ROOT / "bench" / "floor_app.py")], {})
+
+
+FLOOR = Client("floor", READY_TEXT, _floor_launch, has_cache=False)
+
+
+def tui_mail_argv() -> list[str]:
+    """The installed ``tui-mail`` script next to this Python, else ``python -m tui_mail``."""
+    script = Path(sys.executable).with_name("tui-mail")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tui_mail"]
+
+
+def _tui_mail_launch(host: str, port: int, cache: Path) -> Launch:
+    config = cache.parent / f"{cache.name}-tui-mail.toml"
+    config.write_text(
+        "[accounts.bench]\n"
+        f'email = "{USER}@example.org"\n'
+        "[accounts.bench.imap]\n"
+        f'host = "{host}"\nport = {port}\nsecurity = "none"\n'
+        f'username = "{USER}"\npassword_env = "{PASSWORD_ENV}"\n'
+    )
+    config.chmod(0o600)
+    env = {
+        PASSWORD_ENV: PASSWORD,
+        "TUI_MAIL_CACHE_DIR": str(cache / "cache"),
+        "TUI_MAIL_STATE_DIR": str(cache / "state"),
+        "TUI_MAIL_LOG_DIR": str(cache / "log"),
+    }
+    return Launch([*tui_mail_argv(), "--config", str(config)], env)
+
+
+#: tui-mail's keys (tui_mail/ui/keymap.py): open, page down, jump to the end.
+TUI_MAIL_STEPS = (
+    Step("open_newest", ("Enter",), MARKERS.newest_body),
+    Step("page_down", ("PageDown",)),
+    Step("jump_to_end", ("G",), MARKERS.oldest_subject),
+)
+
+TUI_MAIL = Client("tui-mail", MARKERS.newest_subject, _tui_mail_launch, TUI_MAIL_STEPS)
+
+
+def _neomutt_launch(host: str, port: int, cache: Path) -> Launch:
+    config = cache.parent / f"{cache.name}-neomuttrc"
+    (cache / "headers").mkdir(parents=True, exist_ok=True)
+    (cache / "bodies").mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        f'set folder="imap://{USER}@{host}:{port}/"\n'
+        'set spoolfile="+INBOX"\n'
+        f'set imap_user="{USER}"\nset imap_pass="{PASSWORD}"\n'
+        "set ssl_starttls=no\nset ssl_force_tls=no\n"
+        f'set header_cache="{cache / "headers"}/"\n'
+        f'set message_cachedir="{cache / "bodies"}"\n'
+        # Newest first, like tui-mail; the cursor starts on the (unread) newest marker.
+        "set sort=reverse-date\nset quit=yes\nset mark_old=no\nset wait_key=no\n"
+        "set mail_check_stats=no\nset imap_check_subscribed=no\nset sidebar_visible=no\n"
+    )
+    config.chmod(0o600)
+    return Launch(["neomutt", "-n", "-F", str(config)], {"HOME": str(cache)})
+
+
+NEOMUTT_STEPS = (
+    # An earlier run read the newest marker, so the cursor may start on another unread one.
+    Step("to_newest", ("Home",), untimed=True),
+    Step("open_newest", ("Enter",), MARKERS.newest_body),
+    Step("back_to_index", ("q",), MARKERS.newest_subject, untimed=True),
+    Step("page_down", ("PageDown",)),
+    Step("jump_to_end", ("End",), MARKERS.oldest_subject),
+)
+
+NEOMUTT = Client("neomutt", MARKERS.newest_subject, _neomutt_launch, NEOMUTT_STEPS)
+
+
+def available_clients(include_neomutt: bool = True) -> list[Client]:
+    """The floor and tui-mail always; neomutt when it is installed."""
+    clients = [FLOOR, TUI_MAIL]
+    if include_neomutt and shutil.which("neomutt"):
+        clients.append(NEOMUTT)
+    return clients

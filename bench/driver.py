@@ -1,0 +1,107 @@
+"""One measured run of one client: first screen, key steps, memory and CPU.
+
+A run launches the client in tmux against the benchmark Dovecot, times its
+first screen (the newest subject visible), waits until it is quiet (its
+background sync done, or a cap), then times each key step, reads peak RSS and
+CPU time from /proc and quits it. Everything it saw goes into the result,
+including the last screen when something did not appear.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.clients import Client, Step
+from bench.terminal import Tmux, changed_from, contains, process_stats, wait_until_quiet
+
+
+@dataclass
+class RunResult:
+    """What one run measured (seconds and MB; None = did not happen in time)."""
+
+    client: str
+    cache: str
+    size: int
+    rep: int
+    first_screen: float | None = None
+    quiet_after: float | None = None
+    steps: dict[str, float | None] = field(default_factory=dict)
+    peak_rss_mb: float | None = None
+    cpu_seconds: float | None = None
+    failure: str = ""
+    last_screen: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """Timeouts of one run."""
+
+    first_screen: float = 90.0
+    quiet: float = 60.0
+    quit_grace: float = 5.0
+
+
+def measure_run(
+    tmux: Tmux,
+    client: Client,
+    cache_dir: Path,
+    cache: str,
+    size: int,
+    rep: int,
+    host: str,
+    port: int,
+    limits: RunLimits = RunLimits(),
+) -> RunResult:
+    """Run ``client`` once with ``cache_dir`` (fresh = cold, reused = warm)."""
+    result = RunResult(client.name, cache, size, rep)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    launch = client.make_launch(host, port, cache_dir)
+    session = f"{client.name}-{cache}-{size}-{rep}"
+    started, pid = tmux.launch(session, launch.argv, launch.env, str(cache_dir))
+    try:
+        result.first_screen, screen = tmux.wait_for(
+            session, contains(client.first_screen_text), started, limits.first_screen
+        )
+        if result.first_screen is None:
+            result.failure = "first screen never appeared"
+            result.last_screen = screen
+            return result
+        result.quiet_after = wait_until_quiet(pid, limits.quiet)
+        for step in client.steps:
+            elapsed, screen = _run_step(tmux, session, step)
+            if not step.untimed:
+                result.steps[step.name] = elapsed
+            if elapsed is None:
+                result.failure = f"step {step.name}: expected screen never appeared"
+                result.last_screen = screen
+                break
+    finally:
+        stats = process_stats(pid)
+        if stats is not None:
+            result.peak_rss_mb = round(stats.peak_rss_mb, 1)
+            result.cpu_seconds = round(stats.cpu_seconds, 2)
+        tmux.close_session(session, pid, client.quit_keys, limits.quit_grace)
+    return result
+
+
+def _run_step(tmux: Tmux, session: str, step: Step) -> tuple[float | None, str]:
+    if step.untimed and step.expect is None:
+        # A key that may not change the screen (Home on the first row): just give it time.
+        tmux.send(session, *step.keys, literal=step.literal)
+        time.sleep(0.3)
+        return 0.0, ""
+    before = tmux.capture(session)
+    test = contains(step.expect) if step.expect else changed_from(before)
+    sent = time.monotonic()
+    tmux.send(session, *step.keys, literal=step.literal)
+    elapsed, screen = tmux.wait_for(session, test, sent, step.timeout)
+    # Let the client finish painting before the next key (a change may be partial).
+    time.sleep(0.15)
+    return elapsed, screen

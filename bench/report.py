@@ -1,0 +1,83 @@
+"""Medians of the raw runs and the Markdown table (ratios to the floor and to neomutt)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from typing import Any
+
+STEP_COLUMNS = ("open_newest", "page_down", "jump_to_end", "search")
+
+
+def _median(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (size, client, cache): medians over its repetitions."""
+    groups: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
+    for run in runs:
+        groups.setdefault((run["size"], run["client"], run["cache"]), []).append(run)
+    rows = []
+    for (size, client, cache), members in sorted(groups.items()):
+        row: dict[str, Any] = {
+            "size": size,
+            "client": client,
+            "cache": cache,
+            "runs": len(members),
+            "failures": sum(1 for m in members if m["failure"]),
+            "first_screen": _median(m["first_screen"] for m in members),
+            "peak_rss_mb": _median(m["peak_rss_mb"] for m in members),
+            "cpu_seconds": _median(m["cpu_seconds"] for m in members),
+        }
+        for step in STEP_COLUMNS:
+            timed = [m["steps"] for m in members if step in m["steps"]]
+            row[step] = _median(s[step] for s in timed) if timed else "n/a"
+        rows.append(row)
+    return rows
+
+
+def _seconds(value: Any) -> str:
+    if value == "n/a":
+        return "n/a"
+    return "—" if value is None else f"{value:.2f} s"
+
+
+def _ms(value: Any) -> str:
+    if value == "n/a":
+        return "n/a"
+    return "—" if value is None else f"{value * 1000:.0f} ms"
+
+
+def _ratio(value: Any, base: Any) -> str:
+    if not isinstance(value, float | int) or not isinstance(base, float | int) or not base:
+        return "—"
+    return f"{value / base:.2f}x"
+
+
+def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = None) -> str:
+    """The results as a Markdown table; ``—`` = not measured or failed, n/a = no such step."""
+    floor = {r["size"]: r for r in rows if r["client"] == "floor"}
+    neomutt = {(r["size"], r["cache"]): r for r in rows if r["client"] == "neomutt"}
+    lines = [
+        "| N | client | cache | first screen | vs floor | vs neomutt | open newest | page down "
+        "| jump to end | search | peak RSS | CPU | runs (failed) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        base = floor.get(row["size"], {}).get("first_screen")
+        peer = neomutt.get((row["size"], row["cache"]), {}).get("first_screen")
+        search = row["search"]
+        if search == "n/a" and notes and row["client"] in notes:
+            search = notes[row["client"]]
+        rss = row["peak_rss_mb"]
+        lines.append(
+            f"| {row['size']:,} | {row['client']} | {row['cache']} | {_seconds(row['first_screen'])} "
+            f"| {_ratio(row['first_screen'], base)} | {_ratio(row['first_screen'], peer)} "
+            f"| {_ms(row['open_newest'])} | {_ms(row['page_down'])} | {_ms(row['jump_to_end'])} "
+            f"| {search if isinstance(search, str) else _ms(search)} "
+            f"| {'—' if rss is None else f'{rss:.0f} MB'} "
+            f"| {_seconds(row['cpu_seconds'])} | {row['runs']} ({row['failures']}) |"
+        )
+    return "\n".join(lines)
