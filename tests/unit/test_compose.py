@@ -50,6 +50,18 @@ class _Account:
 
 
 ACCOUNT = _Account()
+#: The headers of a new message with From and To, and nothing else.
+_EXPECTED_HEADERS = {
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+}
+
 ALICE = Address("Alice", "alice@example.com")
 BOB = Address("Bob", "bob@example.net")
 
@@ -144,16 +156,7 @@ def test_typed_crlf_and_encoded_crlf_stay_on_one_line() -> None:
     )
     raw = message_bytes(build_message(draft))
     parsed = email.message_from_bytes(raw, policy=email.policy.strict)
-    assert set(parsed.keys()) == {
-        "From",
-        "To",
-        "Subject",
-        "Date",
-        "Message-ID",
-        "MIME-Version",
-        "Content-Type",
-        "Content-Transfer-Encoding",
-    }
+    assert set(parsed.keys()) == _EXPECTED_HEADERS
     assert b"\r\nX-" not in raw and b"\r\nBcc" not in raw
     assert "\n" not in parsed["Subject"] and "evil@example.com" in parsed["Subject"]
 
@@ -304,16 +307,6 @@ def test_presend_warnings() -> None:
 
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120)
-_EXPECTED_HEADERS = {
-    "From",
-    "To",
-    "Subject",
-    "Date",
-    "Message-ID",
-    "MIME-Version",
-    "Content-Type",
-    "Content-Transfer-Encoding",
-}
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
