@@ -178,7 +178,9 @@ def _feed_tokens(converter: html2text.HTML2Text, html: str) -> None:
         if closing:
             converter.handle_endtag(name)
             continue
-        attrs = [(k.lower(), unescape(v1 or v2 or v3)) for k, v1, v2, v3 in _ATTR.findall(rest)]
+        attrs: list[tuple[str, str | None]] = [
+            (k.lower(), unescape(v1 or v2 or v3)) for k, v1, v2, v3 in _ATTR.findall(rest)
+        ]
         if rest.rstrip().endswith("/"):
             converter.handle_startendtag(name, attrs)
             continue

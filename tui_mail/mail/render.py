@@ -1,0 +1,180 @@
+"""The one path from a parsed message to what the screen shows.
+
+The preview pane and ``tui-mail show`` both call :func:`render_message`, so
+what one shows the other shows. Every string in a :class:`RenderedMessage`
+has been through ``mail.sanitize``; the UI still wraps them in
+``rich.text.Text`` so ``[markup]`` stays literal text. Also here: the date and
+size formats the message list reuses (:func:`format_date`, :func:`format_size`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tui_mail.errors import MailError
+from tui_mail.mail.filenames import safe_filename
+from tui_mail.mail.parse import parse_message
+from tui_mail.mail.sanitize import clean_line, clean_text
+from tui_mail.models import Address, Attachment, Link, MessageBody
+
+#: Longest link target shown; data: URLs can be megabytes.
+MAX_URL_CHARS = 300
+_EXTENSIONS = {"message/rfc822": ".eml", "text/plain": ".txt", "text/html": ".html"}
+
+
+@dataclass(slots=True)
+class RenderedMessage:
+    """A message ready to print or to put in widgets; every string is sanitised."""
+
+    header_lines: list[tuple[str, str]] = field(default_factory=list)
+    """(label, value) pairs: From, To, Cc, Date, Subject, or every header."""
+    text: str = ""
+    """The body; wrapped to ``width`` when one was given, else one line per paragraph."""
+    attachments: list[str] = field(default_factory=list)
+    """``[1] report.pdf (application/pdf, 120 KB)``, with safe names."""
+    links: list[str] = field(default_factory=list)
+    """``[1] https://...``; deceptive links say so."""
+    notes: list[str] = field(default_factory=list)
+    """What went wrong while parsing."""
+
+
+def render_message(body: MessageBody, *, width: int = 80, all_headers: bool = False) -> RenderedMessage:
+    """Turn a :class:`MessageBody` into sanitised display strings.
+
+    ``width`` > 0 wraps the body text to that many characters (for ``show``);
+    0 leaves wrapping to the widget (the preview soft-wraps).
+    """
+    if all_headers:
+        header_lines = [(clean_line(name, 200), clean_line(value, 2000)) for name, value in body.headers]
+    else:
+        header_lines = _summary_headers(body)
+    return RenderedMessage(
+        header_lines=header_lines,
+        text=wrap_text(clean_text(body.text), width),
+        attachments=[attachment_line(a) for a in body.attachments],
+        links=[link_line(link) for link in body.links],
+        notes=[clean_line(problem, 500) for problem in body.problems],
+    )
+
+
+def render_to_plain(raw: bytes, *, width: int = 80, all_headers: bool = False) -> str:
+    """Parse ``raw`` and format it as plain text (what ``tui-mail show`` prints).
+
+    Raises only ``tui_mail.errors.MailError`` (with a one-line summary) if
+    something unexpected breaks; parse problems are printed as notes.
+    """
+    try:
+        rendered = render_message(parse_message(raw), width=width, all_headers=all_headers)
+        return format_plain(rendered)
+    except Exception as exc:
+        raise MailError("Could not render the message", type(exc).__name__) from exc
+
+
+def format_plain(rendered: RenderedMessage) -> str:
+    """Lay a :class:`RenderedMessage` out as plain text: headers, body, lists, notes."""
+    label_width = max((len(label) for label, _ in rendered.header_lines), default=0) + 1
+    lines = [f"{label + ':':<{label_width}} {value}" for label, value in rendered.header_lines]
+    lines += ["", rendered.text]
+    for title, items in (
+        ("Attachments:", rendered.attachments),
+        ("Links:", rendered.links),
+        ("Notes:", rendered.notes),
+    ):
+        if items:
+            lines += ["", title, *items]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def attachment_line(attachment: Attachment) -> str:
+    """``[n] name (type, size)`` with a safe name; ``, inline`` for inline parts."""
+    number = attachment.index + 1
+    fallback = f"attachment-{number}{_EXTENSIONS.get(attachment.content_type, '')}"
+    name = safe_filename(attachment.filename, fallback=fallback)
+    extra = ", inline" if attachment.inline else ""
+    kind = clean_line(attachment.content_type, 100)
+    return f"[{number}] {name} ({kind}, {format_size(attachment.size)}{extra})"
+
+
+def link_line(link: Link) -> str:
+    """``[n] url``; a deceptive link also shows the address its text pretends to be."""
+    url = clean_line(link.url, MAX_URL_CHARS)
+    if link.deceptive:
+        return f"[{link.number}] {url}  (DECEPTIVE: the text shows {clean_line(link.text, 200)})"
+    return f"[{link.number}] {url}"
+
+
+def wrap_text(text: str, width: int) -> str:
+    """Wrap lines longer than ``width`` characters (0: no wrapping); short lines are kept."""
+    if width <= 0:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        out.extend(
+            textwrap.wrap(line, width, break_on_hyphens=False, replace_whitespace=False,
+                          expand_tabs=False)
+            or [""]
+        )
+    return "\n".join(out)
+
+
+def format_addresses(addresses: tuple[Address, ...], max_len: int = 1000) -> str:
+    """``Name <email>, ...`` sanitised into one line, capped at ``max_len``."""
+    return clean_line(", ".join(a.formatted() for a in addresses[:200]), max_len)
+
+
+def format_date(value: datetime | None, now: datetime | None = None) -> str:
+    """A short date for the message list: ``14:05`` today, ``Mar 04`` this year, else ``2024-03-04``.
+
+    ``value`` is shown in the time zone of ``now`` (default: local time).
+    """
+    if value is None:
+        return ""
+    now = now or datetime.now().astimezone()
+    if value.tzinfo is not None and now.tzinfo is not None:
+        value = value.astimezone(now.tzinfo)
+    if value.date() == now.date():
+        return value.strftime("%H:%M")
+    if value.year == now.year:
+        return value.strftime("%b %d")
+    return value.strftime("%Y-%m-%d")
+
+
+def format_size(size: int) -> str:
+    """``512 B``, ``1.5 KB``, ``120 KB``, ``3.4 MB``, ``1.1 GB`` (powers of 1024)."""
+    value = float(max(size, 0))
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            if unit == "B":
+                return f"{int(value)} B"
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _address_field(body: MessageBody, name: str, addresses: tuple[Address, ...]) -> str:
+    """The addresses, or the header's text when it names none (``undisclosed-recipients:;``)."""
+    if addresses:
+        return format_addresses(addresses)
+    raw = next((value for key, value in body.headers if key.lower() == name.lower()), "")
+    return clean_line(raw)
+
+
+def _summary_headers(body: MessageBody) -> list[tuple[str, str]]:
+    lines = [("From", _address_field(body, "From", body.from_)),
+             ("To", _address_field(body, "To", body.to))]
+    if body.cc:
+        lines.append(("Cc", format_addresses(body.cc)))
+    if body.reply_to and body.reply_to != body.from_:
+        lines.append(("Reply-To", format_addresses(body.reply_to)))
+    if body.date is not None:
+        date = body.date.strftime("%a, %d %b %Y %H:%M %z")
+    else:
+        date = clean_line(body.date_text, 200) + (" (unreadable)" if body.date_text else "")
+    lines.append(("Date", date))
+    lines.append(("Subject", clean_line(body.subject)))
+    return lines
