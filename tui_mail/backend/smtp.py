@@ -21,10 +21,9 @@ import smtplib
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from tui_mail.backend.outbox import Outbox
-from tui_mail.config import ServerConfig, is_loopback_host
+from tui_mail.config import AccountConfig, ServerConfig, is_loopback_host
 from tui_mail.errors import AuthError, SendError
 from tui_mail.models import ANSWERED, FORWARDED
 
@@ -63,20 +62,6 @@ class DeliveryError(SendError):
 
 class SmtpAuthError(DeliveryError, AuthError):
     """The server refused the credentials: ask for the password, do not retry."""
-
-
-class _Account(Protocol):
-    @property
-    def smtp(self) -> ServerConfig | None: ...
-    @property
-    def allow_insecure(self) -> bool: ...
-    @property
-    def folders(self) -> _Folders: ...
-
-
-class _Folders(Protocol):
-    @property
-    def save_sent(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +150,7 @@ def deliver(
 def send_from_outbox(
     outbox: Outbox,
     entry_id: str,
-    account: _Account,
+    account: AccountConfig,
     password: str | None,
     append_sent: Callable[[bytes], None] | None,
     mark_original: Callable[[], None] | None,
