@@ -302,6 +302,11 @@ def test_presend_warnings() -> None:
         assert presend_warnings(draft, 0), body
     draft.body = "Thanks!\n\n> see the attachment\n>> enclosed"
     assert presend_warnings(draft, 0) == []
+    forward = forward_draft(original(text="the attached report"), account=ACCOUNT)
+    forward.to = [BOB]
+    assert presend_warnings(forward, 0) == []
+    forward.body = "Here is the attachment.\n" + forward.body
+    assert presend_warnings(forward, 0) == ["The text mentions an attachment, but nothing is attached."]
     draft.to = []
     assert presend_warnings(draft, 0) == ["The message has no recipients."]
 

@@ -51,6 +51,7 @@ _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 #: References kept when they grow long: the thread root plus the most recent ones.
 MAX_REFERENCES = 20
 
+FORWARD_SEPARATOR = "---------- Forwarded message ----------"
 ATTACHMENT_WORDS = re.compile(
     r"\b(attach(ed|ment|ments|ing)?|enclosed|anhang|anh[äa]nge|angeh[äa]ngt|anbei"
     r"|pi[èe]ces? jointes?|ci-jointe?s?|jointe?s?)\b",
@@ -224,7 +225,8 @@ def presend_warnings(draft: Draft, attachments_count: int) -> list[str]:
 
     Warns about no recipients, an empty subject, and a body that speaks of an
     attachment (English, German, French) when none is attached. Quoted lines
-    (starting with ``>``) do not count: the original may have had the attachment.
+    (starting with ``>``) and a forwarded message do not count: the original may have
+    had the attachment.
     """
     warnings: list[str] = []
     if not (draft.to or draft.cc or draft.bcc):
@@ -241,8 +243,12 @@ def presend_warnings(draft: Draft, attachments_count: int) -> list[str]:
 
 
 def _before_signature(body: str) -> list[str]:
+    """The user's own lines: up to the signature or a forwarded message, whichever is first."""
     lines = body.splitlines()
-    return lines[: lines.index("-- ")] if "-- " in lines else lines
+    for end, line in enumerate(lines):
+        if line == "-- " or line == FORWARD_SEPARATOR:
+            return lines[:end]
+    return lines
 
 
 def _set_body(message: EmailMessage, body: str) -> None:

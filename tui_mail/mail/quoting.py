@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from email.utils import format_datetime
 from typing import Protocol
 
-from tui_mail.mail.compose import capped_references, message_ids
+from tui_mail.mail.compose import FORWARD_SEPARATOR, capped_references, message_ids
 from tui_mail.mail.filenames import safe_filename
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import Address, Draft, MessageBody
@@ -25,7 +25,6 @@ _PREFIXES = re.compile(
 )
 #: Quoted text beyond this is cut: a reply never needs a multi-megabyte quote.
 MAX_QUOTED_CHARS = 200_000
-FORWARD_SEPARATOR = "---------- Forwarded message ----------"
 
 
 class IdentityLike(Protocol):
