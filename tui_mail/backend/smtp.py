@@ -309,7 +309,7 @@ def _envelope(client: smtplib.SMTP, message: bytes, mail_from: str, rcpt_to: Seq
     options = ["BODY=8BITMIME"] if not message.isascii() and client.has_extn("8bitmime") else []
     code, reply = client.mail(mail_from, options)
     if code != 250:
-        client.rset()
+        _reset(client)
         raise _from_reply("rcpt", code, reply, summary="The SMTP server refused the sender")
     refused = []
     for recipient in rcpt_to:
@@ -317,7 +317,7 @@ def _envelope(client: smtplib.SMTP, message: bytes, mail_from: str, rcpt_to: Seq
         if code not in (250, 251):
             refused.append((recipient, code, reply))
     if refused:
-        client.rset()
+        _reset(client)
         words = "; ".join(f"{who}: {code} {_text(reply)}" for who, code, reply in refused)
         raise DeliveryError(
             f"The SMTP server refused {len(refused)} recipient(s)",
@@ -326,6 +326,14 @@ def _envelope(client: smtplib.SMTP, message: bytes, mail_from: str, rcpt_to: Seq
             code=refused[0][1],
             permanent=any(code >= 500 for _, code, _ in refused),
         )
+
+
+def _reset(client: smtplib.SMTP) -> None:
+    """RSET after a refusal; a server that already hung up must not hide the refusal."""
+    try:
+        client.rset()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 def _from_reply(step: str, code: int, reply: bytes | str, *, summary: str = "") -> DeliveryError:
