@@ -150,6 +150,7 @@ def test_base_subject_strips_prefixes_and_tags() -> None:
     assert base_subject("Regarding: x") == ("Regarding: x", False)
     assert base_subject("[only a tag]") == ("[only a tag]", False)
     assert subject_key("RE: Straße") == "strasse"
+    assert subject_key("Fwd: Ĉu vi ŝatas?") == "cu vi satas?"
     assert base_subject("Re: " * 100 + "x")[0].startswith("Re:")  # bounded work
 
 

@@ -44,12 +44,13 @@ ON CONFLICT (folder_id, uid) DO UPDATE SET
     sender_key = excluded.sender_key, subject_key = excluded.subject_key
 """
 
-# Re-adding a summary keeps the body text already indexed for it.
 _INDEX = """
 INSERT OR REPLACE INTO search (rowid, subject, from_text, to_text, cc_text, body)
-SELECT s.id, ?, ?, ?, ?, COALESCE((SELECT body FROM search WHERE rowid = s.id), '')
-FROM summaries AS s WHERE s.folder_id = ? AND s.uid = ?
+VALUES (?, ?, ?, ?, ?, ?)
 """
+
+# Stay well under SQLite's bound-parameter limit.
+_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -243,10 +244,36 @@ class MailCache:
             return
         with self._transaction() as conn:
             folder_id = self._folder_id(folder)
-            rows = [summary_to_row(folder_id, summary) for summary in summaries]
-            index_rows = [index_row(folder_id, summary) for summary in summaries]
-            conn.executemany(_UPSERT, rows)
-            conn.executemany(_INDEX, index_rows)
+            uids = [summary.uid for summary in summaries]
+            existed = self._row_ids(folder_id, uids)
+            conn.executemany(_UPSERT, [summary_to_row(folder_id, s) for s in summaries])
+            row_ids = self._row_ids(folder_id, uids)
+            # Re-adding a summary keeps the body text already indexed for it.
+            bodies: dict[int, str] = {}
+            for row_id in existed.values():
+                for (body,) in conn.execute("SELECT body FROM search WHERE rowid = ?", (row_id,)):
+                    bodies[row_id] = body
+            conn.executemany(
+                _INDEX,
+                [
+                    (row_ids[s.uid], *index_row(s), bodies.get(row_ids[s.uid], ""))
+                    for s in summaries
+                ],
+            )
+
+    def _row_ids(self, folder_id: int, uids: Sequence[int]) -> dict[int, int]:
+        """UID -> summaries row id for those of ``uids`` that are cached."""
+        found: dict[int, int] = {}
+        for offset in range(0, len(uids), _CHUNK):
+            chunk = uids[offset : offset + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._conn.execute(
+                    f"SELECT uid, id FROM summaries WHERE folder_id = ? AND uid IN ({marks})",
+                    (folder_id, *chunk),
+                )
+            )
+        return found
 
     def uids(self, folder: str) -> list[int]:
         """All cached UIDs of a folder, ascending."""
@@ -378,6 +405,8 @@ class MailCache:
                     isolation_level=None,
                 )
                 conn.execute("PRAGMA busy_timeout = 5000")
+                # Views scan whole folders: mapping the file beats a read() per page.
+                conn.execute("PRAGMA mmap_size = 268435456")
                 self._reader = ReadConnection(conn)
             return self._reader
 

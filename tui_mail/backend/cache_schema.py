@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tui_mail.errors import MailError
-from tui_mail.mail.threads import subject_key
+from tui_mail.mail.threads import sort_fold, subject_key
 from tui_mail.models import SEEN, Address, MessageSummary
 
 _V1 = """
@@ -204,10 +204,10 @@ def summary_from_row(account: str, folder: str, row: Sequence[Any]) -> MessageSu
 
 
 def sender_key(addresses: Sequence[Address]) -> str:
-    """Sort key of a From list: the first display name, else its address, case-folded."""
+    """Sort key of a From list: the first display name, else its address, folded."""
     if not addresses:
         return ""
-    return (addresses[0].name or addresses[0].email).casefold()
+    return sort_fold(addresses[0].name or addresses[0].email)
 
 
 def _index_text(addresses: Sequence[Address]) -> str:
@@ -242,13 +242,6 @@ def summary_to_row(folder_id: int, s: MessageSummary) -> tuple[Any, ...]:
     )
 
 
-def index_row(folder_id: int, s: MessageSummary) -> tuple[Any, ...]:
-    """The search-index values for one summary, in ``_INDEX`` parameter order."""
-    return (
-        s.subject,
-        _index_text(s.from_),
-        _index_text(s.to),
-        _index_text(s.cc),
-        folder_id,
-        s.uid,
-    )
+def index_row(s: MessageSummary) -> tuple[str, str, str, str]:
+    """The search-index texts of one summary: subject, from, to, cc."""
+    return (s.subject, _index_text(s.from_), _index_text(s.to), _index_text(s.cc))

@@ -21,6 +21,7 @@ from tui_mail.mail.threads import (
     FlatThreads,
     ThreadRecord,
     flatten_threads,
+    paused_gc,
     thread_messages,
 )
 from tui_mail.models import MessageSummary
@@ -130,7 +131,7 @@ class CachedView:
 def _thread_records(reader: ReadConnection, folder_id: int) -> list[ThreadRecord]:
     rows = reader.query(
         "SELECT uid, message_id, in_reply_to, refs, subject, date"
-        " FROM summaries WHERE folder_id = ?",
+        " FROM summaries WHERE folder_id = ? ORDER BY uid",
         (folder_id,),
     )
     return [
@@ -152,8 +153,10 @@ def build_view(
         return CachedView(reader, account, folder, -1, array("q"))
     folder_id = int(found[0][0])
     if order.threaded:
-        roots = thread_messages(_thread_records(reader, folder_id))
-        flat = flatten_threads(roots, descending=order.descending, collapsed=collapsed)
+        with paused_gc():  # one collection at the end instead of one per step
+            roots = thread_messages(_thread_records(reader, folder_id))
+            flat = flatten_threads(roots, descending=order.descending, collapsed=collapsed)
+            del roots
         return CachedView(reader, account, folder, folder_id, flat.uids, flat)
     column = _SORT_COLUMNS[order.key]
     direction = "DESC" if order.descending else "ASC"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import re
+import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ _LIST_TAG = re.compile(r"^\s*(?:\[[^\]]*\]\s*)+")
 _TRAILER = re.compile(r"\s*\((?:fwd|fw)\)\s*$", re.IGNORECASE)
 _REPLY_WORDS = frozenset({"re", "aw", "sv", "vs", "antw", "rif"})
 _SPACES = re.compile(r"\s+")
+# Combining marks (the accents NFKD splits off), in the blocks real names use.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def base_subject(subject: str) -> tuple[str, bool]:
@@ -55,9 +58,19 @@ def base_subject(subject: str) -> tuple[str, bool]:
     return _SPACES.sub(" ", text).strip(), is_reply
 
 
+def sort_fold(text: str) -> str:
+    """A key that sorts text the way people expect: case-folded, accents dropped.
+
+    ``"Çelik"`` -> ``"celik"``, so it sorts among the c's, not after z.
+    """
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
 def subject_key(subject: str) -> str:
-    """The sort/grouping key of a subject: base subject, case-folded."""
-    return base_subject(subject)[0].casefold()
+    """The sort/grouping key of a subject: base subject, case- and accent-folded."""
+    return sort_fold(base_subject(subject)[0])
 
 
 class ThreadRecord(NamedTuple):
@@ -94,12 +107,15 @@ class ThreadNode:
     for a referenced message we do not have; none is left in the result.
     """
 
-    __slots__ = ("children", "parent", "record")
+    __slots__ = ("children", "newest", "parent", "record")
 
     def __init__(self, record: ThreadRecord | None = None) -> None:
         self.record = record
         self.parent: ThreadNode | None = None
+        """Used while threading; None in the result (so trees hold no reference cycles)."""
         self.children: list[ThreadNode] = []
+        self.newest: tuple[float, int] = (0.0, 0)
+        """On a result root: (date, uid) of the newest message in its thread."""
 
     @property
     def uid(self) -> int:
@@ -251,18 +267,21 @@ def _finish(root: ThreadNode) -> ThreadNode:
         root.children.extend(children[1:])
         for child in children[1:]:
             child.parent = root
-    root.parent = None
+    newest = (0.0, 0)
     stack = [root]
     while stack:
         node = stack.pop()
+        node.parent = None
+        record = node.record
+        if record is not None and (record.date or 0.0, record.uid) > newest:
+            newest = (record.date or 0.0, record.uid)
         children = node.children
         if len(children) > 1:
             children = node.children = sorted(_dissolve(children), key=_container_sort_key)
         elif children and children[0].record is None:
             children = node.children = _dissolve(children)
-        for child in children:
-            child.parent = node
         stack.extend(children)
+    root.newest = newest
     return root
 
 
@@ -285,9 +304,13 @@ def _container_sort_key(container: ThreadNode) -> tuple[float, int]:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC: threading makes a few objects per message that all stay
-    alive, and the collector rescanning them over and over doubles the run time."""
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic GC while building many long-lived objects at once.
+
+    Threading makes a few objects per message that all stay alive; the collector
+    rescanning them every few thousand allocations doubles the run time. Nested
+    pauses are fine: only the outermost one resumes collection.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -299,7 +322,7 @@ def _gc_paused() -> Iterator[None]:
 
 def thread_messages(records: Iterable[ThreadRecord]) -> list[ThreadNode]:
     """Group messages into threads (JWZ). Returns roots in no particular order."""
-    with _gc_paused():
+    with paused_gc():
         roots = _build_containers(records)
         roots = _prune(roots)
         roots = _group_by_subject(roots)
@@ -317,16 +340,8 @@ class FlatThreads:
     """Root uid -> number of replies folded under it (collapsed threads only)."""
 
 
-def _newest(root: ThreadNode) -> tuple[float, int]:
-    best = _container_sort_key(root)
-    stack = list(root.children)
-    while stack:
-        node = stack.pop()
-        key = _container_sort_key(node)
-        if key > best:
-            best = key
-        stack.extend(node.children)
-    return best
+def _newest_of(root: ThreadNode) -> tuple[float, int]:
+    return root.newest
 
 
 def _count(root: ThreadNode) -> int:
@@ -348,14 +363,14 @@ def flatten_threads(
     Children are shown oldest first. A root uid in ``collapsed`` hides its replies;
     ``hidden`` then says how many.
     """
-    with _gc_paused():
+    with paused_gc():
         return _flatten(roots, descending, collapsed)
 
 
 def _flatten(
     roots: Sequence[ThreadNode], descending: bool, collapsed: frozenset[int]
 ) -> FlatThreads:
-    ordered = sorted(roots, key=_newest, reverse=descending)
+    ordered = sorted(roots, key=_newest_of, reverse=descending)
     flat = FlatThreads(array("q"), array("l"), [], {})
     uids, depths, prefixes = flat.uids, flat.depths, flat.prefixes
     for root in ordered:
