@@ -21,8 +21,10 @@ from tui_mail.mail.compose import (
     message_bytes,
     presend_warnings,
 )
+from tui_mail.mail.parse import parse_message
 from tui_mail.mail.quoting import (
     forward_as_attachment,
+    forward_attachments,
     forward_draft,
     reply_draft,
     reply_subject,
@@ -283,6 +285,24 @@ def test_forward_inline_and_as_attachment() -> None:
     assert inner["Subject"] == "Lunch plans"
 
 
+def test_inline_forward_carries_the_original_attachments() -> None:
+    source = Draft(
+        account="work", from_=ALICE, to=[Address("Me", "me@example.org")], subject="Docs"
+    )
+    source.body = "See the files."
+    files = [("Übersicht.pdf", b"%PDF fake", ""), ("notes.txt", b"plain notes", "")]
+    raw = message_bytes(build_message(source, attachments=files))
+    parsed_original = parse_message(raw)
+    carried, problems = forward_attachments(parsed_original, raw)
+    assert problems == []
+    assert [(name, data) for name, data, _ in carried] == [(n, d) for n, d, _ in files]
+    fwd = forward_draft(parsed_original, account=ACCOUNT)
+    fwd.to = [BOB]
+    parts = list(strict(build_message(fwd, attachments=carried)).iter_attachments())
+    assert [p.get_filename() for p in parts] == ["Übersicht.pdf", "notes.txt"]
+    assert parts[0].get_content() == b"%PDF fake"
+
+
 def test_presend_warnings() -> None:
     draft = Draft(
         account="work", from_=ALICE, to=[BOB], subject="", body="Please see the attached file."
@@ -306,7 +326,9 @@ def test_presend_warnings() -> None:
     forward.to = [BOB]
     assert presend_warnings(forward, 0) == []
     forward.body = "Here is the attachment.\n" + forward.body
-    assert presend_warnings(forward, 0) == ["The text mentions an attachment, but nothing is attached."]
+    assert presend_warnings(forward, 0) == [
+        "The text mentions an attachment, but nothing is attached."
+    ]
     draft.to = []
     assert presend_warnings(draft, 0) == ["The message has no recipients."]
 

@@ -12,8 +12,10 @@ from collections.abc import Iterable, Sequence
 from email.utils import format_datetime
 from typing import Protocol
 
+from tui_mail.errors import MailError
 from tui_mail.mail.compose import FORWARD_SEPARATOR, capped_references, message_ids
 from tui_mail.mail.filenames import safe_filename
+from tui_mail.mail.parse import attachment_bytes
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import Address, Draft, MessageBody
 
@@ -151,6 +153,26 @@ def forward_draft(
         reply_kind="forward",
         original=original_ref,
     )
+
+
+def forward_attachments(
+    original: MessageBody, raw: bytes
+) -> tuple[list[tuple[str, bytes, str]], list[str]]:
+    """The original's attachments as ``build_message`` takes them, for an inline forward.
+
+    Returns ``(attachments, problems)``: a part that cannot be decoded is left out and
+    named in ``problems`` rather than failing the whole forward.
+    """
+    found: list[tuple[str, bytes, str]] = []
+    problems: list[str] = []
+    for attachment in original.attachments:
+        try:
+            data = attachment_bytes(raw, attachment.index)
+        except MailError as exc:
+            problems.append(f"{clean_line(attachment.filename, max_len=100)}: {exc.summary}")
+            continue
+        found.append((attachment.filename, data, attachment.content_type))
+    return found, problems
 
 
 def forward_as_attachment(
