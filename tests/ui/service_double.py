@@ -93,6 +93,7 @@ class CacheBackedService:
         self.cache.save_folders([dataclasses.replace(f, account=account) for f in STANDARD_FOLDERS])
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="double")
         self.fail_next: MailError | None = None
+        self._uidnext: dict[str, int] = {}
         self.commands: list[Command] = []
         self.started = self.stopped = False
 
@@ -106,6 +107,8 @@ class CacheBackedService:
     ) -> None:
         """Put messages in the cache (as a finished sync would)."""
         self.cache.add_summaries(folder, summaries)
+        top = max((s.uid for s in summaries), default=0)
+        self._uidnext[folder] = max(self._uidnext.get(folder, 1), top + 1)
         for summary in summaries:
             raw = (bodies or {}).get(summary.uid) or raw_message(summary)
             self.cache.save_body(folder, summary.uid, raw)
@@ -190,7 +193,8 @@ class CacheBackedService:
     def _transfer(
         self, folder: str, uids: Sequence[int], dest: str, *, remove: bool
     ) -> dict[int, int]:
-        next_uid = self.cache.max_uid(dest) + 1
+        # Like a server, never hand out a UID twice in a folder (UIDNEXT only grows).
+        next_uid = max(self.cache.max_uid(dest) + 1, self._uidnext.get(dest, 1))
         moved: list[MessageSummary] = []
         uid_map: dict[int, int] = {}
         for uid in uids:
@@ -204,6 +208,7 @@ class CacheBackedService:
             moved.append(new)
             uid_map[uid] = next_uid
             next_uid += 1
+        self._uidnext[dest] = next_uid
         if remove:
             self.cache.remove_uids(folder, uid_map)
             self.listener(MessagesRemoved(self.account, folder, tuple(uid_map)))

@@ -104,7 +104,7 @@ class FolderTree(Tree[FolderRef]):
             for folder in folders:
                 self.set_counts(account, folder.name, folder.total, folder.unread, folder)
             return
-        cursor = self.cursor_node.data if self.cursor_node is not None else None
+        cursor = self.cursor_node.data if self.cursor_node is not None and self.has_focus else None
         self.folders[account] = known
         branch = self._branches[account]
         branch.remove_children()
@@ -113,7 +113,9 @@ class FolderTree(Tree[FolderRef]):
         for folder in ordered_folders(folders):
             self._add(account, branch, folder)
         if cursor is not None and cursor.folder is not None:
-            self.select_folder(cursor.account, cursor.folder.name, move_cursor=True)
+            self.move_cursor(self._folder_nodes.get((cursor.account, cursor.folder.name)))
+        elif self.open_folder is not None and self.open_folder[0] == account:
+            self.select_folder(*self.open_folder)
 
     def _add(self, account: str, branch: TreeNode[FolderRef], folder: Folder) -> None:
         parent = branch
@@ -128,6 +130,7 @@ class FolderTree(Tree[FolderRef]):
                         expand=True,
                     )
                     self._folder_nodes[(account, parent_name)] = node
+                node.allow_expand = True
                 parent = node
         is_open = self.open_folder == (account, folder.name)
         label = folder_label(folder, folder.leaf, is_open=is_open)
@@ -137,7 +140,7 @@ class FolderTree(Tree[FolderRef]):
             existing.set_label(label)
             return
         self._folder_nodes[(account, folder.name)] = parent.add(
-            label, FolderRef(account, folder), expand=True, allow_expand=True
+            label, FolderRef(account, folder), expand=True, allow_expand=False
         )
 
     def set_counts(

@@ -23,18 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui_mail.backend.api import ListRow, MessageView, SortKey, ViewOrder
-
-try:
-    from tui_mail.mail.render import format_date
-except ImportError:  # TEMPORARY until mail/render.py lands; removed before the final commit
-
-    def format_date(date: datetime, now: datetime | None = None) -> str:
-        now = now or datetime.now(date.tzinfo)
-        if date.date() == now.date():
-            return date.strftime("%H:%M")
-        return date.strftime("%b %d") if date.year == now.year else date.strftime("%Y-%m-%d")
-
-
+from tui_mail.mail.render import format_date
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import MessageSummary
 from tui_mail.ui import keymap
@@ -43,6 +32,10 @@ from tui_mail.ui.widgets.row_window import VisibleRows
 MARKS_WIDTH = 5
 DATE_WIDTH = 10
 SORT_CYCLE = (SortKey.DATE, SortKey.SENDER, SortKey.SUBJECT, SortKey.SIZE)
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
 
 
 def row_marks(summary: MessageSummary, tagged: bool) -> str:
@@ -111,7 +104,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self.order = ViewOrder()
         self.collapsed: frozenset[int] = frozenset()
         self.show_recipient = False
-        self.clock = clock or datetime.now
+        self.clock = clock or _local_now
         self._highlighted_uid: int | None = None
         self._strips: LRUCache[tuple[int, bool, int], Strip] = LRUCache(256)
 
@@ -300,7 +293,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         subject_width = max(width - MARKS_WIDTH - DATE_WIDTH - person_width - 3, 0)
         folded = f" (+{row.hidden_replies})" if row.hidden_replies else ""
         subject = clean_line(row.thread_prefix) + clean_line(summary.subject or "(no subject)")
-        date = format_date(summary.date, now=self.clock()) if summary.date else ""
+        date = format_date(summary.date, now=self.clock())
         cells = [
             Segment(row_marks(summary, tagged), style),
             Segment(set_cell_size(date, DATE_WIDTH).rjust(DATE_WIDTH) + " ", dim),

@@ -64,7 +64,7 @@ class StatusBar(Widget):
     """A one-line bar fed by :meth:`update_status` (fields of :class:`StatusLine`)."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 1; dock: bottom; background: $panel; color: $text; }
+    StatusBar { height: 1; background: $panel; color: $text; }
     """
 
     line: reactive[StatusLine] = reactive(StatusLine, layout=False)

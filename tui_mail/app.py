@@ -1,0 +1,139 @@
+"""TuiMailApp: screens, global keys, the service's start and stop, event routing.
+
+Thin on purpose (DESIGN.md section 10): the panes live in
+``ui/screens/main.py``, actions in ``ui/actions.py``, keys in ``ui/keymap.py``.
+The service is built in ``on_mount`` from the factory the CLI passes, with a
+listener that only posts a :class:`BackendMessage` (thread-safe). Starting and
+stopping it run off the loop, and stopping is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import App
+from textual.worker import Worker
+
+from tui_mail.backend.api import EventListener, MailService
+from tui_mail.config import Config
+from tui_mail.errors import MailError
+from tui_mail.ui import keymap
+from tui_mail.ui.bridge import (
+    BackendMessage,
+    ServiceBridge,
+    WorkerFailed,
+    listener_for,
+    report_failure,
+)
+from tui_mail.ui.commands import MailCommands
+from tui_mail.ui.screens.dialogs import ErrorScreen
+from tui_mail.ui.screens.help import HelpScreen
+from tui_mail.ui.screens.main import MainScreen
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 3.0
+"""Seconds the service gets to stop its threads when the app quits."""
+
+
+class TuiMailApp(App[int]):
+    """The reader: ``TuiMailApp(config, service_factory, account=None)``.
+
+    ``service_factory(listener)`` builds the :class:`MailService` (the CLI
+    passes ``lambda listener: MailServiceImpl(config, listener)``); ``account``
+    is the one to open first (default: ``general.default_account``, else the
+    first configured).
+    """
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "tui-mail"
+    BINDINGS = keymap.binding_types_for("app")
+    COMMANDS = App.COMMANDS | {MailCommands}
+
+    def __init__(
+        self,
+        config: Config,
+        service_factory: Callable[[EventListener], MailService],
+        *,
+        account: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.service_factory = service_factory
+        self.first_account = config.account(account).name
+        self.user_keys: dict[str, str] = dict(config.keys)
+        """The ``[keys]`` remapping (binding id -> keys), read by help and the palette."""
+        self.service: MailService | None = None
+        self.bridge: ServiceBridge | None = None
+        self.main_screen: MainScreen | None = None
+
+    def on_mount(self) -> None:
+        self.theme = self.config.general.theme or "textual-dark"
+        unknown = keymap.unknown_ids(self.user_keys)
+        if unknown:
+            self.notify(
+                "Unknown ids in [keys]: " + ", ".join(unknown), severity="warning", markup=False
+            )
+        self.set_keymap({k: v for k, v in self.user_keys.items() if k not in unknown})
+        self.service = self.service_factory(listener_for(self))
+        self.bridge = ServiceBridge(self, self.service)
+        accounts = tuple(self.config.accounts)
+        self.main_screen = MainScreen(
+            self.bridge,
+            accounts,
+            self.first_account,
+            mark_read_delay=self.config.general.mark_read_delay,
+        )
+        self.push_screen(self.main_screen)
+        self.run_worker(self._start_service(), group="service", exit_on_error=False)
+
+    async def _start_service(self) -> None:
+        assert self.service is not None
+        await asyncio.to_thread(self.service.start)
+
+    async def on_unmount(self) -> None:
+        await self.stop_service()
+
+    async def stop_service(self) -> None:
+        """Stop the backend threads off the loop; give up waiting after a bounded time."""
+        service, self.service = self.service, None
+        if service is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.to_thread(service.stop, STOP_TIMEOUT), STOP_TIMEOUT + 2)
+        except (TimeoutError, MailError) as error:
+            log.warning("service did not stop cleanly: %s", error)
+
+    # ------------------------------------------------------------------ routing
+
+    def on_backend_message(self, message: BackendMessage) -> None:
+        if self.main_screen is not None:
+            self.main_screen.router.handle(message.event)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        """The one place an unexpected failure becomes a dialog (never a traceback)."""
+        error = message.error
+        details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        log.error("worker %s failed:\n%s", message.job, details)
+        self.push_screen(ErrorScreen(f"{type(error).__name__}: {error}", details))
+
+    # ------------------------------------------------------------------ global actions
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(keymap.help_rows(self.user_keys)))
+
+    def action_sync_now(self) -> None:
+        if self.main_screen is not None:
+            self.main_screen.action_sync_now()
+
+    async def action_quit(self) -> None:
+        await self.stop_service()
+        self.exit(0)
