@@ -37,6 +37,9 @@ MAX_HEADER_FIELD = hdr.MAX_HEADER_CHARS
 MAX_LISTED_HEADERS = 500
 #: More container parts than this and the stdlib parser is skipped (it recurses per level).
 _CONTAINER_SCAN_LIMIT = 200
+#: Bigger messages skip the stdlib parser too: its line-by-line Python loop takes
+#: about 2 s for a 20 MB attachment; our splitter uses C-speed regex searches.
+_BIG_MESSAGE = 8 * 1024 * 1024
 
 _HEADER_BLOCK = re.compile(rb"(?:[!-9;-~]+[ \t]*:[^\n]*(?:\n|\Z)|[ \t][^\n]*(?:\n|\Z))*")
 _HEADER_FIELD = re.compile(rb"[!-9;-~]+[ \t]*:[^\n]*(?:\n|\Z)(?:[ \t][^\n]*(?:\n|\Z))*")
@@ -118,6 +121,8 @@ def cap_headers(raw: bytes, max_header_bytes: int, problems: list[str]) -> bytes
 
 def parse_tree(data: bytes, max_depth: int, problems: list[str]) -> Message | None:
     """Parse bytes into a message tree: stdlib default policy, then compat32, then shallow."""
+    if len(data) > _BIG_MESSAGE:
+        return shallow_parse(data, 0, max_depth, problems)
     if _count_containers(data) > _CONTAINER_SCAN_LIMIT:
         problems.append("deeply nested or very many parts: parsed with a limited parser")
         return shallow_parse(data, 0, max_depth, problems)
@@ -133,8 +138,17 @@ def parse_tree(data: bytes, max_depth: int, problems: list[str]) -> Message | No
 
 
 def shallow_parse(data: bytes, depth: int, max_depth: int, problems: list[str]) -> Message:
-    """Parse ``data`` one level at a time, splitting multiparts ourselves, down to ``max_depth``."""
-    message = BytesParser(policy=policy.default).parsebytes(data, headersonly=True)
+    """Parse ``data`` one level at a time, splitting multiparts ourselves, down to ``max_depth``.
+
+    Only header blocks go through the stdlib parser; bodies are cut out with
+    regex searches, so time is linear in size times depth (at most ``max_depth``).
+    """
+    block = _HEADER_BLOCK.match(data)
+    head_end = block.end() if block else 0
+    blank = re.compile(rb"\r?\n").match(data, head_end)
+    body_start = blank.end() if blank else head_end
+    message = BytesParser(policy=policy.default).parsebytes(data[:head_end], headersonly=True)
+    message.set_payload(data[body_start:].decode("ascii", "surrogateescape"))
     content_type = (raw_header(message, "content-type") or "").lower()
     is_multipart = content_type.lstrip().startswith("multipart/")
     is_embedded = content_type.lstrip().startswith("message/rfc822")

@@ -165,8 +165,10 @@ def _address_field(body: MessageBody, name: str, addresses: tuple[Address, ...])
 
 
 def _summary_headers(body: MessageBody) -> list[tuple[str, str]]:
-    lines = [("From", _address_field(body, "From", body.from_)),
-             ("To", _address_field(body, "To", body.to))]
+    lines = [("From", _address_field(body, "From", body.from_))]
+    to = _address_field(body, "To", body.to)
+    if to:
+        lines.append(("To", to))
     if body.cc:
         lines.append(("Cc", format_addresses(body.cc)))
     if body.reply_to and body.reply_to != body.from_:
@@ -175,6 +177,7 @@ def _summary_headers(body: MessageBody) -> list[tuple[str, str]]:
         date = body.date.strftime("%a, %d %b %Y %H:%M %z")
     else:
         date = clean_line(body.date_text, 200) + (" (unreadable)" if body.date_text else "")
-    lines.append(("Date", date))
+    if date:
+        lines.append(("Date", date))
     lines.append(("Subject", clean_line(body.subject)))
     return lines

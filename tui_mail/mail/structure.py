@@ -97,26 +97,24 @@ def disposition_and_filename(part: Message) -> tuple[str, str]:
 
 def decoded_payload(part: Message) -> tuple[bytes, str]:
     """The part's content with its transfer encoding undone, and a problem note or ""."""
-    payload = part.get_payload()
-    if not isinstance(payload, str):
+    if part.is_multipart():
         return b"", ""
-    data = payload.encode("utf-8", "surrogateescape")
     encoding = hdr.raw_header_text(raw_header(part, "content-transfer-encoding") or "", 100)
-    encoding = encoding.strip().lower()
-    if encoding == "base64":
-        return _decode_base64(data)
-    if encoding == "quoted-printable":
-        try:
-            return binascii.a2b_qp(data), ""
-        except Exception:
-            return data, "invalid quoted-printable; shown undecoded"
-    if encoding in {"x-uuencode", "uuencode", "x-uue", "uue"}:
-        try:
-            decoded = part.get_payload(decode=True)
-            return (decoded if isinstance(decoded, bytes) else data), ""
-        except Exception:
-            return data, "invalid uuencode; shown undecoded"
-    return data, ""
+    if encoding.strip().lower() == "base64":
+        payload = part.get_payload()  # base64 is ASCII, so this is the text as received
+        if isinstance(payload, str):
+            return _decode_base64(payload.encode("ascii", "replace"))
+    try:
+        # decode=True gives the received bytes for 7bit/8bit (get_payload() alone would
+        # re-decode 8-bit text with the declared charset, lossily) and undoes QP and uuencode.
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data, ""
+    payload = part.get_payload()
+    text = payload if isinstance(payload, str) else ""
+    return text.encode("utf-8", "surrogateescape"), "undecodable transfer encoding; shown as received"
 
 
 def _decode_base64(data: bytes) -> tuple[bytes, str]:
@@ -214,6 +212,8 @@ class Walk:
 
     def _leaf(self, part: Message, kind: str, depth: int, *, shown: bool, listing: bool) -> None:
         if kind.startswith("multipart/"):
+            if not part.get_payload():
+                return  # cut off at the depth limit (already noted) or empty
             self._note(f"part {self._parts_seen} ({kind}) has no usable boundary; shown as text")
             kind = "text/plain"
         disposition, filename = disposition_and_filename(part)
