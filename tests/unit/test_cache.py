@@ -255,3 +255,31 @@ def test_views_read_from_another_thread_while_the_worker_writes(cache: MailCache
         reader.join(timeout=10)
     assert not errors
     assert len(cache.open_view("INBOX", ViewOrder())) == len(cache.uids("INBOX"))
+
+
+@pytest.mark.parametrize("attempt", range(8))  # a race shows only some of the time
+def test_concurrent_first_opens_migrate_once(tmp_path: Path, attempt: int) -> None:
+    """The service and the worker may open the same new file at the same moment."""
+    path = tmp_path / f"race{attempt}.sqlite3"
+    opened: list[MailCache] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            opened.append(MailCache.open(path))
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors
+    assert len(opened) == 4
+    opened[0].add_summaries("INBOX", [summary(1)])
+    assert opened[3].uids("INBOX") == [1]
+    for cache in opened:
+        cache.close()

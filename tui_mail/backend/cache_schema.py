@@ -111,7 +111,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def schema_version(conn: sqlite3.Connection) -> int:
     """The database's version; 0 for a new (empty) file."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not exists:
+        return 0
     row = conn.execute("SELECT version FROM schema_version").fetchone()
     return int(row[0]) if row else 0
 
@@ -119,20 +123,26 @@ def schema_version(conn: sqlite3.Connection) -> int:
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Bring the schema up to ``target``, each step in its own transaction.
 
-    ``conn`` must be in autocommit mode (``isolation_level=None``).
+    ``conn`` must be in autocommit mode (``isolation_level=None``). Safe when two
+    connections open the same new file at once: each step re-reads the version
+    under the write lock, so no step runs twice.
 
     Raises ``MailError`` for a file written by a newer tui-mail (we cannot read it
     safely, and silently dropping it would surprise). Returns the version reached.
     """
-    version = schema_version(conn)
-    if version > SCHEMA_VERSION:
-        raise MailError(
-            "The mail cache was written by a newer tui-mail",
-            f"schema version {version}, this version knows up to {SCHEMA_VERSION}",
-        )
-    while version < target:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            version = schema_version(conn)
+            if version > SCHEMA_VERSION:
+                raise MailError(
+                    "The mail cache was written by a newer tui-mail",
+                    f"schema version {version}, this version knows up to {SCHEMA_VERSION}",
+                )
+            if version >= target:
+                conn.execute("COMMIT")
+                return version
             MIGRATIONS[version](conn)
             conn.execute("DELETE FROM schema_version")
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
@@ -140,8 +150,6 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        version += 1
-    return version
 
 
 # --------------------------------------------------------------------------- row format
