@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.clients import Client, Step
-from bench.terminal import Tmux, changed_from, contains, process_stats, wait_until_quiet
+from bench.terminal import (
+    KEY_POLL_INTERVAL,
+    Tmux,
+    changed_from,
+    contains,
+    process_stats,
+    wait_until_quiet,
+)
 
 
 @dataclass
@@ -101,7 +108,7 @@ def _run_step(tmux: Tmux, session: str, step: Step) -> tuple[float | None, str]:
     test = contains(step.expect) if step.expect else changed_from(before)
     sent = time.monotonic()
     tmux.send(session, *step.keys, literal=step.literal)
-    elapsed, screen = tmux.wait_for(session, test, sent, step.timeout)
+    elapsed, screen = tmux.wait_for(session, test, sent, step.timeout, KEY_POLL_INTERVAL)
     # Let the client finish painting before the next key (a change may be partial).
     time.sleep(0.15)
     return elapsed, screen

@@ -30,6 +30,7 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "first_screen": _median(m["first_screen"] for m in members),
             "peak_rss_mb": _median(m["peak_rss_mb"] for m in members),
             "cpu_seconds": _median(m["cpu_seconds"] for m in members),
+            "quiet_after": _median(m["quiet_after"] for m in members),
         }
         for step in STEP_COLUMNS:
             timed = [m["steps"] for m in members if step in m["steps"]]
@@ -57,13 +58,18 @@ def _ratio(value: Any, base: Any) -> str:
 
 
 def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = None) -> str:
-    """The results as a Markdown table; ``—`` = not measured or failed, n/a = no such step."""
+    """The results as a Markdown table; ``—`` = not measured or failed, n/a = no such step.
+
+    "busy after" is how long the client kept a CPU busy after its first screen
+    (background sync) before the keys were timed; ``—`` there means it never
+    went quiet within the cap, so its key timings ran during sync.
+    """
     floor = {r["size"]: r for r in rows if r["client"] == "floor"}
     neomutt = {(r["size"], r["cache"]): r for r in rows if r["client"] == "neomutt"}
     lines = [
-        "| N | client | cache | first screen | vs floor | vs neomutt | open newest | page down "
-        "| jump to end | search | peak RSS | CPU | runs (failed) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| N | client | cache | first screen | vs floor | vs neomutt | busy after | open newest "
+        "| page down | jump to end | search | peak RSS | CPU | runs (failed) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         base = floor.get(row["size"], {}).get("first_screen")
@@ -72,12 +78,30 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
         if search == "n/a" and notes and row["client"] in notes:
             search = notes[row["client"]]
         rss = row["peak_rss_mb"]
+        busy = "n/a" if row["client"] == "floor" else _seconds(row["quiet_after"])
         lines.append(
-            f"| {row['size']:,} | {row['client']} | {row['cache']} | {_seconds(row['first_screen'])} "
-            f"| {_ratio(row['first_screen'], base)} | {_ratio(row['first_screen'], peer)} "
+            f"| {row['size']:,} | {row['client']} | {row['cache']} "
+            f"| {_seconds(row['first_screen'])} | {_ratio(row['first_screen'], base)} "
+            f"| {_ratio(row['first_screen'], peer)} | {busy} "
             f"| {_ms(row['open_newest'])} | {_ms(row['page_down'])} | {_ms(row['jump_to_end'])} "
             f"| {search if isinstance(search, str) else _ms(search)} "
             f"| {'—' if rss is None else f'{rss:.0f} MB'} "
             f"| {_seconds(row['cpu_seconds'])} | {row['runs']} ({row['failures']}) |"
         )
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + memory_growth(rows)
+
+
+def memory_growth(rows: list[dict[str, Any]]) -> str:
+    """Peak RSS at the largest size minus at the smallest, per client and cache."""
+    by_key: dict[tuple[str, str], dict[int, float]] = {}
+    for row in rows:
+        if row["peak_rss_mb"] is not None:
+            by_key.setdefault((row["client"], row["cache"]), {})[row["size"]] = row["peak_rss_mb"]
+    lines = ["| client | cache | peak RSS growth |", "|---|---|---:|"]
+    for (client, cache), sizes in sorted(by_key.items()):
+        if len(sizes) < 2:
+            continue
+        small, large = min(sizes), max(sizes)
+        growth = sizes[large] - sizes[small]
+        lines.append(f"| {client} | {cache} | {growth:+.0f} MB from N={small:,} to N={large:,} |")
+    return "\n".join(lines) if len(lines) > 2 else ""

@@ -16,8 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 200, 50
-#: Seconds between two screen captures (a capture itself costs about 2 ms).
+#: Seconds between two screen captures (a capture itself costs about 2 ms): startup is
+#: polled gently, key steps closely (their targets are tens of milliseconds).
 POLL_INTERVAL = 0.01
+KEY_POLL_INTERVAL = 0.004
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 ScreenTest = Callable[[str], bool]
@@ -105,7 +107,12 @@ class Tmux:
         self._tmux("send-keys", "-t", session, *flags, *keys)
 
     def wait_for(
-        self, session: str, test: ScreenTest, since: float, timeout: float
+        self,
+        session: str,
+        test: ScreenTest,
+        since: float,
+        timeout: float,
+        interval: float = POLL_INTERVAL,
     ) -> tuple[float | None, str]:
         """Poll until ``test(screen)``; returns (seconds since ``since`` or None, last screen)."""
         deadline = time.monotonic() + timeout
@@ -117,7 +124,7 @@ class Tmux:
                 return now - since, screen
             if now > deadline:
                 return None, screen
-            time.sleep(POLL_INTERVAL)
+            time.sleep(interval)
 
     def alive(self, session: str) -> bool:
         """True while the session exists (its client has not exited)."""
@@ -150,7 +157,8 @@ def wait_until_quiet(
 ) -> float | None:
     """Wait until ``pid`` uses under ``busy_share`` of a CPU over ``window`` seconds.
 
-    Returns how long that took (None on timeout or exit). Used so key timings
+    Returns how long it stayed busy, to the nearest ``window`` (None on timeout
+    or exit). Used so key timings
     are taken after background sync, not during it.
     """
     started = time.monotonic()
@@ -161,6 +169,7 @@ def wait_until_quiet(
         if current is None:
             return None
         if current.cpu_seconds - last.cpu_seconds <= busy_share * window:
-            return time.monotonic() - started
+            # The quiet window itself does not count: 0 means it was quiet at once.
+            return max(0.0, time.monotonic() - started - window)
         last = current
     return None
