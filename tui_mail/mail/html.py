@@ -127,13 +127,13 @@ def html_to_text(
     if len(html) > max_bytes:
         cut = html.rfind("<", max(0, max_bytes - 4096), max_bytes)
         html = html[: cut if cut > 0 else max_bytes]
-        notice = f"\n[HTML too long: only the first {max_bytes // 1024} KB shown]\n"
+        notice = f"[HTML too long: only the first {max_bytes // 1024} KB shown]"
     converter = _MailHTML2Text(width)
     converter.start = True
     _feed_tokens(converter, html)
     text = converter.optwrap(converter.finish())
     text = "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
-    return text + ("\n" + notice if notice else ""), tuple(converter.mail_links)
+    return text + ("\n\n" + notice if notice else ""), tuple(converter.mail_links)
 
 
 def _feed_tokens(converter: html2text.HTML2Text, html: str) -> None:
