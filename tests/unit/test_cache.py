@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tui_mail.backend.api import SortKey, ViewOrder
 from tui_mail.backend.cache import FolderState, MailCache
@@ -59,6 +61,41 @@ def test_summaries_round_trip_with_unicode_flags_and_missing_date(cache: MailCac
     assert cache.summary("INBOX", 2) == bare
     assert cache.summary("INBOX", 3) is None
     assert cache.summary("Elsewhere", 1) is None
+
+
+def test_undecodable_header_text_is_stored_not_refused(cache: MailCache) -> None:
+    """Headers decoded with surrogateescape carry lone surrogates; the batch must still land."""
+    broken = summary(2, subject="Gr\udcfc\udcdfe", from_=(Address("J\udcf6rg", "j@x"),))
+    cache.add_summaries("INBOX", [summary(1), broken])
+    assert cache.uids("INBOX") == [1, 2]
+    stored = cache.summary("INBOX", 2)
+    assert stored is not None
+    assert stored.subject == "Gr\ufffd\ufffde"
+    assert stored.from_[0].name == "J\ufffdrg"
+    cache.save_body("INBOX", 2, b"raw", text="caf\udce9 au lait")
+    assert cache.search("INBOX", "lait") == [2]
+
+
+texts = st.text(max_size=40)
+addresses = st.lists(st.builds(Address, texts, texts), max_size=3).map(tuple)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    flags=st.frozensets(st.sampled_from([SEEN, FLAGGED, "\\Answered", "$Junk", "Ünïcode"])),
+    date=st.none() | st.datetimes(timezones=st.just(UTC)).map(lambda d: d.replace(microsecond=0)),
+    from_=addresses,
+    to=addresses,
+    subject=texts,
+    references=st.lists(st.text(min_size=1, alphabet="<>@.abc1"), max_size=4).map(tuple),
+    size=st.integers(0, 2**62),
+)
+def test_any_summary_round_trips(cache: MailCache, **fields: object) -> None:
+    original = summary(1, **fields)
+    cache.add_summaries("INBOX", [original])
+    assert cache.summary("INBOX", 1) == original
 
 
 def test_upsert_replaces_a_row_and_keeps_indexed_body_text(cache: MailCache) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui_mail.backend.api import ViewOrder
 from tui_mail.backend.cache_schema import (
@@ -23,6 +24,7 @@ from tui_mail.backend.cache_schema import (
     flags_text,
     index_row,
     migrate,
+    storable,
     summary_from_row,
     summary_to_row,
 )
@@ -68,6 +70,20 @@ def _create_private(path: Path) -> None:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
+
+
+def _write(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """``executemany``, retried with lone surrogates replaced if the text needs it.
+
+    Headers decoded with ``surrogateescape`` (raw 8-bit bytes) hold lone
+    surrogates, which SQLite cannot store as UTF-8; such a batch must still land.
+    The retry re-writes the whole batch, which is safe: every write here is an
+    upsert or an update.
+    """
+    try:
+        conn.executemany(sql, rows)
+    except UnicodeEncodeError:
+        conn.executemany(sql, [storable(row) for row in rows])
 
 
 class MailCache:
@@ -246,14 +262,15 @@ class MailCache:
             folder_id = self._folder_id(folder)
             uids = [summary.uid for summary in summaries]
             existed = self._row_ids(folder_id, uids)
-            conn.executemany(_UPSERT, [summary_to_row(folder_id, s) for s in summaries])
+            _write(conn, _UPSERT, [summary_to_row(folder_id, s) for s in summaries])
             row_ids = self._row_ids(folder_id, uids)
             # Re-adding a summary keeps the body text already indexed for it.
             bodies: dict[int, str] = {}
             for row_id in existed.values():
                 for (body,) in conn.execute("SELECT body FROM search WHERE rowid = ?", (row_id,)):
                     bodies[row_id] = body
-            conn.executemany(
+            _write(
+                conn,
                 _INDEX,
                 [
                     (row_ids[s.uid], *index_row(s), bodies.get(row_ids[s.uid], ""))
@@ -369,10 +386,11 @@ class MailCache:
                 (folder_id, uid, raw),
             )
             if text:
-                conn.execute(
+                _write(
+                    conn,
                     "UPDATE search SET body = ? WHERE rowid ="
                     " (SELECT id FROM summaries WHERE folder_id = ? AND uid = ?)",
-                    (text, folder_id, uid),
+                    [(text, folder_id, uid)],
                 )
 
     # ------------------------------------------------------------------ search and views

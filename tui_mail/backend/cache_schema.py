@@ -8,6 +8,7 @@ so a step can backfill columns with Python (e.g. the sort keys).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -253,3 +254,13 @@ def summary_to_row(folder_id: int, s: MessageSummary) -> tuple[Any, ...]:
 def index_row(s: MessageSummary) -> tuple[str, str, str, str]:
     """The search-index texts of one summary: subject, from, to, cc."""
     return (s.subject, _index_text(s.from_), _index_text(s.to), _index_text(s.cc))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The row with lone surrogates in its strings replaced by U+FFFD."""
+    return tuple(
+        _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value for value in row
+    )
