@@ -55,7 +55,7 @@ def test_envelope_fields() -> None:
     assert body.message_id == "<m1@example.com>"
     assert body.in_reply_to == "<m0@example.com>"
     assert body.references == ("<a@x>", "<m0@example.com>")
-    assert body.text == "Gr\u00fc\u00dfe\n"
+    assert body.text == "Gr\u00fc\u00dfe"
     assert ("Subject", "Hello \u2714 world") in body.headers
     assert body.size == len(SIMPLE) and body.problems == ()
 

@@ -94,7 +94,7 @@ class _MailHTML2Text(html2text.HTML2Text):
         alt = (attrs.get("alt") or attrs.get("title") or "").strip()
         if _is_tracking_pixel(attrs) or not alt:
             return
-        self.o(f"[image: {alt}]")
+        self.o(f"[image: {alt}] ")
 
     def _link(self, attrs: dict[str, str | None], start: bool) -> None:
         if start:

@@ -176,7 +176,7 @@ class Walk:
 
     def text(self) -> str:
         """The shown text parts joined, capped at ``MAX_TEXT_CHARS``."""
-        text = _SEPARATOR.join(piece for piece in self.pieces if piece.strip())
+        text = _SEPARATOR.join(piece.strip("\r\n") for piece in self.pieces if piece.strip())
         if len(text) > MAX_TEXT_CHARS:
             self.problems.append(f"text too long: only the first {MAX_TEXT_CHARS // 1024} KB shown")
             text = text[:MAX_TEXT_CHARS]
