@@ -89,9 +89,13 @@ def _tui_mail_launch(host: str, port: int, cache: Path) -> Launch:
     return Launch([*tui_mail_argv(), "--config", str(config)], env)
 
 
-#: tui-mail's keys (tui_mail/ui/keymap.py): open, page down, jump to the end.
+#: tui-mail's keys (tui_mail/ui/keymap.py). The preview follows the list cursor, so
+#: the newest body may show before Enter (then "open" only moves focus to the preview);
+#: "next message" (j) is the real open-from-cache time: the next body is prefetched.
 TUI_MAIL_STEPS = (
     Step("open_newest", ("Enter",), MARKERS.newest_body),
+    Step("back_to_list", ("Escape",), untimed=True),
+    Step("next_message", ("j",), MARKERS.second_body),
     Step("page_down", ("PageDown",)),
     Step("jump_to_end", ("G",), MARKERS.oldest_subject),
 )
@@ -123,6 +127,8 @@ NEOMUTT_STEPS = (
     Step("to_newest", ("Home",), untimed=True),
     Step("open_newest", ("Enter",), MARKERS.newest_body),
     Step("back_to_index", ("q",), MARKERS.newest_subject, untimed=True),
+    Step("next_message", ("j", "Enter"), MARKERS.second_body),
+    Step("back_to_index_again", ("q",), MARKERS.second_subject, untimed=True),
     Step("page_down", ("PageDown",)),
     Step("jump_to_end", ("End",), MARKERS.oldest_subject),
 )

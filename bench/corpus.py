@@ -1,10 +1,9 @@
-"""The benchmark corpus: the project's seeded generator plus two marker messages.
+"""The benchmark corpus: the project's seeded generator plus three marker messages.
 
 The mail itself comes from :func:`tui_mail.demo.corpus.iter_messages` and is
 written by :func:`tui_mail.demo.seed.write_maildir`; this module only swaps the
-oldest and the newest INBOX message for plain-text markers with unique subjects
-and bodies, so the driver can tell exactly when the newest (or oldest) message
-is on screen. Their dates and places in the INBOX stay those of the messages
+oldest and the two newest INBOX messages for plain-text markers with unique
+subjects and bodies, so the driver can tell exactly when one of them is on screen. Their dates and places in the INBOX stay those of the messages
 they replace; the newest marker is unread so mutt-style clients start on it.
 
 Run ``python -m bench.corpus --size 1000 --out DIR`` to write one by hand.
@@ -32,6 +31,8 @@ class Markers:
 
     newest_subject: str = "bench-newest-marker"
     newest_body: str = "bench-body-of-the-newest"
+    second_subject: str = "bench-second-marker"
+    second_body: str = "bench-body-of-the-second"
     oldest_subject: str = "bench-oldest-marker"
     oldest_body: str = "bench-body-of-the-oldest"
 
@@ -57,8 +58,8 @@ def _marker(original: SeedMessage, subject: str, body: str, flags: tuple[str, ..
 
 def bench_messages(size: int, seed: int = 8) -> Iterator[SeedMessage]:
     """The seeded corpus with ``size`` INBOX messages, ends replaced by markers."""
-    if size < 2:
-        raise ValueError("the benchmark INBOX needs at least 2 messages")
+    if size < 3:
+        raise ValueError("the benchmark INBOX needs at least 3 messages")
     inbox_index = 0
     for message in iter_messages(seed=seed, inbox_size=size, large_every=LARGE_EVERY):
         if message.folder != "INBOX":
@@ -67,6 +68,8 @@ def bench_messages(size: int, seed: int = 8) -> Iterator[SeedMessage]:
         inbox_index += 1
         if inbox_index == 1:
             yield _marker(message, MARKERS.oldest_subject, MARKERS.oldest_body, (SEEN,))
+        elif inbox_index == size - 1:
+            yield _marker(message, MARKERS.second_subject, MARKERS.second_body, (SEEN,))
         elif inbox_index == size:
             yield _marker(message, MARKERS.newest_subject, MARKERS.newest_body, ())
         else:

@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Iterable
 from typing import Any
 
-STEP_COLUMNS = ("open_newest", "page_down", "jump_to_end", "search")
+STEP_COLUMNS = ("open_newest", "next_message", "page_down", "jump_to_end", "search")
 
 
 def _median(values: Iterable[float | None]) -> float | None:
@@ -68,8 +68,8 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
     neomutt = {(r["size"], r["cache"]): r for r in rows if r["client"] == "neomutt"}
     lines = [
         "| N | client | cache | first screen | vs floor | vs neomutt | busy after | open newest "
-        "| page down | jump to end | search | peak RSS | CPU | runs (failed) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| next message | page down | jump to end | search | peak RSS | CPU | runs (failed) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         base = floor.get(row["size"], {}).get("first_screen")
@@ -83,7 +83,8 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
             f"| {row['size']:,} | {row['client']} | {row['cache']} "
             f"| {_seconds(row['first_screen'])} | {_ratio(row['first_screen'], base)} "
             f"| {_ratio(row['first_screen'], peer)} | {busy} "
-            f"| {_ms(row['open_newest'])} | {_ms(row['page_down'])} | {_ms(row['jump_to_end'])} "
+            f"| {_ms(row['open_newest'])} | {_ms(row['next_message'])} "
+            f"| {_ms(row['page_down'])} | {_ms(row['jump_to_end'])} "
             f"| {search if isinstance(search, str) else _ms(search)} "
             f"| {'—' if rss is None else f'{rss:.0f} MB'} "
             f"| {_seconds(row['cpu_seconds'])} | {row['runs']} ({row['failures']}) |"
