@@ -113,7 +113,8 @@ class FolderTree(Tree[FolderRef]):
         for folder in ordered_folders(folders):
             self._add(account, branch, folder)
         if cursor is not None and cursor.folder is not None:
-            self.move_cursor(self._folder_nodes.get((cursor.account, cursor.folder.name)))
+            node = self._folder_nodes.get((cursor.account, cursor.folder.name))
+            self.call_after_refresh(self.move_cursor, node)
         elif self.open_folder is not None and self.open_folder[0] == account:
             self.select_folder(*self.open_folder)
 
@@ -170,7 +171,8 @@ class FolderTree(Tree[FolderRef]):
                 )
         node = self._folder_nodes.get((account, name))
         if move_cursor and node is not None:
-            self.move_cursor(node)
+            # A node's line is known only once the tree has laid out its lines again.
+            self.call_after_refresh(self.move_cursor, node)
 
     def folder_by_role(self, account: str, role: FolderRole) -> Folder | None:
         """The account's folder with this role, if the server named one."""
