@@ -320,3 +320,16 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path, attempt: int) -> No
     assert opened[3].uids("INBOX") == [1]
     for cache in opened:
         cache.close()
+
+
+def test_sqlite_failures_surface_as_mail_errors(tmp_path: Path) -> None:
+    cache = MailCache.open(tmp_path / "c.sqlite3")
+    cache.add_summaries("INBOX", [summary(1)])
+    view = cache.open_view("INBOX", ViewOrder())
+    cache.close()
+    with pytest.raises(MailError):
+        cache.uids("INBOX")
+    with pytest.raises(MailError):
+        cache.add_summaries("INBOX", [summary(2)])
+    with pytest.raises(MailError):
+        view.rows(0, 10)

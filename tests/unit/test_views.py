@@ -220,6 +220,7 @@ def timed_build(cache: MailCache, order: ViewOrder, label: str, budget: float) -
     return view
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("label", "order"),
     [
@@ -233,11 +234,13 @@ def test_100k_sorted_view_builds_fast(big: MailCache, label: str, order: ViewOrd
     timed_build(big, order, label, 0.3)
 
 
+@pytest.mark.slow
 def test_100k_threaded_view_builds_fast(big: MailCache) -> None:
     view = timed_build(big, ViewOrder(threaded=True), "threaded", 1.5)
     assert sorted(view.uids) == list(range(1, BIG + 1))  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_100k_windows_read_fast(big: MailCache) -> None:
     for order in (ViewOrder(), ViewOrder(threaded=True)):
         view = big.open_view("INBOX", order)
@@ -258,6 +261,7 @@ def test_100k_windows_read_fast(big: MailCache) -> None:
         assert view.rows(position, position + 1)[0].summary.uid == 12345
 
 
+@pytest.mark.slow
 def test_100k_date_order_is_right(big: MailCache) -> None:
     view = big.open_view("INBOX", ViewOrder(SortKey.DATE, True))
     dates = [row.summary.date for row in view.rows(0, 500)]

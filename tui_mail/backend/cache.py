@@ -9,14 +9,15 @@ window through a folder while the worker writes. Schema and migrations live in
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from tui_mail.backend.api import ViewOrder
 from tui_mail.backend.cache_schema import (
@@ -84,6 +85,24 @@ def _write(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> N
         conn.executemany(sql, rows)
     except UnicodeEncodeError:
         conn.executemany(sql, [storable(row) for row in rows])
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turn SQLite failures (disk full, damaged file, closed cache) into ``MailError``."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            cache = args[0]
+            raise MailError("The mail cache failed", f"{cache.path}: {exc}") from exc  # type: ignore[attr-defined]
+
+    return wrapper
 
 
 class MailCache:
@@ -169,6 +188,7 @@ class MailCache:
 
     # ------------------------------------------------------------------ folders
 
+    @_guarded
     def save_folders(self, folders: Sequence[Folder]) -> None:
         """Replace the known folder set, in this order, with the counts given.
 
@@ -197,6 +217,7 @@ class MailCache:
             conn.execute(f"DELETE FROM folders WHERE name NOT IN ({marks})", names)
         self._folder_ids.clear()
 
+    @_guarded
     def folders(self) -> list[Folder]:
         """The saved folder list, in saved order, with stored counts."""
         rows = self._conn.execute(
@@ -214,6 +235,7 @@ class MailCache:
             )
         return result
 
+    @_guarded
     def set_counts(self, folder: str, total: int, unread: int) -> None:
         """Store the server's counts for a folder."""
         folder_id = self._folder_id(folder)
@@ -221,6 +243,7 @@ class MailCache:
             "UPDATE folders SET total = ?, unread = ? WHERE id = ?", (total, unread, folder_id)
         )
 
+    @_guarded
     def folder_state(self, folder: str) -> FolderState | None:
         """UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ from the last sync, or None if never synced."""
         row = self._conn.execute(
@@ -230,6 +253,7 @@ class MailCache:
             return None
         return FolderState(int(row[0]), int(row[1]), int(row[2]))
 
+    @_guarded
     def set_folder_state(self, folder: str, state: FolderState) -> None:
         """Remember the folder's sync state."""
         folder_id = self._folder_id(folder)
@@ -238,6 +262,7 @@ class MailCache:
             (state.uidvalidity, state.uidnext, state.highestmodseq, folder_id),
         )
 
+    @_guarded
     def reset_folder(self, folder: str) -> None:
         """Drop a folder's summaries, bodies, index entries and sync state (UIDVALIDITY changed)."""
         folder_id = self._existing_folder_id(folder)
@@ -254,6 +279,7 @@ class MailCache:
 
     # ------------------------------------------------------------------ summaries
 
+    @_guarded
     def add_summaries(self, folder: str, summaries: Sequence[MessageSummary]) -> None:
         """Insert or update summaries by (folder, uid), and index them, in one transaction."""
         if not summaries:
@@ -292,6 +318,7 @@ class MailCache:
             )
         return found
 
+    @_guarded
     def uids(self, folder: str) -> list[int]:
         """All cached UIDs of a folder, ascending."""
         return [
@@ -303,6 +330,7 @@ class MailCache:
             )
         ]
 
+    @_guarded
     def remove_uids(self, folder: str, uids: Iterable[int]) -> None:
         """Forget messages (expunged): their summaries, bodies and index entries."""
         folder_id = self._existing_folder_id(folder)
@@ -313,6 +341,7 @@ class MailCache:
             conn.executemany("DELETE FROM summaries WHERE folder_id = ? AND uid = ?", pairs)
             conn.executemany("DELETE FROM bodies WHERE folder_id = ? AND uid = ?", pairs)
 
+    @_guarded
     def set_flags(self, folder: str, flags: Mapping[int, frozenset[str]]) -> None:
         """Replace the flags of cached messages (unknown UIDs are ignored)."""
         folder_id = self._existing_folder_id(folder)
@@ -327,6 +356,7 @@ class MailCache:
                 ],
             )
 
+    @_guarded
     def flags(self, folder: str) -> dict[int, frozenset[str]]:
         """UID -> flags for every cached message of a folder."""
         rows = self._conn.execute(
@@ -336,6 +366,7 @@ class MailCache:
         )
         return {uid: frozenset(text.split()) for uid, text in rows}
 
+    @_guarded
     def summary(self, folder: str, uid: int) -> MessageSummary | None:
         """One cached summary, or None."""
         row = self._conn.execute(
@@ -345,6 +376,7 @@ class MailCache:
         ).fetchone()
         return summary_from_row(self.account, folder, row) if row else None
 
+    @_guarded
     def counts(self, folder: str) -> tuple[int, int]:
         """(total, unread) counted from the cached rows."""
         row = self._conn.execute(
@@ -354,6 +386,7 @@ class MailCache:
         ).fetchone()
         return int(row[0]), int(row[1])
 
+    @_guarded
     def max_uid(self, folder: str) -> int:
         """The highest cached UID of a folder; 0 when none."""
         row = self._conn.execute(
@@ -365,6 +398,7 @@ class MailCache:
 
     # ------------------------------------------------------------------ bodies
 
+    @_guarded
     def body(self, folder: str, uid: int) -> bytes | None:
         """The cached raw message, or None."""
         row = self._conn.execute(
@@ -374,6 +408,7 @@ class MailCache:
         ).fetchone()
         return bytes(row[0]) if row else None
 
+    @_guarded
     def save_body(self, folder: str, uid: int, raw: bytes, text: str = "") -> None:
         """Cache a raw message; ``text`` (its plain text) goes into the search index.
 
@@ -395,6 +430,7 @@ class MailCache:
 
     # ------------------------------------------------------------------ search and views
 
+    @_guarded
     def search(self, folder: str, text: str) -> list[int]:
         """UIDs (ascending) whose subject, addresses or body contain every word of ``text``.
 
@@ -436,6 +472,7 @@ class MailCache:
         In threaded order, root UIDs in ``collapsed`` show with their replies folded.
         """
         try:
-            return build_view(self._read_connection(), self.account, folder, order, collapsed)
+            reader = self._read_connection()
         except sqlite3.Error as exc:
             raise MailError("Cannot read the mail cache", f"{self.path}: {exc}") from exc
+        return build_view(reader, self.account, folder, order, collapsed)

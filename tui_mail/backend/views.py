@@ -17,6 +17,7 @@ from typing import Any
 
 from tui_mail.backend.api import ListRow, SortKey, ViewOrder
 from tui_mail.backend.cache_schema import SUMMARY_COLUMNS, summary_from_row
+from tui_mail.errors import MailError
 from tui_mail.mail.threads import (
     FlatThreads,
     ThreadRecord,
@@ -45,9 +46,15 @@ class ReadConnection:
         self._lock = threading.Lock()
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
-        """All rows of one query (a consistent snapshot: one statement)."""
+        """All rows of one query (a consistent snapshot: one statement).
+
+        Raises ``MailError`` when SQLite fails (e.g. the cache was closed).
+        """
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise MailError("Cannot read the mail cache", str(exc)) from exc
 
     def close(self) -> None:
         """Close the connection; views using it stop working."""
