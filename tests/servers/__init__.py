@@ -1,0 +1,1 @@
+"""Real servers for the integration tests: a private Dovecot and TLS helpers."""

@@ -1,0 +1,9 @@
+"""The ``--demo`` environment: local pymap (IMAP) and aiosmtpd (SMTP) seeded with sample mail.
+
+- :mod:`~tui_mail.demo.corpus`: the seeded, deterministic sample mail (pure).
+- :mod:`~tui_mail.demo.seed`: puts it on a server (IMAP APPEND) or in a Maildir.
+- :mod:`~tui_mail.demo.pymap_server`, :mod:`~tui_mail.demo.smtp_server`: the servers.
+- :mod:`~tui_mail.demo.session`: ``demo_session()``, everything wired for ``--demo``.
+
+The test bed (``tests/conftest.py``) uses the same pieces against real servers.
+"""
