@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.corpus import MARKERS
@@ -54,7 +54,8 @@ class Client:
     steps: tuple[Step, ...] = ()
     quit_keys: tuple[str, ...] = ("q",)
     has_cache: bool = True
-    notes: list[str] = field(default_factory=list)
+    error_texts: tuple[str, ...] = ()
+    """Screen text that means the client failed (stop waiting, record the screen)."""
 
 
 def _floor_launch(_host: str, _port: int, _cache: Path) -> Launch:
@@ -100,7 +101,14 @@ TUI_MAIL_STEPS = (
     Step("jump_to_end", ("G",), MARKERS.oldest_subject),
 )
 
-TUI_MAIL = Client("tui-mail", MARKERS.newest_subject, _tui_mail_launch, TUI_MAIL_STEPS)
+TUI_MAIL = Client(
+    "tui-mail",
+    MARKERS.newest_subject,
+    _tui_mail_launch,
+    TUI_MAIL_STEPS,
+    # The app's error dialog (ui/screens/dialogs.py) and Textual's crash report.
+    error_texts=("Something went wrong", "Traceback (most recent call last)"),
+)
 
 
 def _neomutt_launch(host: str, port: int, cache: Path) -> Launch:

@@ -17,6 +17,7 @@ from typing import Any
 from bench.clients import Client, Step
 from bench.terminal import (
     KEY_POLL_INTERVAL,
+    ScreenTest,
     Tmux,
     changed_from,
     contains,
@@ -73,20 +74,27 @@ def measure_run(
     session = f"{client.name}-{cache}-{size}-{rep}"
     started, pid = tmux.launch(session, launch.argv, launch.env, str(cache_dir))
     try:
+        give_up = _any_of(client.error_texts)
         result.first_screen, screen = tmux.wait_for(
-            session, contains(client.first_screen_text), started, limits.first_screen
+            session,
+            contains(client.first_screen_text),
+            started,
+            limits.first_screen,
+            give_up=give_up,
         )
         if result.first_screen is None:
-            result.failure = "first screen never appeared"
+            result.failure = "first screen never appeared (or an error showed)"
             result.last_screen = screen
             return result
         result.quiet_after = wait_until_quiet(pid, limits.quiet)
         for step in client.steps:
-            elapsed, screen = _run_step(tmux, session, step)
+            elapsed, screen = _run_step(tmux, session, step, give_up)
             if not step.untimed:
                 result.steps[step.name] = elapsed
             if elapsed is None:
-                result.failure = f"step {step.name}: expected screen never appeared"
+                result.failure = (
+                    f"step {step.name}: expected screen never appeared (or an error showed)"
+                )
                 result.last_screen = screen
                 break
     finally:
@@ -98,7 +106,13 @@ def measure_run(
     return result
 
 
-def _run_step(tmux: Tmux, session: str, step: Step) -> tuple[float | None, str]:
+def _any_of(texts: tuple[str, ...]) -> ScreenTest | None:
+    return (lambda screen: any(t in screen for t in texts)) if texts else None
+
+
+def _run_step(
+    tmux: Tmux, session: str, step: Step, give_up: ScreenTest | None
+) -> tuple[float | None, str]:
     if step.untimed and step.expect is None:
         # A key that may not change the screen (Home on the first row): just give it time.
         tmux.send(session, *step.keys, literal=step.literal)
@@ -108,7 +122,7 @@ def _run_step(tmux: Tmux, session: str, step: Step) -> tuple[float | None, str]:
     test = contains(step.expect) if step.expect else changed_from(before)
     sent = time.monotonic()
     tmux.send(session, *step.keys, literal=step.literal)
-    elapsed, screen = tmux.wait_for(session, test, sent, step.timeout, KEY_POLL_INTERVAL)
+    elapsed, screen = tmux.wait_for(session, test, sent, step.timeout, KEY_POLL_INTERVAL, give_up)
     # Let the client finish painting before the next key (a change may be partial).
     time.sleep(0.15)
     return elapsed, screen

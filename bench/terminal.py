@@ -113,8 +113,13 @@ class Tmux:
         since: float,
         timeout: float,
         interval: float = POLL_INTERVAL,
+        give_up: ScreenTest | None = None,
     ) -> tuple[float | None, str]:
-        """Poll until ``test(screen)``; returns (seconds since ``since`` or None, last screen)."""
+        """Poll until ``test(screen)``; returns (seconds since ``since`` or None, last screen).
+
+        Stops early (None) when ``give_up(screen)`` holds (an error dialog) or the
+        session has ended (the client exited).
+        """
         deadline = time.monotonic() + timeout
         screen = ""
         while True:
@@ -122,8 +127,10 @@ class Tmux:
             now = time.monotonic()
             if test(screen):
                 return now - since, screen
-            if now > deadline:
+            if now > deadline or (give_up is not None and give_up(screen)):
                 return None, screen
+            if not screen and not self.alive(session):
+                return None, "(the client exited)"
             time.sleep(interval)
 
     def alive(self, session: str) -> bool:
