@@ -37,6 +37,7 @@ _SUPERSETS = {
 
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _LINE_BREAK = re.compile(r"\r?\n|\r")
+_COMMENT = re.compile(r"\([^()]*\)")
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,998}>")
 _ANGLE_ADDR = re.compile(r"<([^<>]*)>")
 _PLAIN_ADDR = re.compile(r"[^\s<>(),;:\"]+@[^\s<>(),;:\"]+")
@@ -170,6 +171,8 @@ def parse_date(raw: str) -> datetime | None:
     timezone-aware and comparable.
     """
     text = raw_header_text(raw, 256).strip()
+    for _ in range(4):  # comments, innermost first: "1 Jul 2003 ((tricky) comment) 10:52"
+        text = _COMMENT.sub(" ", text)
     if not text:
         return None
     try:
