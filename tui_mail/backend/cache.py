@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,6 +73,24 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+def _enable_wal(conn: sqlite3.Connection, patience: float = 5.0) -> None:
+    """Switch to WAL, waiting out other first openers.
+
+    The switch needs the file to itself, and SQLite answers "locked" at once
+    rather than using the busy timeout, so two first opens (the service's and
+    the worker's) would otherwise fail each other.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _write(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
     """``executemany``, retried with lone surrogates replaced if the text needs it.
 
@@ -113,8 +131,7 @@ class MailCache:
         self.account = account
         self._conn = conn
         self._folder_ids: dict[str, int] = {}
-        self._reader: ReadConnection | None = None
-        self._reader_lock = threading.Lock()
+        self._reader = ReadConnection(path)
 
     @classmethod
     def open(cls, path: Path, account: str = "") -> MailCache:
@@ -131,10 +148,13 @@ class MailCache:
             raise MailError("Cannot open the mail cache", f"{path}: {exc}") from exc
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise MailError("Cannot open the mail cache", f"{path}: {exc}") from exc
         except sqlite3.Error as exc:
             conn.close()
             raise MailError("The mail cache is damaged", f"{path}: {exc}") from exc
@@ -149,10 +169,7 @@ class MailCache:
 
     def close(self) -> None:
         """Close both connections. Views opened from this cache stop working."""
-        with self._reader_lock:
-            if self._reader is not None:
-                self._reader.close()
-                self._reader = None
+        self._reader.close()
         self._conn.close()
 
     @contextmanager
@@ -449,21 +466,6 @@ class MailCache:
         )
         return [row[0] for row in rows]
 
-    def _read_connection(self) -> ReadConnection:
-        with self._reader_lock:
-            if self._reader is None:
-                conn = sqlite3.connect(
-                    f"{self.path.resolve().as_uri()}?mode=ro",
-                    uri=True,
-                    check_same_thread=False,
-                    isolation_level=None,
-                )
-                conn.execute("PRAGMA busy_timeout = 5000")
-                # Views scan whole folders: mapping the file beats a read() per page.
-                conn.execute("PRAGMA mmap_size = 268435456")
-                self._reader = ReadConnection(conn)
-            return self._reader
-
     def open_view(
         self, folder: str, order: ViewOrder, collapsed: frozenset[int] = frozenset()
     ) -> CachedView:
@@ -471,8 +473,4 @@ class MailCache:
 
         In threaded order, root UIDs in ``collapsed`` show with their replies folded.
         """
-        try:
-            reader = self._read_connection()
-        except sqlite3.Error as exc:
-            raise MailError("Cannot read the mail cache", f"{self.path}: {exc}") from exc
-        return build_view(reader, self.account, folder, order, collapsed)
+        return build_view(self._reader, self.account, folder, order, collapsed)

@@ -2,9 +2,9 @@
 
 A view is a snapshot of one folder's order: the UIDs in an ``array('q')``
 (8 bytes a row), built with one indexed ``ORDER BY`` (or JWZ threading), and
-each window's rows read on demand with one ``uid IN (...)`` query. Views share
-the cache's read-only connection, serialised by a lock, so the UI thread can
-read windows while the account worker writes.
+each window's rows read on demand with one ``uid IN (...)`` query. Views read
+through read-only connections of their own (one per reading thread), so the
+UI thread can read windows while the account worker writes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from array import array
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from tui_mail.backend.api import ListRow, SortKey, ViewOrder
@@ -39,27 +40,54 @@ _MAX_IN = 900
 
 
 class ReadConnection:
-    """The cache's read-only connection, shareable across threads under a lock."""
+    """Read-only connections to the cache file, one per thread that reads.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    The UI thread reads windows while a pool thread builds the next view (a
+    whole-folder query): with a connection each, neither waits for the other.
+    WAL lets them all read while the account worker writes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._uri = f"{path.resolve().as_uri()}?mode=ro"
+        self._local = threading.local()
         self._lock = threading.Lock()
+        self._opened: list[sqlite3.Connection] = []
+        self._closed = False
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        with self._lock:
+            if self._closed:
+                raise MailError("The mail cache is closed")
+            conn = sqlite3.connect(
+                self._uri, uri=True, check_same_thread=False, isolation_level=None
+            )
+            self._opened.append(conn)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        # Views scan whole folders: mapping the file beats a read() per page.
+        conn.execute("PRAGMA mmap_size = 268435456")
+        self._local.conn = conn
+        return conn
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         """All rows of one query (a consistent snapshot: one statement).
 
         Raises ``MailError`` when SQLite fails (e.g. the cache was closed).
         """
-        with self._lock:
-            try:
-                return self._conn.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise MailError("Cannot read the mail cache", str(exc)) from exc
+        try:
+            return self._connection().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise MailError("Cannot read the mail cache", str(exc)) from exc
 
     def close(self) -> None:
-        """Close the connection; views using it stop working."""
+        """Close every connection; views using them stop working (``MailError``)."""
         with self._lock:
-            self._conn.close()
+            self._closed = True
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
 
 
 class CachedView:
