@@ -9,6 +9,7 @@ Used by ``tests/unit/test_hostile.py``, which states what each must render as.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,9 @@ DCS = f'{ESC}P$q"p{ESC}\\'
 TITLE_REPORT = f"{ESC}]2;pwned{ESC}\\{ESC}[21t"
 MARKUP = "[@click=app.quit]x[/] [bold red]hi[/]"
 RLO = "\u202e"
+
+#: What must never reach the terminal: C0 (but \t \n), DEL, C1, bidi controls, zero-width.
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
 
 _GENERATORS: dict[str, Callable[[], bytes]] = {}
 

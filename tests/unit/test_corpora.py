@@ -13,20 +13,20 @@ import csv
 import json
 import mailbox
 import os
-import re
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.hostile import FORBIDDEN
 from tui_mail.mail.headers import parse_date
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.render import render_to_plain
 from tui_mail.mail.sanitize import clean_line
 
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
-FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
+
 
 
 def _require_corpora() -> None:

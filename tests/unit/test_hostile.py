@@ -7,7 +7,6 @@ check says what a reader should see.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,12 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import MARKUP, hostile_messages, write_hostile
+from tests.hostile import FORBIDDEN, MARKUP, hostile_messages, write_hostile
 from tui_mail.mail.parse import attachment_bytes, parse_message
 from tui_mail.mail.render import render_message, render_to_plain
 from tui_mail.models import MessageBody
-
-FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
 
 
 @dataclass
@@ -92,7 +89,7 @@ EXPECTED: dict[str, Callable[[Result], object]] = {
                                            and "tracker" not in r.out and "alert" not in r.out
                                            and [link.deceptive for link in r.body.links] == [True, False]
                                            and MARKUP in r.out and "DECEPTIVE" in r.out),
-    "html_100000_nested": lambda r: r.body.from_html and "HTML too long" in r.body.text,
+    "html_100000_nested": lambda r: r.body.from_html and "[HTML too" in r.body.text,
     "html_symbol_soup": lambda r: r.body.from_html and r.body.text.startswith("<a<a"),
     "attachment_names": lambda r: _names(r) == [
         "passwd", "shadow", "evil.exe", "_CON.txt", "a" * 116 + ".pdf", "longname.txt",

@@ -95,8 +95,14 @@ def test_hostile_structures_are_fast(html: str) -> None:
 
 
 def test_deep_nesting_keeps_text() -> None:
-    text, _ = html_to_text("<div>" * 40_000 + "deep" + "</div>" * 40_000)
+    text, _ = html_to_text("<div>" * 15_000 + "deep" + "</div>" * 15_000)
     assert text == "deep"
+
+
+def test_tag_count_cap_adds_a_notice() -> None:
+    text, _ = html_to_text("<b>x</b>" * 30_000)
+    assert text.endswith("[HTML too complex: only the first 40,000 tags shown]")
+    assert text.split("\n\n")[0] == "x" * 20_000
 
 
 def test_wrapping_width() -> None:

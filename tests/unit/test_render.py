@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from tests.hostile import message
+from tests.hostile import FORBIDDEN, message
 from tui_mail.errors import MailError
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.render import (
@@ -19,7 +18,6 @@ from tui_mail.mail.render import (
 )
 from tui_mail.models import Address, Attachment, Link, MessageBody
 
-FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
 ESC = "\x1b"
 
 

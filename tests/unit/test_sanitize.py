@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.hostile import FORBIDDEN
 from tui_mail.mail.sanitize import clean_line, clean_text
 
-FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]")
 ESC = "\x1b"
 
 

@@ -24,6 +24,10 @@ from tui_mail.models import Link
 #: Default cap on the HTML converted (characters); the rest is cut off with a notice.
 MAX_HTML_CHARS = 512 * 1024
 
+#: Most tags converted: about 40,000 per second (on a loaded test machine), and
+#: real mail has a few thousand; the rest is cut off with a notice.
+MAX_TAGS = 40_000
+
 #: Deeper nesting of lists and quotes is flattened: html2text indents each
 #: line by the depth, so 100,000 nested lists would cost O(n^2) output.
 _MAX_NESTING = 12
@@ -130,14 +134,17 @@ def html_to_text(
         notice = f"[HTML too long: only the first {max_bytes // 1024} KB shown]"
     converter = _MailHTML2Text(width)
     converter.start = True
-    _feed_tokens(converter, html)
+    if not _feed_tokens(converter, html):
+        notice = f"[HTML too complex: only the first {MAX_TAGS:,} tags shown]"  # the stricter cut
     text = converter.optwrap(converter.finish())
     text = "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
     return text + ("\n\n" + notice if notice else ""), tuple(converter.mail_links)
 
 
-def _feed_tokens(converter: html2text.HTML2Text, html: str) -> None:
+def _feed_tokens(converter: html2text.HTML2Text, html: str) -> bool:
     """Tokenise ``html`` in linear time and hand the events to ``converter``.
+
+    Returns False when it stopped at ``MAX_TAGS`` tags.
 
     html.parser's own scanner is quadratic on unterminated constructs
     (measured: 200,000 ``<a`` or ``<!--`` take over 130 s), so this scanner
@@ -152,7 +159,7 @@ def _feed_tokens(converter: html2text.HTML2Text, html: str) -> None:
             converter.handle_data(unescape("".join(text)))
             text.clear()
 
-    pos, end = 0, len(html)
+    pos, end, tags = 0, len(html), 0
     while pos < end:
         lt = html.find("<", pos)
         if lt < 0:
@@ -173,6 +180,9 @@ def _feed_tokens(converter: html2text.HTML2Text, html: str) -> None:
             pos = lt + 1
             continue
         flush()
+        tags += 1
+        if tags > MAX_TAGS:
+            return False
         closing, name, rest = tag.group(1), tag.group(2).lower(), tag.group(3)
         pos = tag.end()
         if closing:
@@ -191,6 +201,7 @@ def _feed_tokens(converter: html2text.HTML2Text, html: str) -> None:
             pos = close_tag.end() if close_tag else end
             converter.handle_endtag(name)
     flush()
+    return True
 
 
 def is_deceptive(text: str, href: str) -> bool:
