@@ -9,10 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.unit.test_cache import ACCOUNT, summary
 from tui_mail.backend.api import ListRow, SortKey, ViewOrder
 from tui_mail.backend.cache import MailCache
+from tui_mail.backend.cache_schema import sender_key
+from tui_mail.mail.threads import subject_key
 from tui_mail.models import Address, MessageSummary
 
 # Generous bounds: the targets (0.3 s build, 5 ms window, 1.5 s threaded) times 3,
@@ -266,3 +270,48 @@ def test_100k_date_order_is_right(big: MailCache) -> None:
     view = big.open_view("INBOX", ViewOrder(SortKey.DATE, True))
     dates = [row.summary.date for row in view.rows(0, 500)]
     assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.none() | st.integers(0, 5),
+            st.sampled_from(["", "Ann", "ann", "Ärger", "Zed", "bob"]),
+            st.sampled_from(["", "Re: x", "x", "Fwd: Y", "ÿ", "[l] AW: x"]),
+            st.integers(0, 3),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from(list(SortKey)),
+    st.booleans(),
+)
+def test_sql_order_matches_the_python_keys(
+    tmp_path_factory: pytest.TempPathFactory, raw, key: SortKey, descending: bool
+) -> None:
+    """Sorting in SQL on the stored keys gives the order the key functions define."""
+    cache = MailCache.open(tmp_path_factory.mktemp("prop") / "p.sqlite3", account=ACCOUNT)
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    summaries = [
+        summary(
+            uid,
+            date=None if day is None else base + timedelta(days=day),
+            from_=(Address(name, f"{uid}@x"),) if name else (),
+            subject=subject,
+            size=size,
+        )
+        for uid, (day, name, subject, size) in enumerate(raw, 1)
+    ]
+    cache.add_summaries("INBOX", summaries)
+    python_keys = {
+        SortKey.DATE: lambda s: (s.date is not None, s.date.timestamp() if s.date else 0),
+        SortKey.SENDER: lambda s: sender_key(s.from_),
+        SortKey.SUBJECT: lambda s: subject_key(s.subject),
+        SortKey.SIZE: lambda s: s.size,
+    }
+    expected = sorted(summaries, key=lambda s: (python_keys[key](s), s.uid), reverse=descending)
+    view = cache.open_view("INBOX", ViewOrder(key, descending))
+    assert uids_of(view.rows(0, len(view))) == [s.uid for s in expected]
+    cache.close()

@@ -452,13 +452,14 @@ class MailCache:
         """UIDs (ascending) whose subject, addresses or body contain every word of ``text``.
 
         Words are matched as prefixes, case- and accent-insensitively; the user's
-        text is quoted, so FTS5 query syntax in it has no effect.
+        text is quoted, so FTS5 query syntax in it has no effect. Like ``open_view``,
+        this reads through the read-only side, so any thread may call it.
         """
         words = text.split()
         if not words:
             return []
         query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        rows = self._conn.execute(
+        rows = self._reader.query(
             "SELECT s.uid FROM search JOIN summaries AS s ON s.id = search.rowid"
             " WHERE search MATCH ? AND s.folder_id = (SELECT id FROM folders WHERE name = ?)"
             " ORDER BY s.uid",
