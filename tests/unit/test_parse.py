@@ -207,3 +207,21 @@ def test_never_raises_on_mime_soup(raw: bytes) -> None:
     """Not even the last-resort fallback is needed: every guard holds on its own."""
     body = parse_message(raw)
     assert not any(p.startswith("could not parse") for p in body.problems), body.problems
+
+
+def test_limited_parser_keeps_8bit_text_and_structure() -> None:
+    """Over 200 container parts switch to our own splitter; 8-bit bodies must survive it."""
+    leaf = _part("Content-Type: text/plain; charset=iso-8859-1", b"Gr\xfc\xdfe")
+    container = b'Content-Type: multipart/mixed; boundary="in"\r\n\r\n--in\r\n' + leaf + b"\r\n--in--"
+    body = parse_message(_mixed(*[container] * 210))
+    assert any("limited parser" in p for p in body.problems)
+    assert body.text.count("Gr\u00fc\u00dfe") == 210
+
+
+def test_hostile_parameters_on_an_8bit_part() -> None:
+    raw = message([("Content-Type", "text/plain; charset*0*=x''; charset*1*=%E2; charset=punycode")],
+                  b"\xff" + b"ab-" * 30_000)
+    start = time.perf_counter()
+    body = parse_message(raw)
+    assert time.perf_counter() - start < 1
+    assert body.text.startswith("\u00ffab-")

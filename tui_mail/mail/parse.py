@@ -148,7 +148,8 @@ def shallow_parse(data: bytes, depth: int, max_depth: int, problems: list[str]) 
     blank = re.compile(rb"\r?\n").match(data, head_end)
     body_start = blank.end() if blank else head_end
     message = BytesParser(policy=policy.default).parsebytes(data[:head_end], headersonly=True)
-    message.set_payload(data[body_start:].decode("ascii", "surrogateescape"))
+    body = data[body_start:]
+    message.set_payload(body.decode("ascii", "surrogateescape"))
     content_type = (raw_header(message, "content-type") or "").lower()
     is_multipart = content_type.lstrip().startswith("multipart/")
     is_embedded = content_type.lstrip().startswith("message/rfc822")
@@ -158,8 +159,6 @@ def shallow_parse(data: bytes, depth: int, max_depth: int, problems: list[str]) 
         problems.append(f"parts nested deeper than {max_depth} levels are not shown")
         message.set_payload("")
         return message
-    payload = message.get_payload()
-    body = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
     if is_embedded:
         message.set_payload([shallow_parse(body, depth + 1, max_depth, problems)])
         return message

@@ -95,26 +95,39 @@ def disposition_and_filename(part: Message) -> tuple[str, str]:
     return disposition, hdr.decode_words(str(name), 4096)
 
 
+def raw_payload(part: Message) -> str | list[Message]:
+    """The payload exactly as parsed: a list of parts, or the body as a (surrogate-escaped) str.
+
+    ``get_payload()`` is avoided on purpose: for 8-bit bodies it re-decodes the
+    text with the declared charset (lossy, and any codec the sender names) and
+    reads headers through the policy's header objects, which raise on crafted
+    values. ``_payload`` has held exactly this since Python 3.2.
+    """
+    payload = getattr(part, "_payload", None)
+    return payload if isinstance(payload, list) else str(payload or "")
+
+
 def decoded_payload(part: Message) -> tuple[bytes, str]:
     """The part's content with its transfer encoding undone, and a problem note or ""."""
-    if part.is_multipart():
+    payload = raw_payload(part)
+    if isinstance(payload, list):
         return b"", ""
+    data = payload.encode("utf-8", "surrogateescape")
     encoding = hdr.raw_header_text(raw_header(part, "content-transfer-encoding") or "", 100)
-    if encoding.strip().lower() == "base64":
-        payload = part.get_payload()  # base64 is ASCII, so this is the text as received
-        if isinstance(payload, str):
-            return _decode_base64(payload.encode("ascii", "replace"))
-    try:
-        # decode=True gives the received bytes for 7bit/8bit (get_payload() alone would
-        # re-decode 8-bit text with the declared charset, lossily) and undoes QP and uuencode.
-        data = part.get_payload(decode=True)
-    except Exception:
-        data = None
-    if isinstance(data, bytes):
-        return data, ""
-    payload = part.get_payload()
-    text = payload if isinstance(payload, str) else ""
-    return text.encode("utf-8", "surrogateescape"), "undecodable transfer encoding; shown as received"
+    encoding = encoding.strip().lower()
+    if encoding == "base64":
+        return _decode_base64(data)
+    if encoding == "quoted-printable":
+        return binascii.a2b_qp(data), ""  # lenient: invalid escapes are kept as they are
+    if encoding in {"x-uuencode", "uuencode", "x-uue", "uue"}:
+        try:
+            decoded = part.get_payload(decode=True)
+        except Exception:
+            decoded = None
+        if isinstance(decoded, bytes):
+            return decoded, ""
+        return data, "undecodable uuencode; shown as received"
+    return data, ""
 
 
 def _decode_base64(data: bytes) -> tuple[bytes, str]:
@@ -139,7 +152,7 @@ def _decode_base64(data: bytes) -> tuple[bytes, str]:
 
 def embedded_message_bytes(part: Message) -> bytes:
     """The bytes of an attached ``message/rfc822`` (re-generated, unfolded)."""
-    payload = part.get_payload()
+    payload = raw_payload(part)
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         buffer = BytesIO()
         try:
@@ -170,7 +183,7 @@ class Walk:
         """Walk ``message``; if it has no text of its own, show its first attached message."""
         self._visit(message, 0, shown=True, listing=True)
         if not self.pieces and self._embedded:
-            inner = self._embedded[0].get_payload()
+            inner = raw_payload(self._embedded[0])
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 self._visit(inner[0], 1, shown=True, listing=False)
 
@@ -188,7 +201,7 @@ class Walk:
             self._note(f"more than {self.max_parts} parts: the rest are not shown")
             return
         kind = content_type(part)
-        payload = part.get_payload()
+        payload = raw_payload(part)
         if kind == "message/rfc822" and isinstance(payload, list):
             if listing:
                 self._add_attachment(part, kind, depth)
@@ -212,7 +225,7 @@ class Walk:
 
     def _leaf(self, part: Message, kind: str, depth: int, *, shown: bool, listing: bool) -> None:
         if kind.startswith("multipart/"):
-            if not part.get_payload():
+            if not raw_payload(part):
                 return  # cut off at the depth limit (already noted) or empty
             self._note(f"part {self._parts_seen} ({kind}) has no usable boundary; shown as text")
             kind = "text/plain"
