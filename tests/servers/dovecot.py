@@ -37,6 +37,9 @@ last_valid_uid = {uid}
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 disable_plaintext_auth = no
+# Tests log in with wrong passwords on purpose: no 2 s failure delay, and no
+# per-IP auth penalty delaying the next test's first login by seconds (see anvil below).
+auth_failure_delay = 0
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
 mail_privileged_group =
@@ -54,6 +57,12 @@ service imap-login {{
     address = {host}
     port = {imaps_port}
     ssl = yes
+  }}
+}}
+service anvil {{
+  # Dovecot's documented way to switch the auth penalty off: auth cannot reach this socket.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
   }}
 }}
 service stats {{

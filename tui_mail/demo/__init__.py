@@ -7,3 +7,18 @@
 
 The test bed (``tests/conftest.py``) uses the same pieces against real servers.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DemoSession", "demo_session"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so importing the pure corpus does not start importing servers.
+    if name in __all__:
+        from tui_mail.demo import session
+
+        return getattr(session, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

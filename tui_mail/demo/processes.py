@@ -3,6 +3,10 @@
 Shared by the demo's pymap server and the test bed's Dovecot. Every child is
 started in its own session (so it can be stopped by its own process group) and,
 on Linux, asked to die with its parent, so a crashed test run leaves no server.
+
+``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, not the
+process. So children are always forked by one long-lived spawner thread: a
+server started from a short-lived worker thread must not die with that thread.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 LOOPBACK = "127.0.0.1"
 _PR_SET_PDEATHSIG = 1
+# Its single worker thread lives until interpreter shutdown (idle workers are kept).
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tui-mail-spawner")
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -36,7 +43,14 @@ def die_with_parent() -> None:
 
 
 def spawn(args: list[str], log_path: os.PathLike[str] | str) -> subprocess.Popen[bytes]:
-    """Start ``args`` in a new session, output appended to ``log_path``."""
+    """Start ``args`` in a new session, output appended to ``log_path``.
+
+    The fork happens on the spawner thread (see the module docstring).
+    """
+    return _SPAWNER.submit(_popen, args, log_path).result()
+
+
+def _popen(args: list[str], log_path: os.PathLike[str] | str) -> subprocess.Popen[bytes]:
     with open(log_path, "ab") as log:
         return subprocess.Popen(
             args,
