@@ -175,18 +175,29 @@ def _boundary(content_type: str) -> str:
 
 
 def _split_multipart(body: bytes, boundary: str) -> list[bytes]:
-    """The parts between ``--boundary`` lines, up to the closing ``--boundary--``."""
-    marker = re.compile(
-        rb"(?m)^--" + re.escape(boundary.encode("utf-8", "surrogateescape")) + rb"(--)?[ \t]*\r?$\n?"
-    )
+    """The parts between ``--boundary`` lines, up to the closing ``--boundary--``.
+
+    Uses ``bytes.find`` (C speed) for the delimiter and checks that each hit
+    starts a line and ends it, as RFC 2046 requires.
+    """
+    delimiter = b"--" + boundary.encode("utf-8", "surrogateescape")
     chunks: list[bytes] = []
     start: int | None = None
-    for match in marker.finditer(body):
-        if start is not None:
-            chunks.append(body[start : match.start()].removesuffix(b"\n").removesuffix(b"\r"))
-        if match.group(1) or len(chunks) >= MAX_PARTS:
-            return chunks
-        start = match.end()
+    pos = body.find(delimiter)
+    while pos >= 0:
+        after = pos + len(delimiter)
+        closing = body.startswith(b"--", after)
+        line_end = body.find(b"\n", after)
+        line_end = len(body) if line_end < 0 else line_end + 1
+        at_line_start = pos == 0 or body[pos - 1 : pos] == b"\n"
+        rest_of_line = body[after + (2 if closing else 0) : line_end].strip(b" \t\r\n")
+        if at_line_start and not rest_of_line:
+            if start is not None:
+                chunks.append(body[start:pos].removesuffix(b"\n").removesuffix(b"\r"))
+            if closing or len(chunks) >= MAX_PARTS:
+                return chunks
+            start = line_end
+        pos = body.find(delimiter, after)
     if start is not None:
         chunks.append(body[start:])
     return chunks

@@ -34,7 +34,7 @@ _TEXTUAL_MESSAGE_TYPES = frozenset(
      "message/global-delivery-status", "message/global-disposition-notification"}
 )
 _VALID_TYPE = re.compile(r"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
-_BASE64_JUNK = re.compile(rb"[^A-Za-z0-9+/=\s]")
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \t\r\n"
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _SEPARATOR = "\n\n" + "-" * 20 + "\n\n"
 
@@ -132,12 +132,13 @@ def decoded_payload(part: Message) -> tuple[bytes, str]:
 
 def _decode_base64(data: bytes) -> tuple[bytes, str]:
     """Decode base64 leniently: junk skipped, a broken tail dropped, and noted."""
-    if not _BASE64_JUNK.search(data):
+    has_junk = bool(data.translate(None, _BASE64_ALPHABET))
+    if not has_junk:
         try:
             return binascii.a2b_base64(data), ""  # the fast path: valid input
         except binascii.Error:
             pass
-    problem = "invalid base64; showing what decodes" if _BASE64_JUNK.search(data) else ""
+    problem = "invalid base64; showing what decodes" if has_junk else ""
     clean = _NOT_BASE64.sub(b"", data)
     usable = len(clean) - len(clean) % 4
     tail = clean[usable:]
