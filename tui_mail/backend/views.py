@@ -37,6 +37,7 @@ _SORT_COLUMNS = {
 
 # Stay well under SQLite's bound-parameter limit when a caller asks for a huge window.
 _MAX_IN = 900
+_SCANS_BEFORE_DICT = 8
 
 
 class ReadConnection:
@@ -114,6 +115,7 @@ class CachedView:
         self._uids = uids
         self._threads = threads
         self._positions: dict[int, int] | None = None
+        self._lookups = 0
 
     def __len__(self) -> int:
         return len(self._uids)
@@ -152,8 +154,19 @@ class CachedView:
         return result
 
     def index_of(self, uid: int) -> int | None:
-        """Position of ``uid`` in the view (a dict built on first use), or None."""
+        """Position of ``uid`` in the view, or None.
+
+        The first few calls scan the array (about 2 ms for 100,000 rows, and
+        usually the only call a view gets: the UI keeps its cursor by UID); a
+        caller that asks more often gets a dict, built once (about 30 ms).
+        """
         if self._positions is None:
+            self._lookups += 1
+            if self._lookups <= _SCANS_BEFORE_DICT:
+                try:
+                    return self._uids.index(uid)
+                except ValueError:
+                    return None
             self._positions = {value: index for index, value in enumerate(self._uids)}
         return self._positions.get(uid)
 
