@@ -108,3 +108,8 @@ def test_tag_count_cap_adds_a_notice() -> None:
 def test_wrapping_width() -> None:
     text, _ = html_to_text("<p>" + "word " * 40 + "</p>", width=30)
     assert max(len(line) for line in text.splitlines()) <= 30
+
+
+def test_no_markdown_escapes_in_plain_text() -> None:
+    text, _ = html_to_text("<p>1. first</p><p>- dash</p><p>a_b * c</p>")
+    assert text.split("\n\n") == ["1. first", "- dash", "a_b * c"]

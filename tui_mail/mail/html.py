@@ -77,7 +77,9 @@ class _MailHTML2Text(html2text.HTML2Text):
         """Record link text (for the deceptive check) and pass data on."""
         if self._open_links and not self.quiet:
             self._open_links[-1][1].append(data)
-        super().handle_data(data, entity_char)
+        # entity_char=True skips html2text's Markdown escaping (a backslash before a
+        # leading "1." or "-"): this text is read as it is, never rendered as Markdown.
+        super().handle_data(data, True)
 
     def _within_nesting_cap(self, tag: str, start: bool) -> bool:
         """Count nesting of ``tag``; False for the opening and closing tags beyond the cap."""
