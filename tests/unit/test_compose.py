@@ -353,6 +353,8 @@ def test_any_text_gives_exactly_the_expected_headers(subject: str, name: str, bo
     if "=?" not in subject:
         assert parsed["Subject"] == subject.translate(_CONTROLS_TO_SPACE).strip()
     assert parsed["To"].addresses[0].addr_spec == "you@example.com"
+    sent_text = body.replace("\r\n", "\n").replace("\r", "\n")
+    assert body_text(parsed).rstrip("\n") == sent_text.rstrip("\n")
     # White space in a display name is not kept exactly by Python's email package
     # (runs collapse; a space may appear where a long name is split into encoded-words).
     assert "".join(parsed["To"].addresses[0].display_name.split()) == "".join(

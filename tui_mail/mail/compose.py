@@ -25,6 +25,7 @@ import quopri
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -172,16 +173,16 @@ def build_message(
         message["To"] = [header_address(a) for a in draft.to]
     if draft.cc:
         message["Cc"] = [header_address(a) for a in draft.cc]
-    message["Subject"] = header_text(draft.subject)
+    message["Subject"] = _TextHeader("Subject", header_text(draft.subject))
     when = date or datetime.now().astimezone()
     message["Date"] = format_datetime(when if when.tzinfo else when.astimezone())
     message["Message-ID"] = make_msgid(domain=message_id_domain or sender.domain)
     parent = message_ids([draft.in_reply_to])
     if parent:
-        message["In-Reply-To"] = _IdListHeader("In-Reply-To", parent[:1])
+        message["In-Reply-To"] = _IdListHeader("In-Reply-To", parent[0])
     references = capped_references(message_ids(draft.references))
     if references:
-        message["References"] = _IdListHeader("References", references)
+        message["References"] = _IdListHeader("References", " ".join(references))
     _set_body(message, with_signature(draft.body, signature))
     for name, data, content_type in attachments:
         _attach(message, name, data, content_type)
@@ -285,19 +286,26 @@ def _attach(message: EmailMessage, name: str, data: bytes, content_type: str) ->
 _MIME_TOKEN = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 
 
-class _IdListHeader(str):
-    """A header of message-ids folded between ids, never into encoded-words.
+class _HandFolded(str):
+    """A header value the email policy stores as is and writes with our ``fold``.
 
-    The email policy stores an object with ``name`` and ``fold`` as is and calls
-    ``fold`` when writing; the ids are validated by ``message_ids`` first.
+    The policy keeps any value that has ``name`` and ``fold`` untouched (it is
+    already a "header object") and calls ``fold`` when writing the message.
     """
 
     name: str
 
-    def __new__(cls, name: str, ids: Sequence[str]) -> _IdListHeader:
-        header = super().__new__(cls, " ".join(ids))
+    def __new__(cls, name: str, value: str) -> _HandFolded:
+        header = super().__new__(cls, value)
         header.name = name
         return header
+
+    def fold(self, *, policy: Policy) -> str:
+        raise NotImplementedError
+
+
+class _IdListHeader(_HandFolded):
+    """Message-ids folded between ids, never into encoded-words (validated by ``message_ids``)."""
 
     def fold(self, *, policy: Policy) -> str:
         """``Name: <a>`` with each further id on a continuation line when too long."""
@@ -309,3 +317,21 @@ class _IdListHeader(str):
                 lines.append("")
             lines[-1] += " " + token
         return policy.linesep.join(lines) + policy.linesep
+
+
+class _TextHeader(_HandFolded):
+    """Unstructured text (the subject) encoded so that every space survives.
+
+    Python 3.11's policy folder splits non-ASCII text into encoded-words *at* spaces,
+    and readers drop white space between adjacent encoded-words (RFC 2047), so
+    ``"a  ü"``-style subjects lost their spaces. The legacy ``Header`` class keeps
+    the spaces inside the encoded-words. The value is one line (``header_text``).
+    """
+
+    def fold(self, *, policy: Policy) -> str:
+        """``Name: value``, encoded-words for non-ASCII text, folded near the line limit."""
+        charset = None if self.isascii() else "utf-8"
+        encoded = Header(str(self), charset, header_name=self.name).encode(
+            linesep=policy.linesep, maxlinelen=policy.max_line_length or 78
+        )
+        return f"{self.name}: {encoded}{policy.linesep}"
