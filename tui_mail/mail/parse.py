@@ -3,7 +3,7 @@
 The path: cap the top header block (:func:`cap_headers`), parse with
 ``BytesParser(policy=default)`` (falling back to ``compat32``, and to our own
 depth-limited parser when the stdlib recurses too deep), then walk the tree
-(:mod:`tui_mail.mail.structure`) with limits on depth and part count. Header
+(:mod:`tui_mail.mail.structure`, part by part through :mod:`tui_mail.mail.parts`) with limits on depth and part count. Header
 values are read raw and decoded by :mod:`tui_mail.mail.headers`, never through
 the stdlib's header objects, which raise on crafted input and are slow on
 huge address lists.
@@ -18,13 +18,8 @@ from email.parser import BytesParser
 
 from tui_mail.errors import NotFound
 from tui_mail.mail import headers as hdr
-from tui_mail.mail.structure import (
-    Walk,
-    charset_of,
-    decoded_payload,
-    embedded_message_bytes,
-    raw_header,
-)
+from tui_mail.mail.parts import charset_of, decoded_payload, embedded_message_bytes, raw_header
+from tui_mail.mail.structure import Walk
 from tui_mail.models import Address, MessageBody
 
 MAX_PARTS = 500
