@@ -248,3 +248,28 @@ def test_non_ascii_password_is_sent_as_utf8(test_cert: Any) -> None:
             server_config(server), "pässwörd✓", b"Subject: x\r\n\r\nx\r\n", "a@x.org", ["b@x.org"]
         )
         assert len(server.wait_for_messages(1)) == 1
+
+
+class _Killed(BaseException):
+    """Stands for the process dying in the middle of a step."""
+
+
+def test_crash_after_acceptance_never_resends(smtp_server: Any, tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path)
+    entry_id = queue(outbox)
+    account = account_for(smtp_server)
+
+    def dies(message: bytes) -> None:
+        raise _Killed
+
+    with pytest.raises(_Killed):
+        send_from_outbox(outbox, entry_id, account, smtp_server.password, dies, None)
+    restarted = Outbox(tmp_path)
+    assert restarted.due() == [] and restarted.pending() == []
+    assert [e.id for e in restarted.unsaved()] == [entry_id]
+    appended, append_sent = recorder()
+    outcome = send_from_outbox(
+        restarted, entry_id, account, smtp_server.password, append_sent, None
+    )
+    assert not outcome.delivered_now and outcome.removed and len(appended) == 1
+    assert len(smtp_server.messages) == 1

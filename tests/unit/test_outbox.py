@@ -95,9 +95,9 @@ def test_status_steps_and_remove(tmp_path: Path) -> None:
     assert outbox.get(entry_id) == failed
     accepted = outbox.mark_accepted(entry_id)
     assert accepted.smtp_accepted and accepted.last_error == ""
-    assert outbox.pending() == [] and outbox.unsaved() == []
-    outbox.mark_sent_saved(entry_id, "NO [TRYCREATE]")
+    assert outbox.pending() == [] and outbox.due() == []
     assert [e.id for e in outbox.unsaved()] == [entry_id]
+    assert outbox.mark_sent_saved(entry_id, "NO [TRYCREATE]").last_step == "sent"
     assert outbox.mark_sent_saved(entry_id).sent_saved is True
     outbox.remove(entry_id)
     assert outbox.list() == [] and list(tmp_path.iterdir()) == []

@@ -172,8 +172,11 @@ class Outbox:
         return ready
 
     def unsaved(self) -> builtins.list[OutboxEntry]:
-        """Sent entries whose copy could not be saved to Sent yet (never to be resent)."""
-        return [e for e in self.list() if e.smtp_accepted and e.sent_saved is False]
+        """Sent entries still here: the Sent copy failed, or a crash cut the later steps.
+
+        They are never handed to SMTP again; ``send_from_outbox`` finishes them.
+        """
+        return [e for e in self.list() if e.smtp_accepted]
 
     def mark_failed(
         self, entry_id: str, step: str, error: str, *, permanent: bool = False
