@@ -225,3 +225,14 @@ def test_hostile_parameters_on_an_8bit_part() -> None:
     body = parse_message(raw)
     assert time.perf_counter() - start < 1
     assert body.text.startswith("\u00ffab-")
+
+
+def test_format_flowed_paragraphs_are_joined() -> None:
+    raw = message([("Content-Type", "text/plain; charset=utf-8; format=flowed; delsp=no")],
+                  b"One long \r\nparagraph.\r\n\r\n> quoted \r\n> on.\r\n-- \r\nsig\r\n")
+    assert parse_message(raw).text == "One long paragraph.\n\n> quoted on.\n-- \nsig"
+
+
+def test_flowed_with_delsp_drops_the_soft_space() -> None:
+    raw = message([("Content-Type", 'text/plain; format="flowed"; delsp="yes"')], b"hyphen- \r\nated\r\n")
+    assert parse_message(raw).text == "hyphen-ated"

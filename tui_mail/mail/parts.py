@@ -145,3 +145,49 @@ def embedded_message_bytes(part: Message) -> bytes:
         except Exception:
             return buffer.getvalue()
     return decoded_payload(part)[0]
+
+
+def flowed_params(part: Message) -> tuple[bool, bool]:
+    """(``format=flowed``, ``delsp=yes``) from the part's Content-Type; never raises."""
+    view = _params_view(part)
+    try:
+        flowed = str(view.get_param("format") or "").lower() == "flowed"
+        delsp = str(view.get_param("delsp") or "").lower() == "yes"
+    except Exception:
+        return False, False
+    return flowed, delsp
+
+
+def unflow(text: str, *, delsp: bool = False) -> str:
+    """Join the soft-broken lines of ``format=flowed`` text (RFC 3676).
+
+    A line ending in a space continues on the next line of the same quote
+    depth; space-stuffing is undone; the ``-- `` signature separator is kept.
+    Quoted paragraphs keep one ``> `` prefix per depth.
+    """
+    out: list[str] = []
+    pending: str | None = None
+    pending_depth = 0
+    for line in text.replace("\r\n", "\n").split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]  # space-stuffing (or the space after the quote marks)
+        if pending is not None and depth != pending_depth:
+            out.append(_quoted(pending, pending_depth))
+            pending = None
+        soft = content.endswith(" ") and content != "-- "
+        if soft and delsp:
+            content = content[:-1]
+        pending = content if pending is None else pending + content
+        pending_depth = depth
+        if not soft:
+            out.append(_quoted(pending, depth))
+            pending = None
+    if pending is not None:
+        out.append(_quoted(pending, pending_depth))
+    return "\n".join(out)
+
+
+def _quoted(content: str, depth: int) -> str:
+    return (">" * depth + " " + content) if depth else content

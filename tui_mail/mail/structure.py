@@ -25,8 +25,10 @@ from tui_mail.mail.parts import (
     decoded_payload,
     disposition_and_filename,
     embedded_message_bytes,
+    flowed_params,
     raw_header,
     raw_payload,
+    unflow,
 )
 from tui_mail.models import Attachment, Link
 
@@ -122,8 +124,9 @@ class Walk:
             self._note(f"part {self._parts_seen}: {charset_problem}")
         if kind == "text/html":
             self._add_html(text)
-        else:
-            self.pieces.append(text)
+            return
+        flowed, delsp = flowed_params(part)
+        self.pieces.append(unflow(text, delsp=delsp) if flowed else text)
 
     def _add_html(self, html: str) -> None:
         converted, links = html_to_text(html)
