@@ -191,7 +191,7 @@ def test_sent_append_failure_never_causes_a_second_send(smtp_server: Any, tmp_pa
     first = send_from_outbox(outbox, entry_id, account, smtp_server.password, broken_append, None)
     assert first.delivered_now and first.sent_saved is False and not first.removed
     assert "TRYCREATE" in first.problems[0]
-    assert [e.id for e in outbox.unsaved()] == [entry_id] and outbox.due() == []
+    assert [e.id for e in outbox.unfinished()] == [entry_id] and outbox.due() == []
     appended, append_sent = recorder()
     second = send_from_outbox(outbox, entry_id, account, smtp_server.password, append_sent, None)
     assert not second.delivered_now and second.sent_saved is True and second.removed
@@ -266,7 +266,7 @@ def test_crash_after_acceptance_never_resends(smtp_server: Any, tmp_path: Path) 
         send_from_outbox(outbox, entry_id, account, smtp_server.password, dies, None)
     restarted = Outbox(tmp_path)
     assert restarted.due() == [] and restarted.pending() == []
-    assert [e.id for e in restarted.unsaved()] == [entry_id]
+    assert [e.id for e in restarted.unfinished()] == [entry_id]
     appended, append_sent = recorder()
     outcome = send_from_outbox(
         restarted, entry_id, account, smtp_server.password, append_sent, None

@@ -96,7 +96,7 @@ def test_status_steps_and_remove(tmp_path: Path) -> None:
     accepted = outbox.mark_accepted(entry_id)
     assert accepted.smtp_accepted and accepted.last_error == ""
     assert outbox.pending() == [] and outbox.due() == []
-    assert [e.id for e in outbox.unsaved()] == [entry_id]
+    assert [e.id for e in outbox.unfinished()] == [entry_id]
     assert outbox.mark_sent_saved(entry_id, "NO [TRYCREATE]").last_step == "sent"
     assert outbox.mark_sent_saved(entry_id).sent_saved is True
     outbox.remove(entry_id)

@@ -171,7 +171,7 @@ class Outbox:
                 ready.append(entry)
         return ready
 
-    def unsaved(self) -> builtins.list[OutboxEntry]:
+    def unfinished(self) -> builtins.list[OutboxEntry]:
         """Sent entries still here: the Sent copy failed, or a crash cut the later steps.
 
         They are never handed to SMTP again; ``send_from_outbox`` finishes them.

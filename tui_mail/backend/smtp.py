@@ -10,7 +10,7 @@ itself (4xx, connection trouble).
 the server already accepted it), persist "accepted", APPEND to Sent, flag the
 original, remove the entry. Only a failure *before* acceptance is raised; later
 failures are reported in the :class:`SendOutcome`. An entry whose Sent copy could
-not be saved stays in the outbox (``Outbox.unsaved()``), marked accepted, so a retry
+not be saved stays in the outbox (``Outbox.unfinished()``), marked accepted, so a retry
 saves the copy and never sends the mail a second time.
 """
 
