@@ -79,6 +79,8 @@ class Tmux:
             str(HEIGHT),
             "exec sleep 86400",
         )
+        # A client that exits leaves its last screen (say, a traceback) to be recorded.
+        self._tmux("set-option", "-g", "remain-on-exit", "on")
 
     def _tmux(self, *args: str, check: bool = True) -> str:
         result = subprocess.run(
@@ -123,26 +125,37 @@ class Tmux:
         deadline = time.monotonic() + timeout
         screen = ""
         while True:
-            screen = self.capture(session)
+            dead, screen = self.snapshot(session)
             now = time.monotonic()
             if test(screen):
                 return now - since, screen
+            if dead:
+                return None, "(the client exited)\n" + screen
             if now > deadline or (give_up is not None and give_up(screen)):
                 return None, screen
-            if not screen and not self.alive(session):
-                return None, "(the client exited)"
             time.sleep(interval)
 
-    def alive(self, session: str) -> bool:
-        """True while the session exists (its client has not exited)."""
-        return (
-            subprocess.run(
-                ["tmux", "-L", self.socket_name, "has-session", "-t", session],
-                capture_output=True,
-                check=False,
-            ).returncode
-            == 0
+    def snapshot(self, session: str) -> tuple[bool, str]:
+        """(the client has exited, the screen) in one tmux call."""
+        out = self._tmux(
+            "display-message",
+            "-p",
+            "-t",
+            session,
+            "#{pane_dead}",
+            ";",
+            "capture-pane",
+            "-p",
+            "-t",
+            session,
+            check=False,
         )
+        state, _, screen = out.partition("\n")
+        return state.strip() != "0", screen
+
+    def alive(self, session: str) -> bool:
+        """True while the client in ``session`` runs."""
+        return not self.snapshot(session)[0]
 
     def close_session(self, session: str, pid: int, quit_keys: Sequence[str], grace: float) -> None:
         """Ask the client to quit with its keys; kill the session if it lingers."""
@@ -151,8 +164,7 @@ class Tmux:
             deadline = time.monotonic() + grace
             while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
                 time.sleep(0.05)
-        if self.alive(session):
-            self._tmux("kill-session", "-t", session, check=False)
+        self._tmux("kill-session", "-t", session, check=False)
 
     def close(self) -> None:
         """Stop this private tmux server (and anything still running in it)."""
