@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from tui_mail.models import Address, Draft
 from tui_mail.ui.editor import EditorError, edit_text_with, editor_command
@@ -136,7 +136,7 @@ async def test_escape_offers_save_discard_keep() -> None:
         await pilot.press(*"a@b.org", "escape")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        labels = [str(b.label) for b in app.screen.query("Button")]
+        labels = [str(b.label) for b in app.screen.query(Button)]
         assert [label.split(" (")[0] for label in labels] == [
             "Save draft",
             "Discard",

@@ -1,0 +1,160 @@
+"""The preview pane shows messages literally: no markup, no escapes, links with their targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App, ComposeResult
+
+from tui_mail.mail.parse import parse_message
+from tui_mail.mail.render import render_message
+from tui_mail.ui.widgets.preview import RAW_SOURCE_LIMIT, MessagePreview, raw_source_text
+
+HOSTILE = (
+    b"From: =?utf-8?q?Mallory_=1B]52;c;ZXZpbA=3D=3D=07?= <m@evil.example>\r\n"
+    b"To: you@example.org\r\n"
+    b"Subject: [@click=app.quit]x[/] [bold red]loud[/]\r\n"
+    b"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n"
+    b"Received: from relay.example by mx.example\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"\r\n"
+    b"Hello \x1b[31mred\x1b[0m and \xe2\x80\xaeevil\r\n"
+    b"[link=https://evil.example]click[/link]\r\n"
+)
+
+HTML = (
+    b"From: Bank <news@bank.example>\r\n"
+    b"To: you@example.org\r\n"
+    b"Subject: Your statement\r\n"
+    b"Content-Type: text/html; charset=utf-8\r\n"
+    b"\r\n"
+    b'<p>Log in at <a href="https://evil.example/login">https://bank.example/</a>'
+    b' or read <a href="https://bank.example/faq">the FAQ</a>.</p>\r\n'
+)
+
+
+class _Host(App[None]):
+    """An app holding only a preview pane, recording what it posts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posted: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield MessagePreview(id="preview")
+
+    def on_message_preview_rendered(self, event: MessagePreview.Rendered) -> None:
+        self.posted.append(("rendered", event.key, event.body))
+
+    def on_message_preview_shown(self, event: MessagePreview.Shown) -> None:
+        self.posted.append(("shown", event.key))
+
+
+def _plain(app: _Host) -> str:
+    return app.query_one(MessagePreview).text.plain
+
+
+async def _wait_for(pilot: Any, condition: Any, tries: int = 50) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met")
+
+
+async def test_markup_and_escapes_show_literally_and_clicks_do_nothing() -> None:
+    app = _Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        preview = app.query_one(MessagePreview)
+        body = parse_message(HOSTILE)
+        preview.show_rendered(render_message(body, width=0), body=body, raw=HOSTILE, key="k1")
+        await pilot.pause()
+        shown = _plain(app)
+        assert "Subject: [@click=app.quit]x[/] [bold red]loud[/]" in shown
+        assert "[link=https://evil.example]click[/link]" in shown
+        assert "\x1b" not in shown and "\u202e" not in shown and "\x07" not in shown
+        assert not any(span.style and "@click" in str(span.style) for span in preview.text.spans)
+        for row in range(8):  # every header line, the Subject's [@click] included
+            await pilot.click(MessagePreview, offset=(14, row))
+        await pilot.pause()
+        assert app.is_running
+        assert ("shown", "k1") in app.posted
+
+
+async def test_raw_bytes_are_parsed_off_the_loop_and_links_listed() -> None:
+    app = _Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_loading("k2")
+        await pilot.pause()
+        assert _plain(app) == "Loading…" and preview.has_class("-loading")
+        preview.show_raw_message(HTML, "k2")
+        await _wait_for(pilot, lambda: ("shown", "k2") in app.posted)
+        shown = _plain(app)
+        assert "Links" in shown
+        assert "https://evil.example/login" in shown and "DECEPTIVE" in shown
+        assert "https://bank.example/faq" in shown
+        rendered = [p for p in app.posted if p[0] == "rendered"]
+        assert rendered and rendered[0][2].subject == "Your statement"
+        assert preview.body is not None and preview.raw == HTML
+
+
+async def test_stale_render_never_replaces_a_newer_message() -> None:
+    app = _Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_raw_message(HTML, "old")
+        preview.show_loading("new")
+        await pilot.pause(0.3)
+        assert _plain(app) == "Loading…" and preview.key == "new"
+        assert ("shown", "old") not in app.posted
+
+
+async def test_error_state_is_sanitised() -> None:
+    app = _Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_error("Could not fetch [b]x[/b]", "server said \x1b[2J NO", key="k3")
+        await pilot.pause()
+        shown = _plain(app)
+        assert shown.startswith("Could not fetch [b]x[/b]") and "\x1b" not in shown
+        assert preview.has_class("-error")
+
+
+async def test_raw_source_and_all_headers_toggle() -> None:
+    app = _Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_raw_message(HOSTILE, "k4")
+        await _wait_for(pilot, lambda: ("shown", "k4") in app.posted)
+        assert "Received" not in _plain(app)
+        preview.focus()
+        await pilot.press("H")
+        await _wait_for(pilot, lambda: "Received" in _plain(app))
+        await pilot.press("V")
+        await _wait_for(pilot, lambda: "Content-Type: text/plain" in _plain(app))
+        raw_shown = _plain(app)
+        assert preview.raw_mode and "\x1b" not in raw_shown and "\u202e" not in raw_shown
+        assert "=?utf-8?q?Mallory" in raw_shown  # raw: encoded words left as sent
+        await pilot.press("V")
+        await _wait_for(pilot, lambda: not preview.raw_mode and "Subject:" in _plain(app))
+
+
+async def test_space_pages_down() -> None:
+    app = _Host()
+    long_body = b"".join(b"line %d\r\n" % n for n in range(300))
+    raw = b"Subject: long\r\nFrom: a@b.example\r\n\r\n" + long_body
+    async with app.run_test(size=(80, 20)) as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_raw_message(raw, "k5")
+        await _wait_for(pilot, lambda: ("shown", "k5") in app.posted)
+        preview.focus()
+        assert preview.scroll_y == 0
+        await pilot.press("space")
+        await pilot.pause()
+        assert preview.scroll_y > 5
+
+
+def test_raw_source_is_cut_at_the_limit() -> None:
+    text = raw_source_text(b"x" * (RAW_SOURCE_LIMIT + 10)).plain
+    assert "raw source cut" in text and len(text) < RAW_SOURCE_LIMIT + 200
