@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
-from tui_mail.models import Folder, MessageSummary
+from tui_mail.models import Draft, Folder, MessageSummary
 
 # --------------------------------------------------------------------------- commands
 
@@ -337,4 +337,12 @@ class MailService(Protocol):
 
     def set_password(self, account: str, password: str, remember: bool = False) -> None:
         """Use this password from now on (after an AuthError) and reconnect."""
+        ...
+
+    def send(self, draft: Draft) -> Future[Any]:
+        """Queue ``draft`` in the outbox and send it (SMTP, Sent copy, original flagged).
+
+        The Future gives a ``SendOutcome`` or fails with a ``MailError``; a message
+        that failed stays in the outbox with its error (``OutboxChanged``).
+        """
         ...

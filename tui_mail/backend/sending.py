@@ -1,0 +1,201 @@
+"""The send path around the outbox (DESIGN.md section 7), run off the UI thread.
+
+Draft -> ``mail.compose`` -> written atomically to the outbox -> SMTP -> APPEND to
+Sent -> ``\\Answered``/``$Forwarded`` on the original -> outbox entry removed.
+Each send runs in a one-shot thread that owns its SMTP connection; IMAP steps
+(APPEND, flags) are queued on the account's worker and awaited there. Entries
+that failed with a temporary error are retried by :meth:`SendQueue.retry_due`
+(the service calls it when an account comes online and on a timer).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from tui_mail.backend import api
+from tui_mail.backend.outbox import Outbox, OutboxEntry, load_attachments
+from tui_mail.backend.smtp import SendOutcome, original_flag, send_from_outbox
+from tui_mail.config import AccountConfig, Config
+from tui_mail.errors import MailError, NotFound, SendError
+from tui_mail.mail.compose import build_message, message_bytes
+from tui_mail.models import Draft
+
+log = logging.getLogger(__name__)
+
+IMAP_STEP_TIMEOUT = 120.0
+
+#: (account, message bytes) -> Future of the APPEND (the service's ``append_to_sent``).
+AppendSent = Callable[[str, bytes], "Future[Any]"]
+#: A command for an account's worker -> its Future (the service's ``submit``).
+Submit = Callable[[api.Command], "Future[Any]"]
+#: Account name -> SMTP password or None (may block: runs on the sender thread).
+PasswordFor = Callable[[str], "str | None"]
+
+
+def signature_for(account: AccountConfig, draft: Draft) -> str:
+    """The signature text of the identity the draft is sent from ("" when none)."""
+    for identity in account.identities:
+        if identity.email.lower() == draft.from_.email.lower() and identity.signature_file:
+            try:
+                return Path(identity.signature_file).expanduser().read_text("utf-8", "replace")
+            except OSError as exc:
+                log.warning("signature file unreadable: %s", exc)
+    return ""
+
+
+class SendQueue:
+    """Queues drafts in the outbox and delivers them in one-shot threads.
+
+    Never sends one entry twice at once (an in-flight set), and never resends an
+    entry the SMTP server accepted (``send_from_outbox`` persists that first).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        outbox: Outbox,
+        emit: api.EventListener,
+        submit: Submit,
+        append_sent: AppendSent,
+        password_for: PasswordFor,
+    ) -> None:
+        self.config = config
+        self.outbox = outbox
+        self._emit = emit
+        self._submit = submit
+        self._append_sent = append_sent
+        self._password_for = password_for
+        self._in_flight: set[str] = set()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ public
+
+    def send(self, draft: Draft) -> Future[SendOutcome]:
+        """Build ``draft``, queue it in the outbox and deliver it in a new thread.
+
+        The Future fails with a ``MailError`` (the message stays in the outbox when it
+        got that far) or gives the ``SendOutcome``.
+        """
+        future: Future[SendOutcome] = Future()
+        thread = threading.Thread(
+            target=self._run, args=(future, draft, None), name="smtp-send", daemon=True
+        )
+        thread.start()
+        return future
+
+    def resend(self, entry_id: str) -> Future[SendOutcome]:
+        """Try an outbox entry again now (from the outbox folder or a retry)."""
+        future: Future[SendOutcome] = Future()
+        thread = threading.Thread(
+            target=self._run, args=(future, None, entry_id), name="smtp-resend", daemon=True
+        )
+        thread.start()
+        return future
+
+    def retry_due(self, account: str | None = None) -> list[Future[SendOutcome]]:
+        """Resend every entry whose backoff has passed (and unfinished Sent copies)."""
+        entries = {e.id: e for e in (*self.outbox.due(), *self.outbox.unfinished())}
+        return [
+            self.resend(entry.id)
+            for entry in entries.values()
+            if account is None or entry.account == account
+        ]
+
+    def entries(self) -> list[OutboxEntry]:
+        """What the outbox holds, oldest first."""
+        return self.outbox.list()
+
+    # ------------------------------------------------------------------ thread body
+
+    def _run(self, future: Future[SendOutcome], draft: Draft | None, entry_id: str | None) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            if draft is not None:
+                entry_id = self._queue(draft)
+            assert entry_id is not None
+            future.set_result(self._deliver(entry_id))
+        except MailError as exc:
+            future.set_exception(exc)
+        except Exception as exc:  # a bug must not kill the thread silently: report it
+            log.exception("send failed unexpectedly")
+            future.set_exception(SendError("Sending failed unexpectedly", repr(exc), step="internal"))
+        finally:
+            self._announce()
+
+    def _queue(self, draft: Draft) -> str:
+        account = self._account(draft.account)
+        attachments = load_attachments(draft.attachments)
+        domain = draft.from_.email.rpartition("@")[2] or None
+        message = build_message(
+            draft,
+            attachments=attachments,
+            signature=signature_for(account, draft),
+            message_id_domain=domain,
+        )
+        return self.outbox.add_draft(draft, message_bytes(message))
+
+    def _deliver(self, entry_id: str) -> SendOutcome:
+        with self._lock:
+            if entry_id in self._in_flight:
+                raise SendError("This message is being sent already", entry_id, step="outbox")
+            self._in_flight.add(entry_id)
+        try:
+            entry = self.outbox.get(entry_id)
+            account = self._account(entry.account)
+            password = None if entry.smtp_accepted else self._password_for(entry.account)
+            return send_from_outbox(
+                self.outbox,
+                entry_id,
+                account,
+                password,
+                append_sent=self._appender(account),
+                mark_original=self._marker(entry),
+            )
+        finally:
+            with self._lock:
+                self._in_flight.discard(entry_id)
+
+    def _appender(self, account: AccountConfig) -> Callable[[bytes], None] | None:
+        if not account.folders.save_sent:
+            return None
+
+        def append(message: bytes) -> None:
+            self._append_sent(account.name, message).result(timeout=IMAP_STEP_TIMEOUT)
+
+        return append
+
+    def _marker(self, entry: OutboxEntry) -> Callable[[], None] | None:
+        flag = original_flag(entry.reply_kind)
+        if entry.original is None or not flag:
+            return None
+        folder, uid = entry.original
+
+        def mark() -> None:
+            command = api.SetFlags(entry.account, folder, (uid,), (flag,), add=True)
+            self._submit(command).result(timeout=IMAP_STEP_TIMEOUT)
+
+        return mark
+
+    def _account(self, name: str) -> AccountConfig:
+        account = self.config.accounts.get(name)
+        if account is None:
+            raise NotFound("unknown account", name)
+        return account
+
+    def _announce(self) -> None:
+        try:
+            entries = self.outbox.list()
+        except OSError as exc:
+            log.warning("outbox unreadable: %s", exc)
+            return
+        failed = [e for e in entries if e.last_error]
+        last_error = failed[-1].last_error if failed else ""
+        for account in {e.account for e in entries} or set(self.config.accounts):
+            pending = sum(1 for e in entries if e.account == account)
+            self._emit(api.OutboxChanged(account, pending, last_error))
