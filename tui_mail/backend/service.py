@@ -43,6 +43,8 @@ class ServiceOptions:
     idle_liveness_after: float = 120.0
     poll_interval: float = 60.0
     timeout: float = 60.0
+    max_job_retries: int = 6
+    """Reconnect attempts before an interrupted read-only job fails."""
 
 
 def cache_file(cache_dir: Path | None, account: str) -> Path:
@@ -106,6 +108,7 @@ class MailServiceImpl:
                 self._emit,
                 backoff=Backoff(opts.backoff_initial, opts.backoff_max),
                 timeout=opts.timeout,
+                max_job_retries=opts.max_job_retries,
             )
             self.workers[name] = worker
             worker.start()
