@@ -92,8 +92,9 @@ class TuiMailApp(App[int]):
         self.run_worker(self._start_service(), group="service", exit_on_error=False)
 
     async def _start_service(self) -> None:
-        assert self.service is not None
+        assert self.service is not None and self.main_screen is not None
         await asyncio.to_thread(self.service.start)
+        self.main_screen.service_started()
 
     async def on_unmount(self) -> None:
         await self.stop_service()

@@ -69,6 +69,10 @@ class MessageActions:
         self.list = message_list
         self.folder_of = folder_of
         self.undo_stack: list[UndoStep] = []
+        self.slid_uid: int | None = None
+        """The message that came under the cursor because rows were removed: the
+        user did not choose it, so showing it does not mark it read (and ``u``
+        still undoes the removal, not a read nobody asked for)."""
 
     def _toast(self, text: str, *, undoable: bool = True) -> None:
         suffix = " — u undoes" if undoable else ""
@@ -145,6 +149,8 @@ class MessageActions:
         """Hide the rows, run ``command``; on failure show them again and return None."""
         self.list.rows.hide(uids)
         self.list.changed()
+        current = self.list.current
+        self.slid_uid = current.summary.uid if current is not None else None
         self._toast(f"{what} {count_text(len(uids))}")
         try:
             return await self.bridge.call(command)

@@ -10,6 +10,7 @@ service a listener that only calls the thread-safe ``App.post_message`` with a
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -89,13 +90,36 @@ class ServiceBridge:
                 self.notify_error(error)
             raise
 
-    async def view(self, account: str, folder: str, order: ViewOrder, **extra: Any) -> MessageView:
-        """Build a folder view off the loop and await it (``extra`` goes to ``service.view``)."""
+    async def view(
+        self,
+        account: str,
+        folder: str,
+        order: ViewOrder,
+        collapsed: frozenset[int] = frozenset(),
+    ) -> MessageView:
+        """Build a folder view off the loop and await it.
+
+        ``collapsed`` (root UIDs of folded threads) is passed only when not empty:
+        the ``MailService`` protocol's ``view`` does not take it, the cache's does.
+        """
+        if collapsed and not self._view_takes_collapsed():
+            self.app.notify("Folding threads needs a newer backend", severity="warning")
+            collapsed = frozenset()
         try:
-            return await asyncio.wrap_future(self.service.view(account, folder, order, **extra))
+            if collapsed:
+                future = self.service.view(account, folder, order, collapsed=collapsed)  # type: ignore[call-arg]
+            else:
+                future = self.service.view(account, folder, order)
+            return await asyncio.wrap_future(future)
         except MailError as error:
             self.notify_error(error)
             raise
+
+    def _view_takes_collapsed(self) -> bool:
+        try:
+            return "collapsed" in inspect.signature(self.service.view).parameters
+        except (TypeError, ValueError):
+            return False
 
     def notify_error(self, error: MailError) -> None:
         """A toast with the error's one-line summary (network text, so sanitised)."""

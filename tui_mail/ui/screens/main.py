@@ -81,9 +81,12 @@ class MainScreen(Screen[None]):
         yield self.status
         yield Footer()
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         self.status.update_status(account=self.account)
         self.message_list.focus()
+
+    def service_started(self) -> None:
+        """The service is running: open the first account's Inbox, list every account's folders."""
         self.open_folder(self.account, "INBOX")
         for account in self.accounts:
             self.load_folders(account)
@@ -140,7 +143,7 @@ class MainScreen(Screen[None]):
         """A fresh snapshot of the open folder, keeping the cursor on its message."""
         account, folder = self.account, self.folder
         view = await self.bridge.view(
-            account, folder, self.message_list.order, collapsed=self.message_list.collapsed
+            account, folder, self.message_list.order, self.message_list.collapsed
         )
         if (account, folder) == (self.account, self.folder):
             self.message_list.set_view(view)
@@ -157,6 +160,8 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ showing a message
 
     def on_message_list_highlighted(self, event: MessageList.Highlighted) -> None:
+        if event.summary is None or event.summary.uid != self.actions.slid_uid:
+            self.actions.slid_uid = None
         if event.summary is None:
             self.preview.clear()
             return
@@ -188,6 +193,14 @@ class MainScreen(Screen[None]):
 
     def on_message_list_opened(self, event: MessageList.Opened) -> None:
         self.preview.focus()
+        if event.summary.uid == self.actions.slid_uid:
+            self.actions.slid_uid = None
+            if event.summary.unread and self.preview.key == (
+                event.summary.account,
+                event.summary.folder,
+                event.summary.uid,
+            ):
+                self._run(self.actions.mark_read_quietly(event.summary.uid))
 
     def on_message_preview_shown(self, event: MessagePreview.Shown) -> None:
         row = self.message_list.current
@@ -196,6 +209,8 @@ class MainScreen(Screen[None]):
         if event.key != (row.summary.account, row.summary.folder, row.summary.uid):
             return
         uid = row.summary.uid
+        if uid == self.actions.slid_uid:
+            return  # it slid under the cursor after a removal; Enter or moving reads it
         if self.mark_read_delay > 0:
             self.set_timer(self.mark_read_delay, lambda: self._mark_read_if_still_shown(uid))
         else:
