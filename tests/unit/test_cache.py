@@ -36,6 +36,11 @@ def summary(uid: int, folder: str = "INBOX", **fields: object) -> MessageSummary
     return MessageSummary(ACCOUNT, folder, uid, **values)  # type: ignore[arg-type]
 
 
+def uids_of(rows: object) -> list[int]:
+    """The UIDs of a window of ``ListRow``s."""
+    return [row.summary.uid for row in rows]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def cache(tmp_path: Path) -> Iterator[MailCache]:
     opened = MailCache.open(tmp_path / "cache" / f"{ACCOUNT}.sqlite3")
@@ -333,3 +338,14 @@ def test_sqlite_failures_surface_as_mail_errors(tmp_path: Path) -> None:
         cache.add_summaries("INBOX", [summary(2)])
     with pytest.raises(MailError):
         view.rows(0, 10)
+
+
+def test_batches_larger_than_the_parameter_chunk(cache: MailCache) -> None:
+    batch = [summary(uid) for uid in range(1, 2501)]
+    cache.add_summaries("INBOX", batch)
+    cache.save_body("INBOX", 2400, b"x", text="needle")
+    cache.add_summaries("INBOX", batch)  # every row exists now: the re-index path
+    assert cache.counts("INBOX") == (2500, 2500)
+    assert cache.search("INBOX", "needle") == [2400]
+    view = cache.open_view("INBOX", ViewOrder(SortKey.SIZE, descending=False))
+    assert uids_of(view.rows(0, 2500)) == list(range(1, 2501))

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.test_cache import ACCOUNT, summary
+from tests.unit.test_cache import ACCOUNT, summary, uids_of
 from tui_mail.backend.api import ListRow, SortKey, ViewOrder
 from tui_mail.backend.cache import MailCache
 from tui_mail.backend.cache_schema import sender_key
@@ -22,10 +22,6 @@ from tui_mail.models import Address, MessageSummary
 # Generous bounds: the targets (0.3 s build, 5 ms window, 1.5 s threaded) times 3,
 # so a busy 2-core CI machine does not flake; the real figures are printed.
 SLACK = 3
-
-
-def uids_of(rows: list[ListRow] | tuple[ListRow, ...] | object) -> list[int]:
-    return [row.summary.uid for row in rows]  # type: ignore[attr-defined]
 
 
 @pytest.fixture

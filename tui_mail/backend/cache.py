@@ -1,10 +1,11 @@
 """The per-account SQLite cache: folders, summaries, flags, bodies, FTS5 index.
 
 One file per account, WAL mode, mode 0600 (it holds mail). A ``MailCache`` is
-used by one thread at a time (the account worker); views read through a
-separate read-only connection (see ``backend/views.py``) so the UI thread can
-window through a folder while the worker writes. Schema and migrations live in
-``backend/cache_schema.py``.
+written by one thread at a time (the account worker); ``open_view`` and
+``search`` read through read-only connections of their own, one per reading
+thread (see ``backend/views.py``), so the UI can window through a folder while
+the worker writes. Schema, migrations and the row format live in
+``backend/cache_schema.py``. Every SQLite failure surfaces as ``MailError``.
 """
 
 from __future__ import annotations
@@ -12,48 +13,30 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from tui_mail.backend.api import ViewOrder
 from tui_mail.backend.cache_schema import (
+    INDEX_SUMMARY,
     SUMMARY_COLUMNS,
+    UPSERT_SUMMARY,
+    create_private,
+    enable_wal,
     flags_text,
     index_row,
     migrate,
-    storable,
     summary_from_row,
     summary_to_row,
+    uid_chunks,
+    write_rows,
 )
 from tui_mail.backend.views import CachedView, ReadConnection, build_view
 from tui_mail.errors import MailError
 from tui_mail.models import SEEN, Folder, FolderRole, MessageSummary
-
-_UPSERT = """
-INSERT INTO summaries (folder_id, uid, uidvalidity, flags, seen, date, from_addrs, to_addrs,
-    cc_addrs, subject, size, message_id, in_reply_to, refs, has_attachment, sender_key,
-    subject_key)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (folder_id, uid) DO UPDATE SET
-    uidvalidity = excluded.uidvalidity, flags = excluded.flags, seen = excluded.seen,
-    date = excluded.date, from_addrs = excluded.from_addrs, to_addrs = excluded.to_addrs,
-    cc_addrs = excluded.cc_addrs, subject = excluded.subject, size = excluded.size,
-    message_id = excluded.message_id, in_reply_to = excluded.in_reply_to,
-    refs = excluded.refs, has_attachment = excluded.has_attachment,
-    sender_key = excluded.sender_key, subject_key = excluded.subject_key
-"""
-
-_INDEX = """
-INSERT OR REPLACE INTO search (rowid, subject, from_text, to_text, cc_text, body)
-VALUES (?, ?, ?, ?, ?, ?)
-"""
-
-# Stay well under SQLite's bound-parameter limit.
-_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -63,46 +46,6 @@ class FolderState:
     uidvalidity: int
     uidnext: int = 0
     highestmodseq: int = 0
-
-
-def _create_private(path: Path) -> None:
-    """Create the file 0600 before SQLite opens it, and tighten an existing one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
-def _enable_wal(conn: sqlite3.Connection, patience: float = 5.0) -> None:
-    """Switch to WAL, waiting out other first openers.
-
-    The switch needs the file to itself, and SQLite answers "locked" at once
-    rather than using the busy timeout, so two first opens (the service's and
-    the worker's) would otherwise fail each other.
-    """
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
-def _write(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """``executemany``, retried with lone surrogates replaced if the text needs it.
-
-    Headers decoded with ``surrogateescape`` (raw 8-bit bytes) hold lone
-    surrogates, which SQLite cannot store as UTF-8; such a batch must still land.
-    The retry re-writes the whole batch, which is safe: every write here is an
-    upsert or an update.
-    """
-    try:
-        conn.executemany(sql, rows)
-    except UnicodeEncodeError:
-        conn.executemany(sql, [storable(row) for row in rows])
 
 
 _P = ParamSpec("_P")
@@ -124,7 +67,19 @@ def _guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 class MailCache:
-    """One account's cache file. See ``/work/cache_api.md`` for the contract."""
+    """One account's cache file: folders with sync state, summaries, bodies, search.
+
+    Folders are named by their decoded name. Writes are one transaction per call
+    (a batch of summaries lands whole or not at all). Typical use by a sync::
+
+        cache = MailCache.open(path, account="work")
+        if (cache.folder_state("INBOX") or FolderState(0)).uidvalidity != server_validity:
+            cache.reset_folder("INBOX")
+        cache.add_summaries("INBOX", batch)          # upsert by (folder, uid)
+        cache.set_folder_state("INBOX", FolderState(server_validity, uidnext, modseq))
+        view = cache.open_view("INBOX", ViewOrder())  # any thread
+        rows = view.rows(0, 60)
+    """
 
     def __init__(self, path: Path, conn: sqlite3.Connection, account: str) -> None:
         self.path = path
@@ -142,13 +97,13 @@ class MailCache:
         """
         path = Path(path)
         try:
-            _create_private(path)
+            create_private(path)
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise MailError("Cannot open the mail cache", f"{path}: {exc}") from exc
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
-            _enable_wal(conn)
+            enable_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
@@ -305,16 +260,16 @@ class MailCache:
             folder_id = self._folder_id(folder)
             uids = [summary.uid for summary in summaries]
             existed = self._row_ids(folder_id, uids)
-            _write(conn, _UPSERT, [summary_to_row(folder_id, s) for s in summaries])
+            write_rows(conn, UPSERT_SUMMARY, [summary_to_row(folder_id, s) for s in summaries])
             row_ids = self._row_ids(folder_id, uids)
             # Re-adding a summary keeps the body text already indexed for it.
             bodies: dict[int, str] = {}
             for row_id in existed.values():
                 for (body,) in conn.execute("SELECT body FROM search WHERE rowid = ?", (row_id,)):
                     bodies[row_id] = body
-            _write(
+            write_rows(
                 conn,
-                _INDEX,
+                INDEX_SUMMARY,
                 [
                     (row_ids[s.uid], *index_row(s), bodies.get(row_ids[s.uid], ""))
                     for s in summaries
@@ -324,9 +279,7 @@ class MailCache:
     def _row_ids(self, folder_id: int, uids: Sequence[int]) -> dict[int, int]:
         """UID -> summaries row id for those of ``uids`` that are cached."""
         found: dict[int, int] = {}
-        for offset in range(0, len(uids), _CHUNK):
-            chunk = uids[offset : offset + _CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in uid_chunks(uids):
             found.update(
                 self._conn.execute(
                     f"SELECT uid, id FROM summaries WHERE folder_id = ? AND uid IN ({marks})",
@@ -438,7 +391,7 @@ class MailCache:
                 (folder_id, uid, raw),
             )
             if text:
-                _write(
+                write_rows(
                     conn,
                     "UPDATE search SET body = ? WHERE rowid ="
                     " (SELECT id FROM summaries WHERE folder_id = ? AND uid = ?)",

@@ -1,4 +1,4 @@
-"""The cache's SQLite schema and its migrations.
+"""The cache's SQLite schema, its migrations, how the file is opened, the row format.
 
 ``MIGRATIONS[i]`` takes a database at version ``i`` to version ``i + 1``; the
 version lives in the one-row ``schema_version`` table. Each step is a callable
@@ -8,10 +8,13 @@ so a step can backfill columns with Python (e.g. the sort keys).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tui_mail.errors import MailError
@@ -153,7 +156,81 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
         conn.execute("COMMIT")
 
 
+# --------------------------------------------------------------------------- opening the file
+
+
+def create_private(path: Path) -> None:
+    """Create the file 0600 before SQLite opens it, and tighten an existing one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def enable_wal(conn: sqlite3.Connection, patience: float = 5.0) -> None:
+    """Switch to WAL, waiting out other first openers.
+
+    The switch needs the file to itself, and SQLite answers "locked" at once
+    rather than using the busy timeout, so two first opens (the service's and
+    the worker's) would otherwise fail each other.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def write_rows(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """``executemany``, retried with lone surrogates replaced if the text needs it.
+
+    Headers decoded with ``surrogateescape`` (raw 8-bit bytes) hold lone
+    surrogates, which SQLite cannot store as UTF-8; such a batch must still land.
+    The retry re-writes the whole batch, which is safe: every write here is an
+    upsert or an update.
+    """
+    try:
+        conn.executemany(sql, rows)
+    except UnicodeEncodeError:
+        conn.executemany(sql, [storable(row) for row in rows])
+
+
 # --------------------------------------------------------------------------- row format
+
+UPSERT_SUMMARY = """
+INSERT INTO summaries (folder_id, uid, uidvalidity, flags, seen, date, from_addrs, to_addrs,
+    cc_addrs, subject, size, message_id, in_reply_to, refs, has_attachment, sender_key,
+    subject_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (folder_id, uid) DO UPDATE SET
+    uidvalidity = excluded.uidvalidity, flags = excluded.flags, seen = excluded.seen,
+    date = excluded.date, from_addrs = excluded.from_addrs, to_addrs = excluded.to_addrs,
+    cc_addrs = excluded.cc_addrs, subject = excluded.subject, size = excluded.size,
+    message_id = excluded.message_id, in_reply_to = excluded.in_reply_to,
+    refs = excluded.refs, has_attachment = excluded.has_attachment,
+    sender_key = excluded.sender_key, subject_key = excluded.subject_key
+"""
+
+INDEX_SUMMARY = """
+INSERT OR REPLACE INTO search (rowid, subject, from_text, to_text, cc_text, body)
+VALUES (?, ?, ?, ?, ?, ?)
+"""
+
+
+# Stay well under SQLite's bound-parameter limit when selecting by a list of UIDs.
+_MAX_IN = 900
+
+
+def uid_chunks(uids: Sequence[int]) -> Iterator[tuple[str, Sequence[int]]]:
+    """Split ``uids`` into chunks for ``uid IN (...)``: yields (placeholders, chunk)."""
+    for offset in range(0, len(uids), _MAX_IN):
+        chunk = uids[offset : offset + _MAX_IN]
+        yield ",".join("?" * len(chunk)), chunk
+
 
 #: Columns read for a MessageSummary, in the order ``summary_from_row`` expects.
 SUMMARY_COLUMNS = (

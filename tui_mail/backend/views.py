@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_mail.backend.api import ListRow, SortKey, ViewOrder
-from tui_mail.backend.cache_schema import SUMMARY_COLUMNS, summary_from_row
+from tui_mail.backend.cache_schema import SUMMARY_COLUMNS, summary_from_row, uid_chunks
 from tui_mail.errors import MailError
 from tui_mail.mail.threads import (
     FlatThreads,
@@ -35,8 +35,6 @@ _SORT_COLUMNS = {
     SortKey.SIZE: "size",
 }
 
-# Stay well under SQLite's bound-parameter limit when a caller asks for a huge window.
-_MAX_IN = 900
 _SCANS_BEFORE_DICT = 8
 
 
@@ -127,9 +125,7 @@ class CachedView:
             return []
         wanted = self._uids[start:stop]
         found: dict[int, MessageSummary] = {}
-        for offset in range(0, len(wanted), _MAX_IN):
-            chunk = wanted[offset : offset + _MAX_IN]
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in uid_chunks(wanted):
             for row in self._reader.query(
                 f"SELECT {SUMMARY_COLUMNS} FROM summaries WHERE folder_id = ? AND uid IN ({marks})",
                 (self._folder_id, *chunk),
