@@ -325,6 +325,18 @@ def html_symbol_soup() -> bytes:
     return _basic("soup", body="<a" * 100_000 + "<!--" * 50_000, content_type="text/html")
 
 
+@_case
+def content_type_parameter_bomb() -> bytes:
+    """60,000 empty parameters: quadratic in the stdlib's header parsers (80 s under policy.default)."""
+    bomb = ";" * 60_000
+    quotes = 'a="x;' * 12_000
+    attachment = _part(f"Content-Type: application/pdf; {quotes}\n"
+                       f'Content-Disposition: attachment; filename="x.pdf"{bomb}', b"%PDF")
+    body = (b"--P\r\n" + _part(f"Content-Type: text/plain{bomb}", "param text") + b"\r\n--P\r\n"
+            + attachment + b"\r\n--P--\r\n")
+    return _basic("params", content_type=f'multipart/mixed; boundary="P"{bomb}', body=body)
+
+
 # --- attachment names ----------------------------------------------------------------
 
 ATTACHMENT_NAMES = [

@@ -85,6 +85,7 @@ EXPECTED: dict[str, Callable[[Result], object]] = {
                                   and "body after huge header" in r.body.text),
     "attachment_20mb": lambda r: ([(a.filename, a.size) for a in r.body.attachments]
                                   == [("big.bin", 20 * 1024 * 1024)] and "big one attached" in r.body.text),
+    "content_type_parameter_bomb": lambda r: r.body.text == "param text" and _names(r) == ["x.pdf"],
     "html_tracking_and_tricks": lambda r: (r.body.from_html and "[image: Logo]" in r.body.text
                                            and "tracker" not in r.out and "alert" not in r.out
                                            and [link.deceptive for link in r.body.links] == [True, False]

@@ -20,6 +20,9 @@ from tui_mail.mail import headers as hdr
 _VALID_TYPE = re.compile(r"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
 _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \t\r\n"
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+#: Longest Content-Type/-Disposition read for parameters: the stdlib's parameter
+#: splitter is quadratic in the number of ";", and real ones are well under 2 KB.
+_MAX_PARAMS_CHARS = 8 * 1024
 
 
 def raw_header(part: Message, name: str) -> str | None:
@@ -50,7 +53,7 @@ def _params_view(part: Message) -> Message:
     for name in ("content-type", "content-disposition"):
         value = raw_header(part, name)
         if value is not None:
-            view[name] = hdr.raw_header_text(value, 16 * 1024)
+            view[name] = hdr.raw_header_text(value, _MAX_PARAMS_CHARS)
     return view
 
 
