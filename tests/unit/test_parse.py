@@ -236,3 +236,11 @@ def test_format_flowed_paragraphs_are_joined() -> None:
 def test_flowed_with_delsp_drops_the_soft_space() -> None:
     raw = message([("Content-Type", 'text/plain; format="flowed"; delsp="yes"')], b"hyphen- \r\nated\r\n")
     assert parse_message(raw).text == "hyphen-ated"
+
+
+def test_many_html_parts_share_one_conversion_budget() -> None:
+    html = _part("Content-Type: text/html", "<p>" + "<b>x</b>" * 20_000 + "</p>")
+    start = time.perf_counter()
+    body = parse_message(_mixed(*[html] * 100))
+    assert time.perf_counter() - start < 2
+    assert any("more HTML parts" in p for p in body.problems)

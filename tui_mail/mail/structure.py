@@ -57,6 +57,7 @@ class Walk:
         self.problems: list[str] = []
         self._parts_seen = 0
         self._embedded: list[Message] = []
+        self._html_budget = MAX_HTML_CHARS
 
     def run(self, message: Message) -> None:
         """Walk ``message``; if it has no text of its own, show its first attached message."""
@@ -129,7 +130,12 @@ class Walk:
         self.pieces.append(unflow(text, delsp=delsp) if flowed else text)
 
     def _add_html(self, html: str) -> None:
-        converted, links = html_to_text(html)
+        # One budget for all HTML parts, so 500 inline HTML parts cost what one big one does.
+        if self._html_budget <= 0:
+            self._note("more HTML parts than can be converted: the rest are not shown")
+            return
+        converted, links = html_to_text(html, max_bytes=self._html_budget)
+        self._html_budget -= len(html)
         offset = len(self.links)
         self.links.extend(
             Link(number=link.number + offset, url=link.url, text=link.text,
