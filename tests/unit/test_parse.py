@@ -244,3 +244,13 @@ def test_many_html_parts_share_one_conversion_budget() -> None:
     body = parse_message(_mixed(*[html] * 100))
     assert time.perf_counter() - start < 2
     assert any("more HTML parts" in p for p in body.problems)
+
+
+def test_hundred_thousand_parts_are_cut_quickly() -> None:
+    raw = message([("Content-Type", "multipart/mixed; boundary=b")],
+                  b"--b\r\n\r\nx\r\n" * 100_000 + b"--b--\r\n")
+    start = time.perf_counter()
+    body = parse_message(raw)
+    assert time.perf_counter() - start < 1
+    assert body.text.count("x") == 499
+    assert "more than 500 parts: the rest are not shown" in body.problems
