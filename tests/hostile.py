@@ -1,7 +1,8 @@
 """Generator of hostile messages: terminal attacks, malformed MIME, resource bombs.
 
 ``hostile_messages()`` returns ``{name: raw bytes}``; ``write_hostile(dir)``
-writes them as ``NAME.eml`` (for ``tui-mail show`` by hand, or the demo).
+writes them as ``NAME.eml`` (for ``tui-mail show`` by hand, or the demo):
+``python -m tests.hostile [DIR]`` writes them to ``tests/data/hostile/``.
 They are generated, never committed: a few are many megabytes.
 Used by ``tests/unit/test_hostile.py``, which states what each must render as.
 """
@@ -376,3 +377,11 @@ def write_hostile(directory: Path) -> list[Path]:
         path.write_bytes(raw)
         paths.append(path)
     return paths
+
+
+if __name__ == "__main__":
+    import sys
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "data" / "hostile"
+    for written in write_hostile(target):
+        print(written)

@@ -58,6 +58,7 @@ def _params_view(part: Message) -> Message:
 
 
 def charset_of(part: Message) -> str | None:
+    """The part's ``charset`` parameter as written (RFC 2231 decoded), or None; never raises."""
     try:
         value = _params_view(part).get_param("charset")
     except Exception:
