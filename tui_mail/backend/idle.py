@@ -69,6 +69,7 @@ class IdleWatcher(threading.Thread):
         self.watching = threading.Event()
         """Set while IDLE (or polling) is active: tests wait on it."""
         self.uses_idle: bool | None = None
+        self._connected_before = False
 
     def request_stop(self) -> None:
         """Ask the thread to end soon without waiting (see :meth:`stop`)."""
@@ -91,6 +92,9 @@ class IdleWatcher(threading.Thread):
             try:
                 self._session = self._connect(password)
                 self.backoff.reset()
+                if self._connected_before:
+                    self._report()  # changes while we were away sent no EXISTS to us
+                self._connected_before = True
                 if self._session.has("IDLE"):
                     self.uses_idle = True
                     self._idle_loop(self._session)

@@ -13,16 +13,16 @@ import contextlib
 import imaplib
 import logging
 import re
+import select
 import socket
 import ssl
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient, imap_utf7
 from imapclient.exceptions import CapabilityError, LoginError, ProtocolError
-from imapclient.imapclient import SocketTimeout
+from imapclient.imapclient import SocketTimeout, _parse_untagged_response
 from imapclient.response_parser import parse_fetch_response, parse_message_list, parse_response
 
 from tui_mail.backend.folders import ListedFolder
@@ -33,6 +33,8 @@ from tui_mail.errors import AuthError, ConnectionLost, MailError, NotFound, Serv
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 20.0
+#: After an IDLE line, how long to wait for the rest of a burst before returning.
+IDLE_GRACE = 0.05
 READ_TIMEOUT = 60.0
 _COPYUID = re.compile(rb"\[COPYUID (\d+) ([\d:,]+) ([\d:,]+)\]", re.IGNORECASE)
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
@@ -507,17 +509,27 @@ class ImapSession:
             self.client.idle()
 
     def idle_check(self, timeout: float) -> list[Any]:
-        """Wait up to ``timeout`` s for IDLE responses; ConnectionLost at EOF."""
-        started = time.monotonic()
+        """Wait up to ``timeout`` s for IDLE responses; ConnectionLost at EOF.
+
+        Not imapclient's ``idle_check``: it reads on a non-blocking socket, so a
+        response split across TCP segments (pymap sends them so) fails as an
+        "unterminated line", and EOF comes back as an empty list. Here we wait
+        for readability, then read whole lines with the normal read timeout.
+        """
+        sock = self.client.socket()
+        if not _readable(sock, timeout):
+            return []
+        responses: list[Any] = []
         with translate_errors(self.where):
-            responses = self.client.idle_check(timeout=timeout)
-        if not responses and time.monotonic() - started < timeout * 0.9:
-            # imapclient swallows EOF and returns nothing early: the socket is dead.
-            raise ConnectionLost(f"{self.where} closed the connection")
+            while True:
+                line = self.client._imap._get_line()  # raises abort at EOF
+                responses.append(_parse_untagged_response(line))
+                if not _readable(sock, IDLE_GRACE):
+                    break
         for response in responses:
             if isinstance(response, tuple) and response[:1] == (b"BYE",):
                 raise ConnectionLost(f"{self.where} closed the connection", _text_of(response))
-        return list(responses)
+        return responses
 
     def idle_done(self) -> list[Any]:
         """Leave IDLE; returns responses that arrived meanwhile."""
@@ -554,6 +566,15 @@ def _start_tls(client: IMAPClient, server: ServerConfig, where: str) -> None:
     client._imap.capabilities = tuple(
         c.decode("ascii", "replace").upper() for c in client.capabilities()
     )
+
+
+def _readable(sock: Any, timeout: float) -> bool:
+    """True when a read would not block (TLS-buffered bytes count)."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(max(0.0, timeout) * 1000))
 
 
 def _hard_close(client: IMAPClient) -> None:

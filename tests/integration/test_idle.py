@@ -1,0 +1,80 @@
+"""New mail pushed through IDLE reaches the cache and the UI with no user action."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.backend_helpers import (
+    FAST,
+    account_config,
+    kill_dovecot_sessions,
+    make_message,
+    other_client,
+    running_service,
+)
+from tui_mail.backend import FolderChanged, MessagesAdded, SyncFolder
+from tui_mail.backend.idle import IdleWatcher, is_change
+
+pytestmark = pytest.mark.integration
+
+
+def _arrived(log: Any, subject: str) -> bool:
+    return any(s.subject == subject for e in log.of(MessagesAdded) for s in e.summaries)
+
+
+def _watching(service: Any) -> bool:
+    watcher: IdleWatcher = service.watchers["test"]
+    return watcher.watching.is_set()
+
+
+def test_appended_message_arrives_through_idle_within_10_seconds(
+    imap_server: Any, tmp_path: Path
+) -> None:
+    config = account_config(imap_server, tmp_path)
+    with running_service(config, tmp_path) as (service, log):
+        service.submit(SyncFolder("test", "INBOX")).result(30)  # the app opens INBOX
+        assert log.wait_for(lambda: _watching(service), 10)
+        assert service.watchers["test"].uses_idle
+        client = other_client(imap_server)
+        client.append("INBOX", make_message(1, "pushed"))
+        client.logout()
+        started = time.monotonic()
+        assert log.wait_for(lambda: _arrived(log, "pushed 1"), 10), "no MessagesAdded within 10 s"
+        print(f"\n[{imap_server.kind}] IDLE delivery took {time.monotonic() - started:.2f} s")
+        assert any(e.folder == "INBOX" for e in log.of(FolderChanged))
+
+
+def test_idle_reconnects_after_the_server_restarts(
+    dovecot: Any, imap_server: Any, tmp_path: Path
+) -> None:
+    if imap_server.kind != "dovecot":
+        pytest.skip("restarting needs the session Dovecot")
+    config = account_config(imap_server, tmp_path)
+    with running_service(config, tmp_path, replace(FAST, idle_check_timeout=0.5)) as (service, log):
+        service.submit(SyncFolder("test", "INBOX")).result(30)
+        assert log.wait_for(lambda: _watching(service), 10)
+        dovecot.stop()
+        kill_dovecot_sessions(dovecot)
+        try:
+            assert log.wait_for(lambda: not _watching(service), 10)
+        finally:
+            dovecot.start()
+        assert log.wait_for(lambda: _watching(service), 15)
+        client = other_client(imap_server)
+        client.append("INBOX", make_message(2, "after restart"))
+        client.logout()
+        assert log.wait_for(lambda: _arrived(log, "after restart 2"), 15)
+
+
+def test_change_detection_on_untagged_responses() -> None:
+    assert is_change((3, b"EXISTS"))
+    assert is_change((2, b"EXPUNGE"))
+    assert is_change((5, b"FETCH", (b"FLAGS", (b"\\Seen",))))
+    assert not is_change((b"OK", b"Still here"))
+    assert not is_change((1, b"RECENT"))
+    assert not is_change(b"garbage")
