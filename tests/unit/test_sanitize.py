@@ -73,7 +73,7 @@ def test_five_megabytes_in_well_under_a_second() -> None:
     text = chunk * (5_000_000 // len(chunk))
     start = time.perf_counter()
     out = clean_text(text)
-    assert time.perf_counter() - start < 0.8
+    assert time.perf_counter() - start < 1.0  # about 0.2 s unloaded; the margin is for busy CI
     assert not FORBIDDEN.search(out)
 
 
