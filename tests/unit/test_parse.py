@@ -103,6 +103,7 @@ def test_embedded_message_is_an_attachment_and_shown_when_alone() -> None:
     raw = message([("Subject", "fwd"), ("Content-Type", "message/rfc822")], inner)
     body = parse_message(raw)
     assert body.attachments[0].content_type == "message/rfc822"
+    assert body.attachments[0].filename == "inner one.eml"  # named after its subject
     assert body.text.strip() == "inner text"
     assert b"Subject: inner one" in attachment_bytes(raw, 0)
 

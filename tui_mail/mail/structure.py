@@ -152,6 +152,7 @@ class Walk:
     ) -> None:
         if kind == "message/rfc822":
             disposition, filename = disposition_and_filename(part)
+            filename = filename or _subject_file_name(part)
             size = len(embedded_message_bytes(part))
         else:
             data, problem = decoded_payload(part)
@@ -169,6 +170,15 @@ class Walk:
     def _note(self, problem: str) -> None:
         if problem not in self.problems:
             self.problems.append(problem)
+
+
+def _subject_file_name(part: Message) -> str:
+    """``<subject>.eml`` for an attached message that has no file name ("" without a subject)."""
+    inner = raw_payload(part)
+    if not (isinstance(inner, list) and inner and isinstance(inner[0], Message)):
+        return ""
+    subject = hdr.one_line(hdr.decode_words(raw_header(inner[0], "subject") or "", 1000))
+    return f"{subject[:100]}.eml" if subject else ""
 
 
 def _header_blocks_text(blocks: list) -> str:
