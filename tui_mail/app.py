@@ -13,6 +13,7 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from textual.app import App
@@ -46,7 +47,7 @@ class TuiMailApp(App[int]):
     ``service_factory(listener)`` builds the :class:`MailService` (the CLI
     passes ``lambda listener: MailServiceImpl(config, listener)``); ``account``
     is the one to open first (default: ``general.default_account``, else the
-    first configured).
+    first configured); ``clock`` fixes "now" for the list's dates (tests).
     """
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -60,8 +61,11 @@ class TuiMailApp(App[int]):
         service_factory: Callable[[EventListener], MailService],
         *,
         account: str | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
+        self.clock = clock
+        """What "now" is for the list's dates (tests fix it; None: the local time)."""
         self.config = config
         self.service_factory = service_factory
         self.first_account = config.account(account).name
@@ -87,6 +91,7 @@ class TuiMailApp(App[int]):
             accounts,
             self.first_account,
             mark_read_delay=self.config.general.mark_read_delay,
+            clock=self.clock,
         )
         self.push_screen(self.main_screen)
         self.run_worker(self._start_service(), group="service", exit_on_error=False)

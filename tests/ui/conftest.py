@@ -64,11 +64,6 @@ def app_factory(tmp_path: Path) -> Callable[..., Any]:
     class DoubleApp(TuiMailApp):
         double: CacheBackedService
 
-        def on_mount(self) -> None:
-            super().on_mount()
-            assert self.main_screen is not None
-            self.main_screen.message_list.clock = lambda: NOW
-
     def build(
         fill: Callable[[CacheBackedService], None] | None = None, *, extra_config: str = ""
     ) -> DoubleApp:
@@ -81,7 +76,7 @@ def app_factory(tmp_path: Path) -> Callable[..., Any]:
             app.double = double
             return double
 
-        app = DoubleApp(config, factory)
+        app = DoubleApp(config, factory, clock=lambda: NOW)
         return app
 
     return build

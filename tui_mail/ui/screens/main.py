@@ -11,7 +11,8 @@ reach :meth:`MainScreen.handle_event` from the app.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 from textual import work
@@ -55,6 +56,7 @@ class MainScreen(Screen[None]):
         account: str,
         *,
         mark_read_delay: float = 0.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
         self.bridge = bridge
@@ -63,7 +65,7 @@ class MainScreen(Screen[None]):
         self.folder = ""
         self.mark_read_delay = mark_read_delay
         self.folder_tree = FolderTree(accounts, id="folders")
-        self.message_list = MessageList(id="messages")
+        self.message_list = MessageList(id="messages", clock=clock)
         self.preview = MessagePreview(id="preview")
         self.status = StatusBar(id="status")
         self.actions = MessageActions(

@@ -68,7 +68,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         "message-list--dim",
     }
     DEFAULT_CSS = """
-    MessageList { background: $surface; }
+    MessageList { background: $surface; overflow-x: hidden; }
     MessageList > .message-list--cursor { background: $panel-lighten-1; }
     MessageList:focus > .message-list--cursor { background: $accent 40%; }
     MessageList > .message-list--unread { text-style: bold; }
@@ -138,7 +138,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
     def changed(self) -> None:
         """Redraw after the rows, tags or overlay changed, and tell who is highlighted."""
         self._strips.clear()
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
         self.cursor = min(self.cursor, max(len(self.rows) - 1, 0))
         self._scroll_cursor_into_view()
         self.refresh()
@@ -177,7 +177,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self._announce()
 
     def _forget_line(self, index: int) -> None:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         for focused in (True, False):
             self._strips.discard((index, focused, width))
 
@@ -258,7 +258,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width
         focused = self.has_focus
         key = (index, focused, width)
         strip = self._strips.get(key)
@@ -310,7 +310,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self) -> None:
         self._strips.clear()
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
 
     def on_focus(self) -> None:
         self._strips.clear()
