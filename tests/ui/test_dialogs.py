@@ -10,10 +10,11 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Input, OptionList, Static
 
 from tui_mail.models import Attachment
+from tui_mail.ui.fuzzy import fuzzy_filter
 from tui_mail.ui.screens.dialogs import SAVE_DISCARD_KEEP, ConfirmScreen, ErrorScreen
-from tui_mail.ui.screens.folder_picker import FolderPickerScreen, fuzzy_filter
+from tui_mail.ui.screens.folder_picker import FolderPickerScreen
 from tui_mail.ui.screens.password import PasswordScreen
-from tui_mail.ui.screens.save_attachments import SaveAttachmentsScreen, SaveRequest, human_size
+from tui_mail.ui.screens.save_attachments import SaveAttachmentsScreen, SaveRequest
 
 
 class _Host(App[None]):
@@ -171,11 +172,3 @@ async def test_save_attachments_needs_a_choice_and_escape_cancels() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert results == [None]
-
-
-def test_human_size() -> None:
-    assert (human_size(10), human_size(1536), human_size(5 * 1024**2)) == (
-        "10 B",
-        "1.5 KB",
-        "5.0 MB",
-    )

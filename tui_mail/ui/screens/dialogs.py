@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rich.text import Text
 from textual import events
@@ -16,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Collapsible, Static
+from textual.widgets import Button, Collapsible, Input, Static
 
 from tui_mail.mail.sanitize import clean_line, clean_text
 
@@ -35,6 +36,43 @@ DIALOG_CSS = """
 def dialog_css(name: str) -> str:
     """The shared look of a centred dialog box, for the screen class ``name``."""
     return DIALOG_CSS.format(name=name)
+
+
+ResultT = TypeVar("ResultT")
+
+
+class FormDialog(ModalScreen[ResultT]):
+    """A dialog around a form: Enter in an input or the ``dialog-ok`` button submits,
+    Escape or any other button dismisses with ``None``.
+
+    Subclasses set ``FIRST_FOCUS`` (a selector) and implement :meth:`submit`.
+    """
+
+    FIRST_FOCUS = "Input"
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def on_mount(self) -> None:
+        self.query(self.FIRST_FOCUS).first().focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.has_class("dialog-ok"):
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        """Escape: dismiss with ``None``."""
+        self.dismiss(None)
+
+    def submit(self) -> None:
+        """Check the form and dismiss with its result (or say what is missing)."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)

@@ -14,22 +14,8 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_mail.mail.sanitize import clean_line
+from tui_mail.ui.fuzzy import fuzzy_filter
 from tui_mail.ui.screens.dialogs import dialog_css
-
-
-def fuzzy_filter(query: str, candidates: Sequence[str]) -> list[str]:
-    """Candidates matching ``query`` as a subsequence (case-insensitive), best first.
-
-    An empty query keeps every candidate in its order; among equal scores the
-    shorter name wins (``Archive`` before ``Archive/2023``), then the given order.
-    """
-    if not query:
-        return list(candidates)
-    matcher = Matcher(query)
-    scored = [(matcher.match(name), index, name) for index, name in enumerate(candidates)]
-    hits = [item for item in scored if item[0] > 0]
-    hits.sort(key=lambda item: (-item[0], len(item[2]), item[1]))
-    return [name for _score, _index, name in hits]
 
 
 class FolderPickerScreen(ModalScreen[str | None]):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from tui_mail.mail.sanitize import clean_line
-from tui_mail.ui.screens.dialogs import dialog_css
+from tui_mail.ui.screens.dialogs import FormDialog, dialog_css
 
 NO_KEYRING_HINT = (
     "No keyring is available on this system, so the password is kept for this "
@@ -19,7 +17,7 @@ NO_KEYRING_HINT = (
 )
 
 
-class PasswordScreen(ModalScreen[tuple[str, bool] | None]):
+class PasswordScreen(FormDialog[tuple[str, bool] | None]):
     """Ask for an account's password.
 
     ``PasswordScreen(account, *, server_message="", keyring_available=True)``:
@@ -41,7 +39,7 @@ class PasswordScreen(ModalScreen[tuple[str, bool] | None]):
     """
     )
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    FIRST_FOCUS = "#password-input"
 
     def __init__(
         self, account: str, *, server_message: str = "", keyring_available: bool = True
@@ -72,27 +70,10 @@ class PasswordScreen(ModalScreen[tuple[str, bool] | None]):
                 yield Static(Text(NO_KEYRING_HINT), id="password-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="password-cancel")
-                yield Button("OK", id="password-ok", variant="primary")
+                yield Button("OK", id="password-ok", variant="primary", classes="dialog-ok")
 
-    def on_mount(self) -> None:
-        self.query_one("#password-input", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "password-ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        """Escape: no password."""
-        self.dismiss(None)
-
-    def _submit(self) -> None:
+    def submit(self) -> None:
+        """Dismiss with ``(password, remember)``; an empty password is refused with a note."""
         password = self.query_one("#password-input", Input).value
         if not password:
             self.query_one("#password-empty", Static).update(Text("Type a password first."))

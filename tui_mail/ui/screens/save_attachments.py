@@ -8,15 +8,14 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from tui_mail.mail.filenames import safe_filename
+from tui_mail.mail.render import format_size
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import Attachment
-from tui_mail.ui.screens.dialogs import dialog_css
+from tui_mail.ui.screens.dialogs import FormDialog, dialog_css
 
 DEFAULT_DIRECTORY = "~/Downloads"
 
@@ -30,17 +29,7 @@ class SaveRequest:
     """``Attachment.index`` values, in the order listed."""
 
 
-def human_size(size: int) -> str:
-    """``1536`` -> ``1.5 KB``: sizes as people read them."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover - the loop always returns
-
-
-class SaveAttachmentsScreen(ModalScreen[SaveRequest | None]):
+class SaveAttachmentsScreen(FormDialog[SaveRequest | None]):
     """Pick a directory and the attachments to save into it.
 
     ``SaveAttachmentsScreen(attachments, *, directory="~/Downloads")``:
@@ -60,7 +49,7 @@ class SaveAttachmentsScreen(ModalScreen[SaveRequest | None]):
     """
     )
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    FIRST_FOCUS = "#save-directory"
 
     def __init__(
         self, attachments: Sequence[Attachment], *, directory: str = DEFAULT_DIRECTORY
@@ -77,32 +66,14 @@ class SaveAttachmentsScreen(ModalScreen[SaveRequest | None]):
                 for position, attachment in enumerate(self.attachments):
                     label = Text(f"{safe_filename(attachment.filename)}", end="")
                     label.append(
-                        f"  {clean_line(attachment.content_type, 80)}, {human_size(attachment.size)}",
+                        f"  {clean_line(attachment.content_type, 80)}, {format_size(attachment.size)}",
                         style="dim",
                     )
                     yield Checkbox(label, value=True, id=f"save-item-{position}")
             yield Static(Text(""), id="save-note")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="save-cancel")
-                yield Button("Save", id="save-ok", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#save-directory", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save-ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        """Escape: save nothing."""
-        self.dismiss(None)
+                yield Button("Save", id="save-ok", variant="primary", classes="dialog-ok")
 
     def chosen_indexes(self) -> list[int]:
         """``Attachment.index`` of every ticked row."""
@@ -112,7 +83,8 @@ class SaveAttachmentsScreen(ModalScreen[SaveRequest | None]):
             if self.query_one(f"#save-item-{position}", Checkbox).value
         ]
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
+        """Dismiss with a :class:`SaveRequest`, or say what is missing."""
         raw_directory = self.query_one("#save-directory", Input).value.strip()
         note = self.query_one("#save-note", Static)
         if not raw_directory:

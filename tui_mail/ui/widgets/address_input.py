@@ -9,14 +9,14 @@ typed (the part after the last comma) from a caller's lookup, run off the loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from email.utils import getaddresses
 
-from textual.fuzzy import Matcher
 from textual.suggester import Suggester
 
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import Address
+from tui_mail.ui.fuzzy import fuzzy_filter
 
 #: Characters that force a display name into quotes (RFC 5322 specials).
 _SPECIALS = set('()<>[]:;@\\,."')
@@ -75,17 +75,9 @@ def split_last(value: str) -> tuple[str, str]:
     return head + comma + last[: len(last) - len(stripped)], stripped
 
 
-def rank_candidates(segment: str, candidates: Iterable[str], limit: int = 5) -> list[str]:
+def rank_candidates(segment: str, candidates: Sequence[str], limit: int = 5) -> list[str]:
     """Sanitised candidates matching ``segment`` fuzzily, best first, at most ``limit``."""
-    matcher = Matcher(segment)
-    scored = []
-    for index, candidate in enumerate(candidates):
-        clean = clean_line(candidate, 300)
-        score = matcher.match(clean)
-        if score > 0:
-            scored.append((-score, index, clean))
-    scored.sort()
-    return [clean for _score, _index, clean in scored[:limit]]
+    return fuzzy_filter(segment, [clean_line(candidate, 300) for candidate in candidates], limit)
 
 
 class AddressSuggester(Suggester):
