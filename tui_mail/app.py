@@ -92,6 +92,7 @@ class TuiMailApp(App[int]):
             self.first_account,
             mark_read_delay=self.config.general.mark_read_delay,
             clock=self.clock,
+            downloads_dir=self.config.general.downloads_dir,
         )
         self.push_screen(self.main_screen)
         self.run_worker(self._start_service(), group="service", exit_on_error=False)

@@ -151,6 +151,29 @@ async def test_quit_stops_the_service(app_factory: Callable[..., Any]) -> None:
     assert double.stopped
 
 
+async def test_s_saves_the_shown_attachments_inside_the_chosen_folder(
+    app_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    from textual.widgets import Input
+
+    from tests.ui.test_snapshots import seeded
+    from tui_mail.ui.screens.save_attachments import SaveAttachmentsScreen
+
+    app = app_factory(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert app.main_screen.preview.body.attachments, "the newest seeded message has one"
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveAttachmentsScreen)
+        app.screen.query_one("#save-directory", Input).value = str(tmp_path / "out")
+        app.screen.submit()
+        await settle(pilot, app)
+        saved = tmp_path / "out" / "slides.pdf"
+        assert saved.read_bytes().startswith(b"%PDF-1.4")
+        assert any("Saved slides.pdf" in str(n.message) for n in app._notifications)
+
+
 class LagProbe:
     """A 50 ms interval timer on the app's loop that records its largest gap."""
 

@@ -28,6 +28,7 @@ from tui_mail.errors import MailError
 from tui_mail.models import Folder, FolderRole, MessageSummary
 from tui_mail.ui import keymap
 from tui_mail.ui.actions import MessageActions
+from tui_mail.ui.attachments import AttachmentSaver
 from tui_mail.ui.bridge import ServiceBridge, report_failure
 from tui_mail.ui.screens.dialogs import ConfirmScreen
 from tui_mail.ui.screens.events import EventRouter
@@ -57,6 +58,7 @@ class MainScreen(Screen[None]):
         *,
         mark_read_delay: float = 0.0,
         clock: Callable[[], datetime] | None = None,
+        downloads_dir: str = "~/Downloads",
     ) -> None:
         super().__init__()
         self.bridge = bridge
@@ -72,6 +74,7 @@ class MainScreen(Screen[None]):
             bridge, self.message_list, lambda: (self.account, self.folder)
         )
         self.router = EventRouter(self)
+        self.saver = AttachmentSaver(bridge.app, downloads_dir)
         self._refresh_pending = False
 
     def compose(self) -> ComposeResult:
@@ -333,7 +336,7 @@ class MainScreen(Screen[None]):
         self.notify("Search is not available yet", severity="warning")
 
     def action_save_attachments(self) -> None:
-        self.notify("Saving attachments is not wired into this screen yet", severity="warning")
+        self.saver.ask(self.preview.body, self.preview.raw)
 
     def action_open_attachment(self) -> None:
         self.notify("Opening attachments is not wired into this screen yet", severity="warning")
