@@ -50,7 +50,7 @@ def dovecot() -> Iterator[DovecotServer]:
         server.start()
         yield server
     finally:
-        server.close()
+        server.close(background=True)
 
 
 @pytest.fixture(scope="session")

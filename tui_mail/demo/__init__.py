@@ -10,7 +10,10 @@ The test bed (``tests/conftest.py``) uses the same pieces against real servers.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # real types for mypy; at run time the import is lazy (below)
+    from tui_mail.demo.session import DemoSession, demo_session
 
 __all__ = ["DemoSession", "demo_session"]
 
