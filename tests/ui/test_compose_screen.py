@@ -70,6 +70,8 @@ async def test_new_message_focus_order_and_bcc_toggle() -> None:
         app.screen.query_one("#compose-cc", Input).focus()
         await pilot.press("tab")
         assert _focused_id(app) == "compose-subject"
+        await pilot.press("ctrl+b", "ctrl+b")  # hiding Bcc while in it moves to Cc
+        assert _focused_id(app) == "compose-cc"
 
 
 async def test_ctrl_s_dismisses_with_the_typed_draft() -> None:
@@ -194,7 +196,7 @@ async def test_reply_opens_in_body_above_the_quote() -> None:
             from_=ME,
             to=[Address("Al", "al@x.org")],
             subject="Re: hi",
-            body="\n\nOn Monday Al wrote:\n> hi\n",
+            body="\n\nOn Monday Al wrote:\n> hi\x1b[31m\u202e\n",
             reply_kind="reply",
         )
         results = await _open(pilot, ComposeScreen(draft))
@@ -203,6 +205,7 @@ async def test_reply_opens_in_body_above_the_quote() -> None:
         await pilot.press(*"Thanks", "ctrl+s")
         await pilot.pause()
         assert results[0].draft.body.startswith("Thanks\n\nOn Monday Al wrote:\n> hi")
+        assert "\x1b" not in results[0].draft.body and "\u202e" not in results[0].draft.body
 
 
 async def test_ctrl_e_uses_the_editor_interface() -> None:

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from tui_mail.mail.compose import presend_warnings
-from tui_mail.mail.sanitize import clean_line
+from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import Address, Draft
 from tui_mail.ui.editor import BodyEditor, EditorError, ExternalEditor
 from tui_mail.ui.screens.dialogs import SAVE_DISCARD_KEEP, Choice, ConfirmScreen
@@ -116,6 +116,7 @@ class ComposeScreen(Screen[ComposeResult]):
         self.editor: BodyEditor = editor or ExternalEditor()
         self.autosave_seconds = autosave_seconds
         self._last_saved = self.current_draft_from(draft)
+        """What ``on_autosave`` last received (reset on mount to what the fields hold)."""
         self._ended = False
 
     # ------------------------------------------------------------------ layout
@@ -147,7 +148,7 @@ class ComposeScreen(Screen[ComposeResult]):
                 yield Label("Subject")
                 yield Input(clean_line(draft.subject, 2000), id="compose-subject")
         yield TextArea(
-            draft.body,
+            clean_text(draft.body),  # quoted originals may carry escapes; TextArea shows text as is
             soft_wrap=True,
             tab_behavior="focus",
             show_line_numbers=False,
@@ -172,6 +173,7 @@ class ComposeScreen(Screen[ComposeResult]):
             )
 
     def on_mount(self) -> None:
+        self._last_saved = self.current_draft()
         if self.draft.bcc:
             self.add_class("-show-bcc")
         if self.draft.reply_kind == "reply":
@@ -292,8 +294,11 @@ class ComposeScreen(Screen[ComposeResult]):
     def action_toggle_bcc(self) -> None:
         """ctrl+b: show or hide the Bcc field (it stays in the tab order only when shown)."""
         self.toggle_class("-show-bcc")
+        bcc = self.query_one("#compose-bcc", Input)
         if self.has_class("-show-bcc"):
-            self.query_one("#compose-bcc", Input).focus()
+            bcc.focus()
+        elif bcc.has_focus:
+            self.query_one("#compose-cc", Input).focus()
 
     def action_attach(self) -> None:
         """ctrl+o: open the path field (with completion) to add an attachment."""
@@ -308,8 +313,10 @@ class ComposeScreen(Screen[ComposeResult]):
         except EditorError as exc:
             self.notify(str(exc), severity="error")
             return
-        if edited is not None and edited != body.text:
-            body.load_text(edited)
+        if edited is not None:
+            edited = clean_text(edited)
+            if edited != body.text:
+                body.load_text(edited)
         body.focus()
 
     def _show_hints(self, candidates: list[str]) -> None:
