@@ -131,7 +131,7 @@ class Attachment:
     index: int
     """Position among the message's attachments, used to ask for its bytes."""
     filename: str
-    """The decoded, *unsanitised* name; ``mail.sanitize.safe_filename`` makes it safe."""
+    """The decoded, *unsanitised* name; ``mail.filenames.safe_filename`` makes it safe."""
     content_type: str
     size: int
     content_id: str = ""
