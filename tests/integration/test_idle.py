@@ -78,3 +78,30 @@ def test_change_detection_on_untagged_responses() -> None:
     assert not is_change((b"OK", b"Still here"))
     assert not is_change((1, b"RECENT"))
     assert not is_change(b"garbage")
+
+
+def test_polling_fallback_reports_changes(imap_server: Any, tmp_path: Path) -> None:
+    """Without IDLE (forced here: both test servers offer it) NOOP polling sees new mail."""
+    config = account_config(imap_server, tmp_path)
+    changes: list[str] = []
+    watcher = IdleWatcher(
+        config.accounts["test"],
+        password=lambda: imap_server.password,
+        on_change=changes.append,
+        poll_interval=0.3,
+        use_idle=False,
+    )
+    watcher.start()
+    try:
+        assert watcher.watching.wait(10) and watcher.uses_idle is False
+        client = other_client(imap_server)
+        client.append("INBOX", make_message(3, "polled"))
+        client.logout()
+        deadline = time.monotonic() + 10
+        while not changes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert changes and set(changes) == {"INBOX"}
+    finally:
+        started = time.monotonic()
+        watcher.stop(2.0)
+        assert not watcher.is_alive() and time.monotonic() - started < 2.5

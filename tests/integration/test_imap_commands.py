@@ -24,11 +24,13 @@ from tui_mail.backend import (
     FlagsChanged,
     FoldersChanged,
     ListFolders,
+    MessagesAdded,
     MessagesRemoved,
     MoveMessages,
     RenameFolder,
     ServerSearch,
     SetFlags,
+    SyncAll,
     SyncFolder,
 )
 from tui_mail.errors import ServerError
@@ -74,7 +76,7 @@ def test_body_flags_copy_move_delete_append_search(
 ) -> None:
     _ensure_folders(imap_server, "Trash", "Archive")
     client = other_client(imap_server)
-    client.append("INBOX", make_message(1, "findme"))
+    client.append("INBOX", make_message(1, "findme =?utf-8?q?Gr=C3=BC=C3=9Fe?="))
     client.logout()
     config = account_config(imap_server, tmp_path)
     with running_service(config, tmp_path) as (service, log):
@@ -146,6 +148,18 @@ def test_expunge_in_trash_spares_other_deleted_messages(
     state = server_state(imap_server, "Trash")
     assert delete not in state
     assert keep in state and "\\Deleted" in state[keep]
+
+
+def test_sync_all_refreshes_folders_and_open_folders(imap_server: Any, tmp_path: Path) -> None:
+    config = account_config(imap_server, tmp_path)
+    with running_service(config, tmp_path) as (service, log):
+        service.submit(SyncFolder("test", "INBOX")).result(WAIT)
+        client = other_client(imap_server)
+        client.append("INBOX", make_message(5, "while away"))
+        client.logout()
+        assert service.submit(SyncAll("test")).result(WAIT) is None
+        assert log.of(FoldersChanged)
+        assert any(s.subject == "while away 5" for e in log.of(MessagesAdded) for s in e.summaries)
 
 
 def test_create_rename_delete_folder(

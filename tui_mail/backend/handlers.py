@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from tui_mail.backend import api
 from tui_mail.backend.cache import MailCache
 from tui_mail.backend.folders import build_folders, folder_with_role
-from tui_mail.backend.sync import sync_folder
+from tui_mail.backend.sync import FolderSync
 from tui_mail.errors import MailError, NotFound
 from tui_mail.models import Folder, FolderRole
 
@@ -71,7 +71,9 @@ class CommandHandlers:
         session = self.worker.session()
         if command.folder not in self.worker.open_folders:
             self.worker.open_folders.append(command.folder)
-        result = sync_folder(session, self.cache, self.account, command.folder, self.worker.emit)
+        result = FolderSync(
+            session, self.cache, self.account, command.folder, self.worker.emit
+        ).run()
         known = {f.name: f for f in self.worker.folders}
         base = known.get(command.folder, Folder(self.account, command.folder))
         folder = Folder(

@@ -52,8 +52,11 @@ class IdleWatcher(threading.Thread):
         reidle_after: float = 25 * 60,
         poll_interval: float = 60.0,
         timeout: float = 60.0,
+        use_idle: bool = True,
     ) -> None:
         super().__init__(name=f"imap-idle-{account.name}", daemon=True)
+        self.use_idle = use_idle
+        """False polls even where IDLE is offered (for servers whose IDLE misbehaves)."""
         self.account = account
         self.folder = folder
         self._password = password
@@ -95,7 +98,7 @@ class IdleWatcher(threading.Thread):
                 if self._connected_before:
                     self._report()  # changes while we were away sent no EXISTS to us
                 self._connected_before = True
-                if self._session.has("IDLE"):
+                if self.use_idle and self._session.has("IDLE"):
                     self.uses_idle = True
                     self._idle_loop(self._session)
                 else:

@@ -183,15 +183,3 @@ class FolderSync:
             self.cache.remove_uids(self.folder, gone)
             self.emit(MessagesRemoved(self.account, self.folder, tuple(gone)))
         self._fetch_new(sorted(server - cached, reverse=True), uidvalidity)
-
-
-def sync_folder(
-    session: ImapSession,
-    cache: MailCache,
-    account: str,
-    folder: str,
-    emit: Emit,
-    batch_size: int = BATCH_SIZE,
-) -> SyncResult:
-    """Sync ``folder`` into ``cache`` (see :class:`FolderSync`)."""
-    return FolderSync(session, cache, account, folder, emit, batch_size).run()
