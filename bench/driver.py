@@ -39,6 +39,8 @@ class RunResult:
     steps: dict[str, float | None] = field(default_factory=dict)
     peak_rss_mb: float | None = None
     cpu_seconds: float | None = None
+    load_before: float | None = None
+    """The 1-minute load average as the run started (others share these cores)."""
     failure: str = ""
     last_screen: str = ""
 
@@ -52,7 +54,7 @@ class RunLimits:
     """Timeouts of one run."""
 
     first_screen: float = 90.0
-    quiet: float = 60.0
+    quiet: float = 45.0
     quit_grace: float = 5.0
 
 
@@ -68,7 +70,7 @@ def measure_run(
     limits: RunLimits = RunLimits(),
 ) -> RunResult:
     """Run ``client`` once with ``cache_dir`` (fresh = cold, reused = warm)."""
-    result = RunResult(client.name, cache, size, rep)
+    result = RunResult(client.name, cache, size, rep, load_before=_load_average())
     cache_dir.mkdir(parents=True, exist_ok=True)
     launch = client.make_launch(host, port, cache_dir)
     session = f"{client.name}-{cache}-{size}-{rep}"
@@ -104,6 +106,14 @@ def measure_run(
             result.cpu_seconds = round(stats.cpu_seconds, 2)
         tmux.close_session(session, pid, client.quit_keys, limits.quit_grace)
     return result
+
+
+def _load_average() -> float | None:
+    try:
+        with open("/proc/loadavg", encoding="ascii") as loadavg:
+            return float(loadavg.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _any_of(texts: tuple[str, ...]) -> ScreenTest | None:

@@ -31,6 +31,7 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "peak_rss_mb": _median(m["peak_rss_mb"] for m in members),
             "cpu_seconds": _median(m["cpu_seconds"] for m in members),
             "quiet_after": _median(m["quiet_after"] for m in members),
+            "load_before": _median(m.get("load_before") for m in members),
         }
         for step in STEP_COLUMNS:
             timed = [m["steps"] for m in members if step in m["steps"]]
@@ -51,6 +52,10 @@ def _ms(value: Any) -> str:
     return "—" if value is None else f"{value * 1000:.0f} ms"
 
 
+def _number(value: Any) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
 def _ratio(value: Any, base: Any) -> str:
     if not isinstance(value, float | int) or not isinstance(base, float | int) or not base:
         return "—"
@@ -62,14 +67,15 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
 
     "busy after" is how long the client kept a CPU busy after its first screen
     (background sync) before the keys were timed; ``—`` there means it never
-    went quiet within the cap, so its key timings ran during sync.
+    went quiet within the cap, so its key timings ran during sync. "load" is
+    the 1-minute load average as the runs started (other work on the machine).
     """
     floor = {r["size"]: r for r in rows if r["client"] == "floor"}
     neomutt = {(r["size"], r["cache"]): r for r in rows if r["client"] == "neomutt"}
     lines = [
         "| N | client | cache | first screen | vs floor | vs neomutt | busy after | open newest "
-        "| next message | page down | jump to end | search | peak RSS | CPU | runs (failed) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| next message | page down | jump to end | search | peak RSS | CPU | load | runs (failed) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         base = floor.get(row["size"], {}).get("first_screen")
@@ -87,7 +93,8 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
             f"| {_ms(row['page_down'])} | {_ms(row['jump_to_end'])} "
             f"| {search if isinstance(search, str) else _ms(search)} "
             f"| {'—' if rss is None else f'{rss:.0f} MB'} "
-            f"| {_seconds(row['cpu_seconds'])} | {row['runs']} ({row['failures']}) |"
+            f"| {_seconds(row['cpu_seconds'])} | {_number(row['load_before'])} "
+            f"| {row['runs']} ({row['failures']}) |"
         )
     return "\n".join(lines) + "\n\n" + memory_growth(rows)
 
