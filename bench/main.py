@@ -23,7 +23,7 @@ from typing import Any
 from bench.clients import Client, available_clients
 from bench.dovecot import BenchServer
 from bench.driver import RunLimits, measure_run
-from bench.report import markdown_table, summarise
+from bench.report import machine_markdown, markdown_table, summarise
 from bench.search import search_note
 from bench.terminal import Tmux
 
@@ -149,9 +149,16 @@ def main(argv: list[str] | None = None) -> int:
         tmux.close()
         save()
     table = markdown_table(summarise(record), notes)
-    (OUT_DIR / f"table-{stamp}.md").write_text(table + "\n")
+    elapsed = time.monotonic() - started
+    (OUT_DIR / f"table-{stamp}.md").write_text(
+        f"Sizes {sizes}, {args.reps} runs each, {elapsed:.0f} s in all.\n\n"
+        + machine_markdown(info)
+        + "\n\n"
+        + table
+        + "\n"
+    )
     print(table)
-    _log(f"done in {time.monotonic() - started:.0f} s; raw runs in {out_file}")
+    _log(f"done in {elapsed:.0f} s; raw runs in {out_file}")
     return 0
 
 

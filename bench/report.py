@@ -113,3 +113,18 @@ def memory_growth(rows: list[dict[str, Any]]) -> str:
         growth = sizes[large] - sizes[small]
         lines.append(f"| {client} | {cache} | {growth:+.0f} MB from N={small:,} to N={large:,} |")
     return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def machine_markdown(info: dict[str, Any]) -> str:
+    """The machine and versions the numbers come from, as a Markdown list."""
+    free = info.get("free_h", "").splitlines()
+    memory = " ".join(free[1].split()[1:2]) if len(free) > 1 else "?"
+    return "\n".join(
+        [
+            f"- date: {info.get('date')} (git {info.get('git_commit')})",
+            f"- CPU: {info.get('cpu')}, nproc {info.get('nproc')}, memory {memory} total",
+            f"- kernel {info.get('kernel')}; Python {info.get('python')}; "
+            f"Textual {info.get('textual')}",
+            f"- {info.get('tmux')}; Dovecot {info.get('dovecot')}; {info.get('neomutt')}",
+        ]
+    )
