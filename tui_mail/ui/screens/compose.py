@@ -79,12 +79,13 @@ class ComposeScreen(Screen[ComposeResult]):
     DEFAULT_CSS = """
     ComposeScreen #compose-headers { height: auto; padding: 0 1; }
     ComposeScreen .compose-field { height: auto; }
-    ComposeScreen .compose-field > Label { width: 9; padding: 1 1 0 0; text-style: bold; }
+    ComposeScreen .compose-field > Label { width: 9; text-style: bold; }
     ComposeScreen .compose-field > Input, ComposeScreen .compose-field > Select { width: 1fr; }
-    ComposeScreen #compose-from-fixed { padding: 1 1 0 1; }
+    ComposeScreen #compose-from-fixed { padding: 0 1; }
     ComposeScreen #bcc-row { display: none; }
     ComposeScreen.-show-bcc #bcc-row { display: block; }
-    ComposeScreen #address-hints { color: $text-muted; padding: 0 1 0 10; height: auto; }
+    ComposeScreen #address-hints { color: $text-muted; padding: 0 1 0 10; height: auto; display: none; }
+    ComposeScreen #address-hints.-shown { display: block; }
     ComposeScreen #compose-body { height: 1fr; }
     """
 
@@ -134,6 +135,7 @@ class ComposeScreen(Screen[ComposeResult]):
                         ],
                         value=self.identities.index(draft.from_),
                         allow_blank=False,
+                        compact=True,
                         id="compose-from",
                     )
                 else:
@@ -146,7 +148,7 @@ class ComposeScreen(Screen[ComposeResult]):
             yield Static(Text(""), id="address-hints")
             with Horizontal(classes="compose-field"):
                 yield Label("Subject")
-                yield Input(clean_line(draft.subject, 2000), id="compose-subject")
+                yield Input(clean_line(draft.subject, 2000), compact=True, id="compose-subject")
         yield TextArea(
             clean_text(draft.body),  # quoted originals may carry escapes; TextArea shows text as is
             soft_wrap=True,
@@ -169,6 +171,7 @@ class ComposeScreen(Screen[ComposeResult]):
                 clean_line(format_addresses(addresses), 0),
                 placeholder="name@example.org, …",
                 suggester=suggester,
+                compact=True,
                 id=input_id,
             )
 
@@ -322,4 +325,5 @@ class ComposeScreen(Screen[ComposeResult]):
     def _show_hints(self, candidates: list[str]) -> None:
         """List address candidates under the fields (they are already sanitised)."""
         hints = self.query_one("#address-hints", Static)
-        hints.update(Text("  ·  ".join(candidates)) if candidates else Text(""))
+        hints.update(Text("  ·  ".join(candidates)))
+        hints.set_class(bool(candidates), "-shown")
