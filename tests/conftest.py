@@ -4,7 +4,8 @@
 - ``pymap_server`` (session): one pymap process (a single in-memory user).
 - ``imap_server`` (per test, ids ``dovecot`` and ``pymap``): an :class:`ImapAccount`
   for a FRESH mailbox seeded with the sample corpus: a new Dovecot user, or a new
-  pymap process (pymap has one user per process and starts in ~0.3 s).
+  pymap process (pymap has one user per process; the next one boots in the
+  background while a test runs, so a test does not wait for it).
   ``@pytest.mark.corpus(inbox_size=200, seed=3)`` asks for a different corpus;
   ``inbox_size=0`` with ``folders=False`` gives an empty mailbox.
 - ``smtp_server`` (per test): aiosmtpd with STARTTLS (self-signed, ``.ca_file``)
@@ -16,6 +17,7 @@ from __future__ import annotations
 import ssl
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +77,53 @@ def _corpus(request: pytest.FixtureRequest) -> list[SeedMessage]:
     return messages if with_folders else [m for m in messages if m.folder == "INBOX"]
 
 
-def _capabilities(host: str, port: int, username: str, password: str) -> frozenset[str]:
-    client = IMAPClient(host, port, ssl=False, timeout=10)
+_CAPABILITIES: dict[str, frozenset[str]] = {}
+
+
+def _capabilities(kind: str, host: str, port: int, username: str, password: str) -> frozenset[str]:
+    """What the server offers after login; read once per kind (same binary, same config)."""
+    if kind not in _CAPABILITIES:
+        client = IMAPClient(host, port, ssl=False, timeout=10)
+        try:
+            client.login(username, password)
+            _CAPABILITIES[kind] = frozenset(c.decode().upper() for c in client.capabilities())
+        finally:
+            client.logout()
+    return _CAPABILITIES[kind]
+
+
+class _WarmPymap:
+    """Hands out fresh pymap servers, booting the next one while a test runs."""
+
+    def __init__(self) -> None:
+        self._booter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pymap-booter")
+        self._next: Future[PymapServer] | None = None
+
+    @staticmethod
+    def _boot() -> PymapServer:
+        server = PymapServer("tester", "pw-" + uuid.uuid4().hex[:8])
+        server.start()
+        return server
+
+    def take(self) -> PymapServer:
+        """A started, empty server of one's own (stop it when done)."""
+        server = self._next.result() if self._next is not None else self._boot()
+        self._next = self._booter.submit(self._boot)
+        return server
+
+    def close(self) -> None:
+        if self._next is not None:
+            self._next.result().stop()
+        self._booter.shutdown()
+
+
+@pytest.fixture(scope="session")
+def _warm_pymap() -> Iterator[_WarmPymap]:
+    warm = _WarmPymap()
     try:
-        client.login(username, password)
-        return frozenset(c.decode().upper() for c in client.capabilities())
+        yield warm
     finally:
-        client.logout()
+        warm.close()
 
 
 @pytest.fixture(params=IMAP_KINDS)
@@ -102,7 +144,9 @@ def imap_server(
             port=server.imap_port,
             username=username,
             password=password,
-            capabilities=_capabilities(server.host, server.imap_port, username, password),
+            capabilities=_capabilities(
+                "dovecot", server.host, server.imap_port, username, password
+            ),
             seeded=seeded,
             corpus=corpus,
             set_env=monkeypatch.setenv,
@@ -110,7 +154,7 @@ def imap_server(
             ca_file=server.ca_file,
         )
         return
-    with PymapServer("tester", "pw-" + uuid.uuid4().hex[:8]) as pymap:
+    with request.getfixturevalue("_warm_pymap").take() as pymap:
         seeded = seed_over_imap(pymap.host, pymap.port, pymap.username, pymap.password, corpus)
         yield ImapAccount(
             kind="pymap",
@@ -118,7 +162,9 @@ def imap_server(
             port=pymap.port,
             username=pymap.username,
             password=pymap.password,
-            capabilities=_capabilities(pymap.host, pymap.port, pymap.username, pymap.password),
+            capabilities=_capabilities(
+                "pymap", pymap.host, pymap.port, pymap.username, pymap.password
+            ),
             seeded=seeded,
             corpus=corpus,
             set_env=monkeypatch.setenv,

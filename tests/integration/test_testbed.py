@@ -204,6 +204,9 @@ def test_imaps_trusts_only_the_generated_ca(dovecot: DovecotServer) -> None:
     client = IMAPClient("127.0.0.1", dovecot.imaps_port, ssl=True, ssl_context=context, timeout=10)
     client.login(name, password)
     client.logout()
+    small = generate_mailbox(inbox_size=2)
+    assert seed_over_imap(dovecot.host, dovecot.imaps_port, name, password, small, context)
+    assert seed_over_imap(dovecot.host, dovecot.imap_port, name, password, small, context, True)
     with pytest.raises(ssl.SSLCertVerificationError):
         IMAPClient(
             "127.0.0.1",

@@ -10,6 +10,7 @@ big to APPEND.
 from __future__ import annotations
 
 import os
+import socket
 import ssl
 from collections.abc import Iterable, Iterator
 from itertools import groupby
@@ -63,6 +64,9 @@ def seed_over_imap(
     client = IMAPClient(host, port, ssl=implicit_tls, ssl_context=ssl_context, timeout=timeout)
     counts: dict[str, int] = {}
     try:
+        # imapclient writes an APPEND as several small sends; with Nagle on, each
+        # command then waits ~40 ms for a delayed ACK (measured: 43 ms -> 3 ms).
+        client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if starttls:
             client.starttls(ssl_context)
         client.login(username, password)
