@@ -24,8 +24,10 @@ from tui_mail.errors import AuthError, MailError
 log = logging.getLogger(__name__)
 
 CHANGE_WORDS = {b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"}
-#: How long to keep collecting after the first change of a burst.
+#: A burst ends after this much quiet...
 BURST_QUIET = 0.3
+#: ...or after this long, so a steady stream of changes still gets reported.
+BURST_MAX = 2.0
 
 
 def is_change(response: Any) -> bool:
@@ -158,8 +160,10 @@ class IdleWatcher(threading.Thread):
 
     def _collect_burst(self, session: ImapSession) -> None:
         """Swallow the rest of a burst so it becomes one event."""
-        while not self._stopping.is_set() and session.idle_check(BURST_QUIET):
-            pass
+        deadline = time.monotonic() + BURST_MAX
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            if not session.idle_check(BURST_QUIET):
+                return
 
     def _poll_loop(self, session: ImapSession) -> None:
         self.watching.set()

@@ -167,7 +167,12 @@ class MailServiceImpl:
             future: Future[api.MessageView] = Future()
             future.set_exception(NotFound("no cache for this account", account))
             return future
-        return self._pool.submit(reader.open_view, folder, order)
+        try:
+            return self._pool.submit(reader.open_view, folder, order)
+        except RuntimeError:  # the pool is shut down: the service was stopped
+            stopped: Future[api.MessageView] = Future()
+            stopped.set_exception(NotFound("the mail service is stopped", account))
+            return stopped
 
     def cached_folders(self, account: str) -> list[Folder]:
         """The folder list from the cache (empty before the first ListFolders)."""

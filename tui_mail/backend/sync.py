@@ -160,8 +160,8 @@ class FolderSync:
         """Fetch summaries newest first, one batch at a time, announcing each."""
         total = len(new_uids)
         done = 0
-        if total:
-            self.emit(SyncProgress(self.account, self.folder, 0, total))
+        # Always announced, even 0 of 0, so a "syncing" indicator can end.
+        self.emit(SyncProgress(self.account, self.folder, 0, total))
         for batch in _chunks(new_uids, self.batch_size):
             data = self.session.fetch(batch, SUMMARY_ITEMS)
             summaries = [
