@@ -33,6 +33,8 @@ from tui_mail.backend import (
     SyncAll,
     SyncFolder,
 )
+from tui_mail.backend.cache import MailCache
+from tui_mail.backend.service import cache_file
 from tui_mail.errors import ServerError
 from tui_mail.models import FolderRole
 
@@ -174,3 +176,24 @@ def test_create_rename_delete_folder(
         assert "Projekte-alt" in names and "Projekte" not in names
         service.submit(DeleteFolder("test", "Projekte-alt")).result(WAIT)
         assert "Projekte-alt" not in {f.name for f in service.cached_folders("test")}
+
+
+def test_fetched_body_is_cached_and_indexed_for_local_search(
+    imap_server: Any, tmp_path: Path
+) -> None:
+    client = other_client(imap_server)
+    client.append("INBOX", b"Subject: indexed\r\nFrom: a@example.org\r\n\r\nA zebracorn body.\r\n")
+    client.logout()
+    config = account_config(imap_server, tmp_path)
+    with running_service(config, tmp_path) as (service, _log):
+        service.submit(SyncFolder("test", "INBOX")).result(WAIT)
+        uid = max(server_state(imap_server, "INBOX"))
+        raw = service.submit(FetchBody("test", "INBOX", uid)).result(WAIT)
+        assert b"zebracorn" in raw
+        service.submit(ListFolders("test")).result(WAIT)  # jobs run in order: indexing is done
+        cache = MailCache.open(cache_file(tmp_path / "cache", "test"), "test")
+        try:
+            assert cache.body("INBOX", uid) == raw
+            assert cache.search("INBOX", "zebracorn") == [uid]
+        finally:
+            cache.close()

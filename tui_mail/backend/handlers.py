@@ -112,7 +112,16 @@ class CommandHandlers:
         if not isinstance(raw, bytes):
             raise NotFound("the message is no longer on the server", f"UID {command.uid}")
         self.cache.save_body(command.folder, command.uid, raw)
+        # Index the body text for local search after answering (parsing may be slow).
+        self.worker.submit_call(lambda: self._index_body(command.folder, command.uid, raw))
         return raw
+
+    def _index_body(self, folder: str, uid: int, raw: bytes) -> None:
+        from tui_mail.mail.parse import parse_message  # never raises
+
+        text = parse_message(raw).text
+        if text:
+            self.cache.save_body(folder, uid, raw, text)
 
     def do_SetFlags(self, command: api.SetFlags) -> None:
         session = self.worker.session()

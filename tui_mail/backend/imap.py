@@ -195,6 +195,9 @@ class ImapSession:
         self.enabled: frozenset[str] = frozenset()
         self.selected: str | None = None
         self.encrypted = server.security != "none"
+        with contextlib.suppress(OSError):
+            # Commands go out in several small writes (literals): don't let Nagle wait.
+            client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._refresh_capabilities()
 
     # ------------------------------------------------------------ connecting
