@@ -22,14 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from imapclient import IMAPClient
 
-from tests.servers.account import ImapAccount
+from tests.servers.account import ImapAccount, dovecot_account, pymap_account
 from tests.servers.dovecot import DovecotServer
 from tests.servers.tls import CertPair, make_self_signed_cert
 from tui_mail.demo.corpus import SeedMessage, generate_mailbox
 from tui_mail.demo.pymap_server import PymapServer
-from tui_mail.demo.seed import seed_over_imap
 from tui_mail.demo.smtp_server import SmtpServer
 
 #: INBOX size of the default test corpus (plus ~32 messages in the other folders).
@@ -77,21 +75,6 @@ def _corpus(request: pytest.FixtureRequest) -> list[SeedMessage]:
     return messages if with_folders else [m for m in messages if m.folder == "INBOX"]
 
 
-_CAPABILITIES: dict[str, frozenset[str]] = {}
-
-
-def _capabilities(kind: str, host: str, port: int, username: str, password: str) -> frozenset[str]:
-    """What the server offers after login; read once per kind (same binary, same config)."""
-    if kind not in _CAPABILITIES:
-        client = IMAPClient(host, port, ssl=False, timeout=10)
-        try:
-            client.login(username, password)
-            _CAPABILITIES[kind] = frozenset(c.decode().upper() for c in client.capabilities())
-        finally:
-            client.logout()
-    return _CAPABILITIES[kind]
-
-
 class _WarmPymap:
     """Hands out fresh pymap servers, booting the next one while a test runs."""
 
@@ -133,42 +116,10 @@ def imap_server(
     """A fresh mailbox seeded with the corpus, on Dovecot and on pymap."""
     corpus = _corpus(request)
     if request.param == "dovecot":
-        server: DovecotServer = request.getfixturevalue("dovecot")
-        username = "u" + uuid.uuid4().hex[:12]
-        password = "pw-" + uuid.uuid4().hex[:8]
-        server.add_user(username, password)
-        seeded = seed_over_imap(server.host, server.imap_port, username, password, corpus)
-        yield ImapAccount(
-            kind="dovecot",
-            host=server.host,
-            port=server.imap_port,
-            username=username,
-            password=password,
-            capabilities=_capabilities(
-                "dovecot", server.host, server.imap_port, username, password
-            ),
-            seeded=seeded,
-            corpus=corpus,
-            set_env=monkeypatch.setenv,
-            tls_port=server.imaps_port,
-            ca_file=server.ca_file,
-        )
+        yield dovecot_account(request.getfixturevalue("dovecot"), monkeypatch.setenv, corpus)
         return
     with request.getfixturevalue("_warm_pymap").take() as pymap:
-        seeded = seed_over_imap(pymap.host, pymap.port, pymap.username, pymap.password, corpus)
-        yield ImapAccount(
-            kind="pymap",
-            host=pymap.host,
-            port=pymap.port,
-            username=pymap.username,
-            password=pymap.password,
-            capabilities=_capabilities(
-                "pymap", pymap.host, pymap.port, pymap.username, pymap.password
-            ),
-            seeded=seeded,
-            corpus=corpus,
-            set_env=monkeypatch.setenv,
-        )
+        yield pymap_account(pymap, monkeypatch.setenv, corpus)
 
 
 @pytest.fixture

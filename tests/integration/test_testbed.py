@@ -76,15 +76,18 @@ def test_corpus_is_deterministic_and_varied() -> None:
     assert set(folder_counts(first)) == set(FOLDERS)
     dates = [m.internal_date for m in inbox]
     assert dates == sorted(dates) and dates[-1] < FIXED_NOW
-    kinds, charsets, depth = Counter(), Counter(), 0
+    kinds: Counter[str] = Counter()
+    charsets: Counter[str] = Counter()
+    depth = 0
     for message in first:
         parsed = email.message_from_bytes(message.raw, policy=email.policy.default)
         assert not parsed.defects, parsed.defects
         kinds[parsed.get_content_type()] += 1
         depth = max(depth, len(str(parsed.get("References", "")).split()))
         for part in parsed.walk():
-            if part.get_content_charset():
-                charsets[part.get_content_charset()] += 1
+            charset = part.get_content_charset()
+            if charset:
+                charsets[charset] += 1
             if not part.is_multipart():
                 part.get_content()  # every part decodes
     assert {"text/plain", "text/html", "multipart/alternative", "multipart/mixed"} <= set(kinds)

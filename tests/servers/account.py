@@ -8,14 +8,21 @@ config file.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from imapclient import IMAPClient
+
+from tests.servers.dovecot import DovecotServer
 from tui_mail.demo.config_file import write_config
 from tui_mail.demo.corpus import SeedMessage
+from tui_mail.demo.pymap_server import PymapServer
+from tui_mail.demo.seed import seed_over_imap
 from tui_mail.demo.smtp_server import SmtpServer
+
+SetEnv = Callable[[str, str], None]
 
 
 @dataclass
@@ -37,7 +44,7 @@ class ImapAccount:
     capabilities: frozenset[str]
     seeded: dict[str, int]
     corpus: list[SeedMessage] = field(repr=False)
-    set_env: Callable[[str, str], None] = field(repr=False)
+    set_env: SetEnv = field(repr=False)
     tls_port: int | None = None
     ca_file: Path | None = None
     security: str = "none"
@@ -109,3 +116,59 @@ class ImapAccount:
             general=general,
             account_extra=account_extra,
         )
+
+
+_CAPABILITIES: dict[str, frozenset[str]] = {}
+
+
+def _capabilities(kind: str, host: str, port: int, username: str, password: str) -> frozenset[str]:
+    """What the server offers after login; read once per kind (same binary, same config)."""
+    if kind not in _CAPABILITIES:
+        client = IMAPClient(host, port, ssl=False, timeout=10)
+        try:
+            client.login(username, password)
+            _CAPABILITIES[kind] = frozenset(c.decode().upper() for c in client.capabilities())
+        finally:
+            client.logout()
+    return _CAPABILITIES[kind]
+
+
+def dovecot_account(
+    dovecot: DovecotServer, set_env: SetEnv, corpus: Sequence[SeedMessage] = ()
+) -> ImapAccount:
+    """A new user on ``dovecot`` (empty Maildir), ``corpus`` seeded over IMAP."""
+    username = "u" + uuid.uuid4().hex[:12]
+    password = "pw-" + uuid.uuid4().hex[:8]
+    dovecot.add_user(username, password)
+    host, port = dovecot.host, dovecot.imap_port
+    return ImapAccount(
+        kind="dovecot",
+        host=host,
+        port=port,
+        username=username,
+        password=password,
+        capabilities=_capabilities("dovecot", host, port, username, password),
+        seeded=seed_over_imap(host, port, username, password, corpus) if corpus else {},
+        corpus=list(corpus),
+        set_env=set_env,
+        tls_port=dovecot.imaps_port,
+        ca_file=dovecot.ca_file,
+    )
+
+
+def pymap_account(
+    pymap: PymapServer, set_env: SetEnv, corpus: Sequence[SeedMessage] = ()
+) -> ImapAccount:
+    """The one user of a started, fresh ``pymap``, ``corpus`` seeded over IMAP."""
+    host, port, username, password = pymap.host, pymap.port, pymap.username, pymap.password
+    return ImapAccount(
+        kind="pymap",
+        host=host,
+        port=port,
+        username=username,
+        password=password,
+        capabilities=_capabilities("pymap", host, port, username, password),
+        seeded=seed_over_imap(host, port, username, password, corpus) if corpus else {},
+        corpus=list(corpus),
+        set_env=set_env,
+    )
