@@ -251,6 +251,8 @@ def test_write_maildir_is_what_dovecot_serves(dovecot: DovecotServer) -> None:
         for folder in FOLDERS:
             unseen = sum("\\Seen" not in m.flags for m in corpus if m.folder == folder)
             assert _status(client, folder) == {b"MESSAGES": counts[folder], b"UNSEEN": unseen}
+        subscribed = {name for _flags, _delim, name in client.list_sub_folders()}
+        assert {"Lists/python", "Lists/rust", "Sent"} <= subscribed
         client.select_folder("INBOX", readonly=True)
         uids = sorted(client.search("ALL"))
         first = client.fetch(uids[:1], ["BODY.PEEK[]"])[uids[0]][b"BODY[]"]

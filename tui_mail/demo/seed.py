@@ -160,9 +160,20 @@ def _make_maildir_folder(
     if folder_dir != maildir:
         (folder_dir / "maildirfolder").touch()
         created.append(folder_dir / "maildirfolder")
-        with open(maildir / "subscriptions", "a", encoding="utf-8") as subscriptions:
-            subscriptions.write(folder + "\n")
+        _subscribe(maildir, folder)
         created.append(maildir / "subscriptions")
     if owner:
         for path in created:
             os.chown(path, *owner)
+
+
+_SUBSCRIPTIONS_HEADER = "V\t2\n\n"
+
+
+def _subscribe(maildir: Path, folder: str) -> None:
+    """Add ``folder`` to Dovecot's subscriptions file (v2: levels separated by TABs)."""
+    path = maildir / "subscriptions"
+    text = path.read_text(encoding="utf-8") if path.exists() else _SUBSCRIPTIONS_HEADER
+    entry = folder.replace("/", "\t")
+    if entry not in text.splitlines():
+        path.write_text(text + entry + "\n", encoding="utf-8")
