@@ -14,7 +14,7 @@ from tui_mail.backend.envelope import (
     parse_references,
     summary_from_fetch,
 )
-from tui_mail.backend.imap import copyuid_map, parse_uid_set
+from tui_mail.backend.imap_protocol import copyuid_map, parse_uid_set
 from tui_mail.backend.worker import Backoff
 from tui_mail.models import Address
 

@@ -13,7 +13,8 @@ import ssl
 from typing import TextIO
 
 from tui_mail.backend.folders import build_folders
-from tui_mail.backend.imap import ImapSession, describe_tls, make_ssl_context
+from tui_mail.backend.imap import ImapSession
+from tui_mail.backend.imap_protocol import describe_tls, make_ssl_context
 from tui_mail.config import AccountConfig, Config, ServerConfig, is_loopback_host
 from tui_mail.errors import MailError
 

@@ -13,22 +13,33 @@ import contextlib
 import imaplib
 import logging
 import re
-import select
 import socket
-import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from imapclient import IMAPClient, imap_utf7
-from imapclient.exceptions import CapabilityError, LoginError, ProtocolError
+from imapclient import IMAPClient
 from imapclient.imapclient import SocketTimeout, _parse_untagged_response
 from imapclient.response_parser import parse_fetch_response, parse_message_list, parse_response
 
 from tui_mail.backend.folders import ListedFolder
+from tui_mail.backend.imap_protocol import (
+    TlsInfo,
+    as_bytes,
+    copyuid_map,
+    describe_tls,
+    folder_name,
+    group_untagged,
+    hard_close,
+    make_ssl_context,
+    parse_uid_set,
+    readable,
+    response_text,
+    translate_errors,
+)
 from tui_mail.backend.search import build_search_args, is_atom, needs_utf8
 from tui_mail.config import ServerConfig, is_loopback_host
-from tui_mail.errors import AuthError, ConnectionLost, MailError, NotFound, ServerError, TLSError
+from tui_mail.errors import AuthError, ConnectionLost, ServerError, TLSError
 
 log = logging.getLogger(__name__)
 
@@ -36,111 +47,8 @@ CONNECT_TIMEOUT = 20.0
 #: After an IDLE line, how long to wait for the rest of a burst before returning.
 IDLE_GRACE = 0.05
 READ_TIMEOUT = 60.0
-_COPYUID = re.compile(rb"\[COPYUID (\d+) ([\d:,]+) ([\d:,]+)\]", re.IGNORECASE)
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
-_NOT_FOUND = re.compile(
-    r"NONEXISTENT|does ?n[o']t exist|not exist|no such|unknown mailbox|not found", re.IGNORECASE
-)
 _SYSTEM_FLAGS = {"\\seen", "\\answered", "\\flagged", "\\deleted", "\\draft"}
-
-
-@contextlib.contextmanager
-def translate_errors(where: str) -> Iterator[None]:
-    """Turn imapclient/imaplib/socket/ssl failures into ``tui_mail.errors``."""
-    try:
-        yield
-    except MailError:
-        raise
-    except LoginError as exc:
-        raise AuthError("the server refused the login", _text(exc)) from exc
-    except ssl.SSLCertVerificationError as exc:
-        raise TLSError(
-            f"certificate of {where} did not verify", exc.verify_message or _text(exc)
-        ) from exc
-    except ssl.SSLError as exc:
-        raise TLSError(f"TLS failed with {where}", _text(exc)) from exc
-    except TimeoutError as exc:
-        raise ConnectionLost(f"{where} timed out", _text(exc)) from exc
-    except (imaplib.IMAP4.abort, ProtocolError) as exc:
-        raise ConnectionLost(f"connection to {where} lost", _text(exc)) from exc
-    except CapabilityError as exc:
-        raise ServerError("the server lacks a needed capability", _text(exc)) from exc
-    except imaplib.IMAP4.error as exc:
-        text = _text(exc)
-        if _NOT_FOUND.search(text):
-            raise NotFound("not found on the server", text) from exc
-        raise ServerError("the server refused the command", text) from exc
-    except OSError as exc:  # refused, reset, unreachable, EOF
-        raise ConnectionLost(f"cannot reach {where}", _text(exc)) from exc
-    except (ValueError, IndexError, TypeError, UnicodeError) as exc:
-        # imapclient's parser raises these on garbage; the session can't be trusted.
-        raise ConnectionLost(f"unreadable answer from {where}", _text(exc)) from exc
-
-
-def _text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text[:500]
-
-
-def make_ssl_context(ca_file: Any = None) -> ssl.SSLContext:
-    """Verifying client context (system CAs plus the account's ``ca_file``)."""
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=str(ca_file))
-    return context
-
-
-def parse_uid_set(text: bytes | str) -> list[int]:
-    """``1:3,7`` -> ``[1, 2, 3, 7]`` in the order given (COPYUID, VANISHED)."""
-    raw = text.decode("ascii") if isinstance(text, bytes) else text
-    uids: list[int] = []
-    for piece in raw.split(","):
-        if ":" in piece:
-            low, high = (int(p) for p in piece.split(":", 1))
-            step = 1 if high >= low else -1
-            uids.extend(range(low, high + step, step))
-        elif piece.strip():
-            uids.append(int(piece))
-    return uids
-
-
-def copyuid_map(texts: Sequence[bytes]) -> dict[int, int]:
-    """old UID -> new UID from the first ``[COPYUID v src dst]`` among ``texts``."""
-    for text in texts:
-        match = _COPYUID.search(text)
-        if match:
-            return dict(zip(parse_uid_set(match[2]), parse_uid_set(match[3]), strict=False))
-    return {}
-
-
-def _as_bytes(item: Any) -> bytes:
-    if isinstance(item, tuple):
-        return b" ".join(_as_bytes(i) for i in item)
-    return item if isinstance(item, bytes) else str(item).encode()
-
-
-def _folder_name(raw: Any) -> str:
-    if isinstance(raw, int):  # some servers list purely numeric names unquoted
-        return str(raw)
-    return imap_utf7.decode(raw) if isinstance(raw, bytes) else str(raw)
-
-
-def _group_untagged(items: Sequence[Any]) -> list[list[Any]]:
-    """imaplib keeps a literal as ``(head, literal)`` followed by the rest of its line."""
-    groups: list[list[Any]] = []
-    continuation = False
-    for item in items:
-        if item is None:
-            continue
-        if isinstance(item, tuple):
-            groups.append([item])
-            continuation = True
-        elif continuation:
-            groups[-1].append(item)
-            continuation = False
-        else:
-            groups.append([item])
-    return groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,32 +59,6 @@ class SelectInfo:
     uidnext: int
     exists: int
     highestmodseq: int
-
-
-@dataclass(frozen=True, slots=True)
-class TlsInfo:
-    """The negotiated TLS session, for ``tui-mail check``."""
-
-    version: str
-    cipher: str
-    subject: str
-    issuer: str
-
-
-def describe_tls(sock: object) -> TlsInfo | None:
-    """The TLS session of a socket (IMAP or SMTP), or None for plain text."""
-    if not isinstance(sock, ssl.SSLSocket):
-        return None
-    cert = sock.getpeercert() or {}
-
-    def name(field: str) -> str:
-        parts: Any = cert.get(field, ())
-        return ", ".join(f"{k}={v}" for rdn in parts for k, v in rdn)
-
-    cipher = sock.cipher()
-    return TlsInfo(
-        sock.version() or "?", cipher[0] if cipher else "?", name("subject"), name("issuer")
-    )
 
 
 class ImapSession:
@@ -229,7 +111,7 @@ class ImapSession:
                 if server.security == "starttls":
                     _start_tls(client, server, where)
             except BaseException:
-                _hard_close(client)
+                hard_close(client)
                 raise
             return cls(client, server, allow_insecure)
 
@@ -308,7 +190,7 @@ class ImapSession:
             self.client._checkok("list", typ, data)
             _, lines = imap._untagged_response(typ, data, "LIST")
             status_lines = imap.untagged_responses.pop("STATUS", [])
-            listing = [self._listed(group) for group in _group_untagged(lines)]
+            listing = [self._listed(group) for group in group_untagged(lines)]
             counts = self._parse_status(status_lines) if use_status else {}
             for item in listing:
                 if item.selectable and item.name not in counts:
@@ -320,7 +202,7 @@ class ImapSession:
         parsed = parse_response(group)
         flags, delimiter, name = parsed[0], parsed[1], parsed[2]
         return ListedFolder(
-            name=_folder_name(name),
+            name=folder_name(name),
             delimiter=delimiter.decode("ascii", "replace") if isinstance(delimiter, bytes) else "",
             attributes=frozenset(f.decode("ascii", "replace") for f in flags or ()),
         )
@@ -328,10 +210,10 @@ class ImapSession:
     @staticmethod
     def _parse_status(lines: Sequence[Any]) -> dict[str, tuple[int, int]]:
         counts: dict[str, tuple[int, int]] = {}
-        for group in _group_untagged(lines):
+        for group in group_untagged(lines):
             parsed = parse_response(group)
             values = dict(zip(parsed[-1][::2], parsed[-1][1::2], strict=False))
-            counts[_folder_name(parsed[0])] = (
+            counts[folder_name(parsed[0])] = (
                 int(values.get(b"MESSAGES", 0)),
                 int(values.get(b"UNSEEN", 0)),
             )
@@ -426,7 +308,7 @@ class ImapSession:
         lines = self.client._imap.untagged_responses.pop("VANISHED", [])
         uids: list[int] = []
         for line in lines:
-            text = _as_bytes(line).decode("ascii", "replace")
+            text = as_bytes(line).decode("ascii", "replace")
             text = re.sub(r"\(EARLIER\)", "", text, flags=re.IGNORECASE).strip()
             with contextlib.suppress(ValueError):
                 uids.extend(parse_uid_set(text))
@@ -467,7 +349,7 @@ class ImapSession:
         with translate_errors(self.where):
             method(list(uids), dest)
         found = codes.pop("COPYUID", [])
-        return copyuid_map([b"[COPYUID " + _as_bytes(found[-1]) + b"]"]) if found else {}
+        return copyuid_map([b"[COPYUID " + as_bytes(found[-1]) + b"]"]) if found else {}
 
     def expunge_exactly(self, uids: Sequence[int]) -> None:
         """Mark ``uids`` \\Deleted and expunge only them.
@@ -496,7 +378,7 @@ class ImapSession:
         """APPEND; the new UID from APPENDUID when the server gives it."""
         with translate_errors(self.where):
             response = self.client.append(folder, message, flags=tuple(flags))
-        match = _APPENDUID.search(_as_bytes(response))
+        match = _APPENDUID.search(as_bytes(response))
         return int(match[2]) if match else None
 
     # ------------------------------------------------------------ IDLE and liveness
@@ -520,18 +402,18 @@ class ImapSession:
         for readability, then read whole lines with the normal read timeout.
         """
         sock = self.client.socket()
-        if not _readable(sock, timeout):
+        if not readable(sock, timeout):
             return []
         responses: list[Any] = []
         with translate_errors(self.where):
             while True:
                 line = self.client._imap._get_line()  # raises abort at EOF
                 responses.append(_parse_untagged_response(line))
-                if not _readable(sock, IDLE_GRACE):
+                if not readable(sock, IDLE_GRACE):
                     break
         for response in responses:
             if isinstance(response, tuple) and response[:1] == (b"BYE",):
-                raise ConnectionLost(f"{self.where} closed the connection", _text_of(response))
+                raise ConnectionLost(f"{self.where} closed the connection", response_text(response))
         return responses
 
     def idle_done(self) -> list[Any]:
@@ -541,18 +423,14 @@ class ImapSession:
 
     def abort(self) -> None:
         """Break the connection from any thread (a blocked read then fails fast)."""
-        _hard_close(self.client)
+        hard_close(self.client)
 
     def logout(self) -> None:
         """LOGOUT politely, falling back to closing the socket; never raises."""
         try:
             self.client.logout()
         except Exception:
-            _hard_close(self.client)
-
-
-def _text_of(response: tuple[Any, ...]) -> str:
-    return " ".join(_as_bytes(part).decode("utf-8", "replace") for part in response)[:300]
+            hard_close(self.client)
 
 
 def _start_tls(client: IMAPClient, server: ServerConfig, where: str) -> None:
@@ -569,19 +447,3 @@ def _start_tls(client: IMAPClient, server: ServerConfig, where: str) -> None:
     client._imap.capabilities = tuple(
         c.decode("ascii", "replace").upper() for c in client.capabilities()
     )
-
-
-def _readable(sock: Any, timeout: float) -> bool:
-    """True when a read would not block (TLS-buffered bytes count)."""
-    if isinstance(sock, ssl.SSLSocket) and sock.pending():
-        return True
-    poller = select.poll()
-    poller.register(sock.fileno(), select.POLLIN | select.POLLHUP | select.POLLERR)
-    return bool(poller.poll(max(0.0, timeout) * 1000))
-
-
-def _hard_close(client: IMAPClient) -> None:
-    with contextlib.suppress(Exception):
-        client.socket().shutdown(socket.SHUT_RDWR)
-    with contextlib.suppress(Exception):
-        client.socket().close()

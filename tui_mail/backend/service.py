@@ -18,7 +18,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_mail.backend import api
 from tui_mail.backend.cache import MailCache
@@ -27,7 +27,10 @@ from tui_mail.backend.idle import IdleWatcher
 from tui_mail.backend.worker import AccountWorker, Backoff
 from tui_mail.config import Config
 from tui_mail.errors import MailError, NotFound
-from tui_mail.models import Folder, FolderRole
+from tui_mail.models import Draft, Folder, FolderRole
+
+if TYPE_CHECKING:
+    from tui_mail.backend.sending import SendQueue
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ class MailServiceImpl:
         self._idle_syncs: dict[str, Future[Any]] = {}
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-view")
         self._started = False
+        self._sending: SendQueue | None = None
+        self._sending_lock = threading.Lock()
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -220,3 +225,42 @@ class MailServiceImpl:
             future.set_exception(NotFound("no Sent folder", account))
             return future
         return self.submit(api.AppendMessage(account, folder, message, ("\\Seen",)))
+
+    def send(self, draft: Draft) -> Future[Any]:
+        """Queue ``draft`` in the outbox and send it (see ``sending.SendQueue.send``)."""
+        return self.send_queue().send(draft)
+
+    def retry_outbox(self, account: str | None = None) -> list[Future[Any]]:
+        """Resend outbox entries whose retry time has come (e.g. when back online)."""
+        return list(self.send_queue().retry_due(account))
+
+    def send_queue(self) -> SendQueue:
+        """The outbox sender, made on first use (its folder comes from ``paths``)."""
+        with self._sending_lock:
+            if self._sending is None:
+                from tui_mail.backend.outbox import Outbox
+                from tui_mail.backend.sending import SendQueue
+                from tui_mail.paths import outbox_dir
+
+                self._sending = SendQueue(
+                    self.config,
+                    Outbox(outbox_dir()),
+                    self._emit,
+                    self.submit,
+                    self.append_to_sent,
+                    self._smtp_password,
+                )
+            return self._sending
+
+    def _smtp_password(self, account: str) -> str | None:
+        """The SMTP password; where none is stored, the IMAP one typed this session
+        (same login on both servers only). Runs on the sender thread."""
+        from tui_mail.secrets import get_password
+
+        config = self.config.accounts[account]
+        password = get_password(config, "smtp")
+        worker = self.workers.get(account)
+        same_login = config.smtp is not None and config.smtp.username == config.imap.username
+        if password is None and worker is not None and same_login:
+            password = worker.good_password
+        return password

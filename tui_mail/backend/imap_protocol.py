@@ -1,0 +1,172 @@
+"""Helpers under ``imap.py``: error translation, TLS contexts, response parsing.
+
+Everything here is stateless. ``translate_errors`` is the one place where
+imapclient/imaplib/socket/ssl exceptions become ``tui_mail.errors``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import re
+import select
+import socket
+import ssl
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from imapclient import IMAPClient, imap_utf7
+from imapclient.exceptions import CapabilityError, LoginError, ProtocolError
+
+from tui_mail.errors import AuthError, ConnectionLost, MailError, NotFound, ServerError, TLSError
+
+_COPYUID = re.compile(rb"\[COPYUID (\d+) ([\d:,]+) ([\d:,]+)\]", re.IGNORECASE)
+_NOT_FOUND = re.compile(
+    r"NONEXISTENT|does ?n[o']t exist|not exist|no such|unknown mailbox|not found", re.IGNORECASE
+)
+
+
+@contextlib.contextmanager
+def translate_errors(where: str) -> Iterator[None]:
+    """Turn imapclient/imaplib/socket/ssl failures into ``tui_mail.errors``."""
+    try:
+        yield
+    except MailError:
+        raise
+    except LoginError as exc:
+        raise AuthError("the server refused the login", error_text(exc)) from exc
+    except ssl.SSLCertVerificationError as exc:
+        raise TLSError(
+            f"certificate of {where} did not verify", exc.verify_message or error_text(exc)
+        ) from exc
+    except ssl.SSLError as exc:
+        raise TLSError(f"TLS failed with {where}", error_text(exc)) from exc
+    except TimeoutError as exc:
+        raise ConnectionLost(f"{where} timed out", error_text(exc)) from exc
+    except (imaplib.IMAP4.abort, ProtocolError) as exc:
+        raise ConnectionLost(f"connection to {where} lost", error_text(exc)) from exc
+    except CapabilityError as exc:
+        raise ServerError("the server lacks a needed capability", error_text(exc)) from exc
+    except imaplib.IMAP4.error as exc:
+        text = error_text(exc)
+        if _NOT_FOUND.search(text):
+            raise NotFound("not found on the server", text) from exc
+        raise ServerError("the server refused the command", text) from exc
+    except OSError as exc:  # refused, reset, unreachable, EOF
+        raise ConnectionLost(f"cannot reach {where}", error_text(exc)) from exc
+    except (ValueError, IndexError, TypeError, UnicodeError) as exc:
+        # imapclient's parser raises these on garbage; the session can't be trusted.
+        raise ConnectionLost(f"unreadable answer from {where}", error_text(exc)) from exc
+
+
+def error_text(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:500]
+
+
+def make_ssl_context(ca_file: Any = None) -> ssl.SSLContext:
+    """Verifying client context (system CAs plus the account's ``ca_file``)."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=str(ca_file))
+    return context
+
+
+def parse_uid_set(text: bytes | str) -> list[int]:
+    """``1:3,7`` -> ``[1, 2, 3, 7]`` in the order given (COPYUID, VANISHED)."""
+    raw = text.decode("ascii") if isinstance(text, bytes) else text
+    uids: list[int] = []
+    for piece in raw.split(","):
+        if ":" in piece:
+            low, high = (int(p) for p in piece.split(":", 1))
+            step = 1 if high >= low else -1
+            uids.extend(range(low, high + step, step))
+        elif piece.strip():
+            uids.append(int(piece))
+    return uids
+
+
+def copyuid_map(texts: Sequence[bytes]) -> dict[int, int]:
+    """old UID -> new UID from the first ``[COPYUID v src dst]`` among ``texts``."""
+    for text in texts:
+        match = _COPYUID.search(text)
+        if match:
+            return dict(zip(parse_uid_set(match[2]), parse_uid_set(match[3]), strict=False))
+    return {}
+
+
+def as_bytes(item: Any) -> bytes:
+    if isinstance(item, tuple):
+        return b" ".join(as_bytes(i) for i in item)
+    return item if isinstance(item, bytes) else str(item).encode()
+
+
+def folder_name(raw: Any) -> str:
+    if isinstance(raw, int):  # some servers list purely numeric names unquoted
+        return str(raw)
+    return imap_utf7.decode(raw) if isinstance(raw, bytes) else str(raw)
+
+
+def group_untagged(items: Sequence[Any]) -> list[list[Any]]:
+    """imaplib keeps a literal as ``(head, literal)`` followed by the rest of its line."""
+    groups: list[list[Any]] = []
+    continuation = False
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, tuple):
+            groups.append([item])
+            continuation = True
+        elif continuation:
+            groups[-1].append(item)
+            continuation = False
+        else:
+            groups.append([item])
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class TlsInfo:
+    """The negotiated TLS session, for ``tui-mail check``."""
+
+    version: str
+    cipher: str
+    subject: str
+    issuer: str
+
+
+def describe_tls(sock: object) -> TlsInfo | None:
+    """The TLS session of a socket (IMAP or SMTP), or None for plain text."""
+    if not isinstance(sock, ssl.SSLSocket):
+        return None
+    cert = sock.getpeercert() or {}
+
+    def name(field: str) -> str:
+        parts: Any = cert.get(field, ())
+        return ", ".join(f"{k}={v}" for rdn in parts for k, v in rdn)
+
+    cipher = sock.cipher()
+    return TlsInfo(
+        sock.version() or "?", cipher[0] if cipher else "?", name("subject"), name("issuer")
+    )
+
+
+def response_text(response: tuple[Any, ...]) -> str:
+    return " ".join(as_bytes(part).decode("utf-8", "replace") for part in response)[:300]
+
+
+def readable(sock: Any, timeout: float) -> bool:
+    """True when a read would not block (TLS-buffered bytes count)."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(max(0.0, timeout) * 1000))
+
+
+def hard_close(client: IMAPClient) -> None:
+    with contextlib.suppress(Exception):
+        client.socket().shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        client.socket().close()
