@@ -1,7 +1,8 @@
 """Protocol-safety checks against a scripted loopback socket server.
 
 A real server would treat an injected line as a command and we could not see the
-bytes, and no real server here sends PREAUTH before STARTTLS. So this is the one
+bytes, and no real server here sends PREAUTH before STARTTLS or forges responses
+around the TLS handshake. So this is the one
 place a scripted fake server is right: it records every byte the client sends
 and answers with canned lines.
 """
@@ -9,10 +10,13 @@ and answers with canned lines.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
+from pathlib import Path
 
 import pytest
 
+from tests.servers.tls import CertPair, make_self_signed_cert
 from tui_mail.backend.imap import ImapSession
 from tui_mail.config import ServerConfig
 from tui_mail.errors import TLSError
@@ -118,3 +122,57 @@ def test_preauth_before_starttls_is_refused() -> None:
     assert "PREAUTH" in str(caught.value)
     server.join(5)
     assert not any(b"STARTTLS" in c.upper() for c in server.commands)
+
+
+def _starttls_injecting_server(cert: CertPair) -> tuple[int, threading.Thread]:
+    """Answers STARTTLS with its OK *and* a forged CAPABILITY in the same packet,
+    before the handshake (the CVE-2020-14954 pattern), then speaks over TLS."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        conn.settimeout(5)
+        conn.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n")
+        plain = conn.makefile("rb")
+        while line := plain.readline():
+            tag, verb = line.split()[:2]
+            if verb.upper() == b"STARTTLS":
+                conn.sendall(
+                    tag + b" OK Begin TLS\r\n* CAPABILITY IMAP4rev1 INJECTED AUTH=PLAIN\r\n"
+                )
+                break
+            conn.sendall(b"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n" + tag + b" OK done\r\n")
+        try:
+            tls = cert.server_context().wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # the client refused the handshake: also a safe outcome
+        secure = tls.makefile("rb")
+        while line := secure.readline():
+            tag, verb = line.split()[:2]
+            if verb.upper() == b"LOGOUT":
+                tls.sendall(b"* BYE bye\r\n" + tag + b" OK done\r\n")
+                break
+            tls.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN IDLE\r\n" + tag + b" OK done\r\n")
+        tls.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+def test_nothing_sent_before_the_tls_handshake_is_believed(tmp_path: Path) -> None:
+    cert = make_self_signed_cert(tmp_path)
+    port, thread = _starttls_injecting_server(cert)
+    server = ServerConfig("127.0.0.1", port, "starttls", "u", ca_file=cert.ca_file)
+    try:
+        session = ImapSession.connect(server, timeout=5)
+    except TLSError:
+        thread.join(5)
+        return  # the forged bytes broke the handshake: refused, which is safe too
+    try:
+        assert "INJECTED" not in session.capabilities
+        assert session.capabilities == {"IMAP4REV1", "AUTH=PLAIN", "IDLE"}
+        assert session.tls_info() is not None
+    finally:
+        session.logout()
+        thread.join(5)
