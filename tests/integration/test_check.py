@@ -70,3 +70,19 @@ def test_check_includes_smtp(imap_server: Any, smtp_server: Any, tmp_path: Path)
     assert f"SMTP {smtp_server.host}:{smtp_server.port}" in report
     assert "AUTH as" in report and "EHLO:" in report
     assert not smtp_server.messages  # nothing was sent
+
+
+def test_check_output_is_terminal_safe(imap_server: Any, tmp_path: Path) -> None:
+    """A folder name is server-controlled text: escapes in it never reach the terminal."""
+    from tests.integration.backend_helpers import other_client
+
+    if imap_server.kind != "pymap":
+        pytest.skip("Dovecot refuses control characters in folder names; pymap stores them")
+    client = other_client(imap_server)
+    client.create_folder("Evil\x1b]52;c;aGk=\x07Name")
+    client.logout()
+    out = io.StringIO()
+    assert run_check(account_config(imap_server, tmp_path), None, out) == 0, out.getvalue()
+    report = out.getvalue()
+    assert "\x1b" not in report and "\x07" not in report
+    assert "Evil" in report

@@ -17,6 +17,7 @@ from tui_mail.backend.imap import ImapSession
 from tui_mail.backend.imap_protocol import describe_tls, make_ssl_context
 from tui_mail.config import AccountConfig, Config, ServerConfig, is_loopback_host
 from tui_mail.errors import MailError
+from tui_mail.mail.sanitize import clean_text
 
 SMTP_TIMEOUT = 20.0
 
@@ -29,8 +30,8 @@ class Report:
         self.failures = 0
 
     def line(self, text: str) -> None:
-        """Print one line as is."""
-        print(text, file=self.out)
+        """Print one line, made terminal-safe: server names and errors may hold escapes."""
+        print(clean_text(text).replace("\n", " ")[:4000], file=self.out)
 
     def ok(self, text: str) -> None:
         """A step that worked."""

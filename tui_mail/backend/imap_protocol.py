@@ -60,9 +60,13 @@ def translate_errors(where: str) -> Iterator[None]:
         raise ConnectionLost(f"unreadable answer from {where}", error_text(exc)) from exc
 
 
+_BYTES_REPR = re.compile(r"""\bb(['"])(.*?)\1""")
+
+
 def error_text(exc: BaseException) -> str:
+    """The exception's words, without the ``b'...'`` wrapping imaplib leaves in them."""
     text = str(exc) or type(exc).__name__
-    return text[:500]
+    return _BYTES_REPR.sub(lambda m: m.group(2), text)[:500]
 
 
 def make_ssl_context(ca_file: Any = None) -> ssl.SSLContext:
