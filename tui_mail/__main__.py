@@ -92,9 +92,12 @@ def run_app(config: Config, account: str | None) -> int:
 
 def run_demo(account: str | None) -> int:
     """Start the local demo servers, run the app on them, stop them on any exit."""
+    from datetime import UTC, datetime
+
     from tui_mail.demo import demo_session
 
-    with demo_session() as demo:
+    # Sample mail dated relative to today, so the list shows "today", "this year" and older.
+    with demo_session(now=datetime.now(UTC)) as demo:
         os.environ.update(demo.env)
         config = load_config(demo.config_path)
         return run_app(config, account)
