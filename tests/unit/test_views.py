@@ -316,3 +316,20 @@ def test_sql_order_matches_the_python_keys(
     view = cache.open_view("INBOX", ViewOrder(key, descending))
     assert uids_of(view.rows(0, len(view))) == [s.uid for s in expected]
     cache.close()
+
+
+@pytest.mark.slow
+def test_100k_search_and_counts_are_fast(big: MailCache) -> None:
+    """Words common to most rows once made SQLite re-run the match per row (minutes)."""
+    started = time.perf_counter()
+    found = big.search("INBOX", "muller topic")
+    elapsed = time.perf_counter() - started
+    print(f"\nsearch 100k, common words ({len(found)} hits): {elapsed * 1000:.0f} ms")
+    assert len(found) > 50_000
+    assert elapsed < 0.3 * SLACK
+    started = time.perf_counter()
+    total, unread = big.counts("INBOX")
+    elapsed = time.perf_counter() - started
+    print(f"\ncounts 100k: {elapsed * 1000:.1f} ms")
+    assert total == BIG and 0 < unread < BIG
+    assert elapsed < 0.05 * SLACK

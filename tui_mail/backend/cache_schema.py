@@ -108,8 +108,19 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    """Carry ``seen`` in the date index, so ``counts`` reads only the index."""
+    run_script(
+        conn,
+        """
+        DROP INDEX summaries_date;
+        CREATE INDEX summaries_date ON summaries (folder_id, date, uid, seen);
+        """,
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
