@@ -334,7 +334,15 @@ class MailCache:
             " WHERE f.name = ?",
             (folder,),
         )
-        return {uid: frozenset(text.split()) for uid, text in rows}
+        # A folder has few distinct flag sets: share one frozenset per set.
+        shared: dict[str, frozenset[str]] = {}
+        result: dict[int, frozenset[str]] = {}
+        for uid, text in rows:
+            flags = shared.get(text)
+            if flags is None:
+                flags = shared[text] = frozenset(text.split())
+            result[uid] = flags
+        return result
 
     @_guarded
     def summary(self, folder: str, uid: int) -> MessageSummary | None:
