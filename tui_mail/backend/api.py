@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from tui_mail.mail.query import SearchScope
 from tui_mail.models import Draft, Folder, MessageSummary
 
 # --------------------------------------------------------------------------- commands
@@ -129,6 +130,27 @@ class ServerSearch(Command):
 
     folder: str
     criteria: tuple[Any, ...]
+    read_only: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class SearchMessages(Command):
+    """Search with the query language of ``tui_mail.mail.query`` (issue #6).
+
+    ``account``/``folder`` name the open folder (the scope when ``scope`` is
+    FOLDER and the query names no ``folder:``/``account:``). Without ``server``
+    only the caches are searched (fast: search-as-you-type); with it, UID SEARCH
+    also runs in every folder of the scope and its hits are merged, marked
+    ``SearchRow.from_server``. Result: a ``MessageView`` of ``SearchRow`` whose
+    summaries carry their real account and folder. A malformed query fails the
+    Future with ``MailError`` (its details say what is wrong).
+    """
+
+    folder: str
+    query: str
+    scope: SearchScope = SearchScope.FOLDER
+    server: bool = False
+    order: ViewOrder = field(default_factory=lambda: ViewOrder())
     read_only: ClassVar[bool] = True
 
 
@@ -288,6 +310,13 @@ class ListRow:
     """Replies folded under this row when its thread is collapsed."""
 
 
+@dataclass(frozen=True)
+class SearchRow(ListRow):
+    """A row of a search result; ``from_server`` marks a hit only the server found."""
+
+    from_server: bool = False
+
+
 class MessageView(Protocol):
     """A folder's rows in a fixed order, read from the cache in windows.
 
@@ -327,8 +356,17 @@ class MailService(Protocol):
         """Queue a command on its account's worker."""
         ...
 
-    def view(self, account: str, folder: str, order: ViewOrder) -> Future[MessageView]:
-        """Build a view of a folder's cached rows (off the UI thread)."""
+    def view(
+        self,
+        account: str,
+        folder: str,
+        order: ViewOrder,
+        collapsed: frozenset[int] = frozenset(),
+    ) -> Future[MessageView]:
+        """Build a view of a folder's cached rows (off the UI thread).
+
+        In a threaded order, the thread roots in ``collapsed`` hide their replies.
+        """
         ...
 
     def cached_folders(self, account: str) -> list[Folder]:
