@@ -1,8 +1,9 @@
 """``bench/run``: measure tui-mail, the floor app and neomutt at several INBOX sizes.
 
-For each size: write the corpus, start a private Dovecot, then repeat (default
-3 times) interleaved: floor; tui-mail cold then warm; neomutt cold then warm
-(when installed). Raw runs go to ``bench/out/`` as JSON after every run; the
+For each size: write the corpus, start a private Dovecot, let each client fill
+a cache once (a "populate" run that waits for its sync to end), then repeat
+(default 3 times) interleaved: floor; tui-mail cold (empty cache) then warm (a
+copy of the populated cache); neomutt the same (when installed). Raw runs go to ``bench/out/`` as JSON after every run; the
 Markdown table of medians is printed at the end and saved next to them.
 """
 
@@ -22,8 +23,8 @@ from typing import Any
 
 from bench.clients import Client, available_clients
 from bench.dovecot import BenchServer
-from bench.driver import RunLimits, measure_run
-from bench.report import machine_markdown, markdown_table, summarise
+from bench.driver import RunLimits, RunResult, measure_run
+from bench.report import machine_markdown, markdown_table, summarise, sync_table
 from bench.search import search_note
 from bench.terminal import Tmux
 
@@ -89,20 +90,88 @@ def bench_size(
             f"N={size}: corpus written in {server.seconds_to_write:.1f} s, "
             f"Dovecot primed in {server.seconds_to_prime:.1f} s"
         )
+        warm_sources = {}
+        for client in clients:
+            if client.has_cache:
+                warm_sources[client.name] = work / f"{client.name}-{size}-populated"
+                _record(
+                    record,
+                    save,
+                    measure_run(
+                        tmux,
+                        client,
+                        warm_sources[client.name],
+                        "populate",
+                        size,
+                        0,
+                        server.host,
+                        server.port,
+                        limits,
+                        populate=True,
+                    ),
+                )
         for rep in range(1, reps + 1):
             for client in clients:
-                cache_dir = work / f"{client.name}-{size}-{rep}"
-                for cache in ("cold", "warm") if client.has_cache else ("none",):
-                    result = measure_run(
-                        tmux, client, cache_dir, cache, size, rep, server.host, server.port, limits
+                if not client.has_cache:
+                    _record(
+                        record,
+                        save,
+                        measure_run(
+                            tmux,
+                            client,
+                            work / f"{client.name}-{size}-{rep}",
+                            "none",
+                            size,
+                            rep,
+                            server.host,
+                            server.port,
+                            limits,
+                        ),
                     )
-                    record.append(result.as_json())
-                    save()
-                    _log(
-                        f"N={size} rep {rep} {client.name} {cache}: first screen "
-                        f"{result.first_screen} steps {result.steps} "
-                        f"rss {result.peak_rss_mb} MB {result.failure}"
-                    )
+                    continue
+                _record(
+                    record,
+                    save,
+                    measure_run(
+                        tmux,
+                        client,
+                        work / f"{client.name}-{size}-{rep}-cold",
+                        "cold",
+                        size,
+                        rep,
+                        server.host,
+                        server.port,
+                        limits,
+                    ),
+                )
+                # Each warm run starts from its own copy of the fully synced cache.
+                warm = work / f"{client.name}-{size}-{rep}-warm"
+                shutil.copytree(warm_sources[client.name], warm)
+                _record(
+                    record,
+                    save,
+                    measure_run(
+                        tmux,
+                        client,
+                        warm,
+                        "warm",
+                        size,
+                        rep,
+                        server.host,
+                        server.port,
+                        limits,
+                    ),
+                )
+
+
+def _record(record: list[dict[str, Any]], save: Any, result: RunResult) -> None:
+    record.append(result.as_json())
+    save()
+    _log(
+        f"N={result.size} rep {result.rep} {result.client} {result.cache}: first screen "
+        f"{result.first_screen} quiet after {result.quiet_after} steps {result.steps} "
+        f"rss {result.peak_rss_mb} MB {result.failure}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         tmux.close()
         save()
-    table = markdown_table(summarise(record), notes)
+    table = markdown_table(summarise(record), notes) + "\n\n" + sync_table(record)
     elapsed = time.monotonic() - started
     (OUT_DIR / f"table-{stamp}.md").write_text(
         f"Sizes {sizes}, {args.reps} runs each, {elapsed:.0f} s in all.\n\n"

@@ -18,6 +18,8 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (size, client, cache): medians over its repetitions."""
     groups: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
     for run in runs:
+        if run["cache"] == "populate":
+            continue
         groups.setdefault((run["size"], run["client"], run["cache"]), []).append(run)
     rows = []
     for (size, client, cache), members in sorted(groups.items()):
@@ -97,6 +99,27 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
             f"| {row['runs']} ({row['failures']}) |"
         )
     return "\n".join(lines) + "\n\n" + memory_growth(rows)
+
+
+def sync_table(runs: list[dict[str, Any]]) -> str:
+    """The populate runs: how long each client took from start to the end of its sync."""
+    lines = [
+        "| N | client | first screen | sync over after | peak RSS | CPU |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        if run["cache"] != "populate":
+            continue
+        done = None
+        if run["first_screen"] is not None and run["quiet_after"] is not None:
+            done = run["first_screen"] + run["quiet_after"]
+        rss = run["peak_rss_mb"]
+        lines.append(
+            f"| {run['size']:,} | {run['client']} | {_seconds(run['first_screen'])} "
+            f"| {'not within the cap' if done is None else _seconds(done)} "
+            f"| {'—' if rss is None else f'{rss:.0f} MB'} | {_seconds(run['cpu_seconds'])} |"
+        )
+    return "\n".join(lines) if len(lines) > 2 else ""
 
 
 def memory_growth(rows: list[dict[str, Any]]) -> str:
