@@ -47,6 +47,9 @@ CONNECT_TIMEOUT = 20.0
 #: After an IDLE line, how long to wait for the rest of a burst before returning.
 IDLE_GRACE = 0.05
 READ_TIMEOUT = 60.0
+#: The largest literal (message body) we agree to read; a bigger announcement is
+#: treated as a broken connection instead of an allocation of that size.
+MAX_LITERAL_BYTES = 512 * 1024 * 1024
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 _SYSTEM_FLAGS = {"\\seen", "\\answered", "\\flagged", "\\deleted", "\\draft"}
 
@@ -77,6 +80,7 @@ class ImapSession:
         self.enabled: frozenset[str] = frozenset()
         self.selected: str | None = None
         self.encrypted = server.security != "none"
+        _bound_literals(client)
         with contextlib.suppress(OSError):
             # Commands go out in several small writes (literals): don't let Nagle wait.
             client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -431,6 +435,21 @@ class ImapSession:
             self.client.logout()
         except Exception:
             hard_close(self.client)
+
+
+def _bound_literals(client: IMAPClient) -> None:
+    """Make imaplib refuse a literal over ``MAX_LITERAL_BYTES`` before allocating it."""
+    imap = client._imap
+    read = imap.read
+
+    def bounded_read(size: int) -> bytes:
+        if size > MAX_LITERAL_BYTES:
+            raise imaplib.IMAP4.abort(
+                f"the server announced a {size}-byte literal (limit {MAX_LITERAL_BYTES})"
+            )
+        return read(size)
+
+    imap.read = bounded_read
 
 
 def _start_tls(client: IMAPClient, server: ServerConfig, where: str) -> None:

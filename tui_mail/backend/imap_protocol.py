@@ -22,6 +22,7 @@ from imapclient.exceptions import CapabilityError, LoginError, ProtocolError
 from tui_mail.errors import AuthError, ConnectionLost, MailError, NotFound, ServerError, TLSError
 
 _COPYUID = re.compile(rb"\[COPYUID (\d+) ([\d:,]+) ([\d:,]+)\]", re.IGNORECASE)
+_DESYNCHRONISED = re.compile(r"got more than \d+ bytes|unterminated line|unexpected response")
 _NOT_FOUND = re.compile(
     r"NONEXISTENT|does ?n[o']t exist|not exist|no such|unknown mailbox|not found", re.IGNORECASE
 )
@@ -50,9 +51,14 @@ def translate_errors(where: str) -> Iterator[None]:
         raise ServerError("the server lacks a needed capability", error_text(exc)) from exc
     except imaplib.IMAP4.error as exc:
         text = error_text(exc)
+        if _DESYNCHRONISED.search(text):
+            # imaplib stopped mid-response: the stream can't be trusted any more.
+            raise ConnectionLost(f"unreadable answer from {where}", text) from exc
         if _NOT_FOUND.search(text):
             raise NotFound("not found on the server", text) from exc
         raise ServerError("the server refused the command", text) from exc
+    except MemoryError as exc:  # a response too big to hold: the session is unusable
+        raise ConnectionLost(f"{where} sent more than fits in memory", error_text(exc)) from exc
     except OSError as exc:  # refused, reset, unreachable, EOF
         raise ConnectionLost(f"cannot reach {where}", error_text(exc)) from exc
     except (ValueError, IndexError, TypeError, UnicodeError) as exc:

@@ -150,6 +150,7 @@ class AccountWorker(threading.Thread):
     # ------------------------------------------------------------ the thread
 
     def run(self) -> None:
+        self.emit(AccountStateChanged(self.account.name, AccountState.CONNECTING))
         try:
             self.cache = MailCache.open(self.cache_path, self.account.name)
             self.folders = tuple(self.cache.folders())
