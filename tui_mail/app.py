@@ -131,6 +131,10 @@ class TuiMailApp(App[int]):
         log.error("worker %s failed:\n%s", message.job, details)
         self.push_screen(ErrorScreen(f"{type(error).__name__}: {error}", details))
 
+    def on_main_screen_compose_requested(self, message: MainScreen.ComposeRequested) -> None:
+        """Where writing mail plugs in (compose screen, outbox, SMTP): not wired yet."""
+        self.notify("Writing mail is not available yet", severity="warning")
+
     # ------------------------------------------------------------------ global actions
 
     def action_help(self) -> None:

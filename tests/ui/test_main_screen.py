@@ -174,6 +174,28 @@ async def test_s_saves_the_shown_attachments_inside_the_chosen_folder(
         assert any("Saved slides.pdf" in str(n.message) for n in app._notifications)
 
 
+async def test_compose_keys_ask_the_app_with_the_shown_message(
+    app_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui_mail.app import TuiMailApp
+    from tui_mail.ui.screens.main import MainScreen
+
+    requests: list[MainScreen.ComposeRequested] = []
+    monkeypatch.setattr(
+        TuiMailApp,
+        "on_main_screen_compose_requested",
+        lambda self, message: requests.append(message),
+    )
+    app = app_factory(fill)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("r", "c", "f", "R")
+        await pilot.pause()
+    kinds = [(r.kind, r.summary.uid if r.summary else None) for r in requests]
+    assert kinds == [("reply", 30), ("new", None), ("forward", 30), ("reply_all", 30)]
+    assert requests[0].body is not None and requests[0].raw
+
+
 class LagProbe:
     """A 50 ms interval timer on the app's loop that records its largest gap."""
 

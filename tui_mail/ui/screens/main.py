@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -25,7 +27,7 @@ from textual.worker import Worker
 
 from tui_mail.backend.api import FetchBody, ListFolders, SyncAll, SyncFolder
 from tui_mail.errors import MailError
-from tui_mail.models import Folder, FolderRole, MessageSummary
+from tui_mail.models import Folder, FolderRole, MessageBody, MessageSummary
 from tui_mail.ui import keymap
 from tui_mail.ui.actions import MessageActions
 from tui_mail.ui.attachments import AttachmentSaver
@@ -49,6 +51,20 @@ class MainScreen(Screen[None]):
     BINDINGS = keymap.binding_types_for("main", "message") + [
         b for b in keymap.bindings_for("preview") if b.id == "preview.back"
     ]
+
+    @dataclass
+    class ComposeRequested(Message):
+        """c (``kind`` "new"), r ("reply"), R ("reply_all") or f ("forward") was pressed.
+
+        ``summary``/``body``/``raw`` describe the message shown (None for "new").
+        The app handles it (compose screen, outbox, SMTP); nothing here sends.
+        """
+
+        kind: str
+        account: str
+        summary: MessageSummary | None
+        body: MessageBody | None
+        raw: bytes | None
 
     def __init__(
         self,
@@ -330,7 +346,20 @@ class MainScreen(Screen[None]):
         self.sync_folder(self.account, self.folder)
 
     def action_compose(self, kind: str) -> None:
-        self.notify("Writing mail is not wired into this screen yet", severity="warning")
+        """c/r/R/f: ask the app to open the compose screen (it owns sending)."""
+        row = self.message_list.current if kind != "new" else None
+        if kind != "new" and (row is None or self.preview.body is None):
+            self.notify("Show a message first", severity="warning")
+            return
+        self.post_message(
+            self.ComposeRequested(
+                kind,
+                self.account,
+                row.summary if row else None,
+                self.preview.body if row else None,
+                self.preview.raw if row else None,
+            )
+        )
 
     def action_search(self) -> None:
         self.notify("Search is not available yet", severity="warning")
