@@ -17,7 +17,6 @@ from tui_mail.backend.api import (
     AccountStateChanged,
     BackendEvent,
     FlagsChanged,
-    FolderChanged,
     FolderCountsChanged,
     FoldersChanged,
     MessagesAdded,
@@ -47,12 +46,15 @@ class EventRouter:
             MessagesRemoved: self._rows_changed,
             FlagsChanged: self._rows_changed,
             SyncProgress: self._progress,
-            FolderChanged: self._folder_changed,
             OutboxChanged: self._outbox,
         }
 
     def handle(self, event: BackendEvent) -> None:
-        """Apply one event (unknown kinds are ignored: a newer backend may send more)."""
+        """Apply one event (unknown kinds are ignored: a newer backend may send more).
+
+        ``FolderChanged`` needs nothing: the service syncs the folder itself when
+        IDLE sees a change, and the rows arrive as MessagesAdded/FlagsChanged.
+        """
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
@@ -94,10 +96,6 @@ class EventRouter:
     def _progress(self, event: SyncProgress) -> None:
         if self._is_open(event.account, event.folder):
             self.screen.status.update_status(sync_done=event.done, sync_total=event.total)
-
-    def _folder_changed(self, event: FolderChanged) -> None:
-        if self._is_open(event.account, event.folder):
-            self.screen.sync_folder(event.account, event.folder)
 
     def _outbox(self, event: OutboxChanged) -> None:
         self.screen.status.update_status(outbox=event.pending)
