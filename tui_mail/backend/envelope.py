@@ -43,6 +43,8 @@ def decode_text(value: bytes | str | None) -> str:
     """A header value as one line of text: encoded-words decoded, folding removed."""
     if value is None:
         return ""
+    if not isinstance(value, bytes | str):  # imapclient turns a numeric atom into an int
+        value = str(value)
     text = value if isinstance(value, str) else _bytes_to_text(value)
     text = text[:MAX_FIELD_CHARS]
     if "=?" in text:
@@ -70,7 +72,7 @@ def decode_addresses(addresses: Iterable[Any] | None) -> tuple[Address, ...]:
 
 def parse_references(header_block: bytes | None) -> tuple[str, ...]:
     """Message-IDs from a ``References:`` header block (the newest ``MAX_REFERENCES``)."""
-    if not header_block:
+    if not header_block or not isinstance(header_block, bytes):
         return ()
     ids = [_bytes_to_text(m) for m in _MESSAGE_ID.findall(header_block)]
     return tuple(ids[-MAX_REFERENCES:])
@@ -79,7 +81,7 @@ def parse_references(header_block: bytes | None) -> tuple[str, ...]:
 def _first_message_id(value: bytes | str | None) -> str:
     if not value:
         return ""
-    raw = value if isinstance(value, bytes) else value.encode("utf-8", "replace")
+    raw = value if isinstance(value, bytes) else str(value).encode("utf-8", "replace")
     match = _MESSAGE_ID.search(raw)
     return _bytes_to_text(match.group()) if match else decode_text(raw)[:500]
 
@@ -118,9 +120,11 @@ def _fetch_item(data: Mapping[bytes, Any], prefix: bytes) -> Any:
 
 def decode_flags(flags: Iterable[Any] | None) -> frozenset[str]:
     """IMAP flag atoms (bytes) -> ``frozenset[str]``, without the per-session ``\\Recent``."""
-    decoded = {
-        f.decode("ascii", "replace") if isinstance(f, bytes) else str(f) for f in flags or ()
-    }
+    if isinstance(flags, bytes):  # a broken server's bare atom instead of a list
+        flags = (flags,)
+    elif not isinstance(flags, tuple | list | set | frozenset):
+        flags = ()
+    decoded = {f.decode("ascii", "replace") if isinstance(f, bytes) else str(f) for f in flags}
     decoded.discard("\\Recent")
     return frozenset(decoded)
 
