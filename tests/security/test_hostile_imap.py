@@ -341,3 +341,44 @@ def test_a_message_with_50000_recipients_does_not_stop_its_folder_syncing(
         folder = worker.submit(SyncFolder("test", "INBOX")).result(60)
         assert folder.total == 4
         assert len(_cached_uids(tmp_path)) == 4
+
+
+IDLE_GARBAGE = {
+    "unbalanced": b"* 4 FETCH (FLAGS (((\r\n",
+    "binary": b"\x00\xff\x1b[2J\x9b\r\n",
+    "stray-tagged": b"A999 OK not yours\r\n",
+    "continuation": b"+ again\r\n",
+    "literal-in-idle": b"* 4 FETCH (BODY[] {5}\r\nhello)\r\n",
+    "huge-literal": b"* 4 FETCH (BODY[] {99999999999999})\r\n",
+    "bye": b"* BYE going down\r\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(IDLE_GARBAGE))
+def test_garbage_during_idle_never_kills_the_watcher(kind: str) -> None:
+    """Whatever arrives during IDLE, the watcher reconnects and keeps watching."""
+
+    def idle_with_garbage(conn: ImapConnection, tag: bytes, arguments: bytes) -> bool | None:
+        conn.send(b"+ idling\r\n")
+        time.sleep(0.1)
+        conn.send(IDLE_GARBAGE[kind])
+        conn.read_line()  # DONE, if the client still talks to us
+        conn.send(tag + b" OK done\r\n")
+        return True
+
+    def script(conn: ImapConnection, index: int) -> None:
+        overrides: dict[str, Handler] = {"IDLE": idle_with_garbage} if index == 0 else {}
+        Mailbox(_messages(2), overrides=overrides).serve(conn)
+
+    with ScriptedImapServer(script) as server:
+        watcher = IdleWatcher(
+            _account(server.port), password=lambda: "pw", on_change=lambda folder: None,
+            backoff=Backoff(0.05, 0.2), check_timeout=0.3, liveness_after=0.5, timeout=3,
+        )
+        watcher.start()
+        try:
+            assert wait_until(lambda: server.connection_count >= 2 and watcher.watching.is_set(), 15)
+            assert watcher.is_alive()
+        finally:
+            watcher.stop(3)
+        assert not server.failures
