@@ -1,0 +1,109 @@
+"""The search bar alone (Pilot): debounced changes, Enter, Escape, scope, errors."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from tui_mail.mail.query import SearchScope
+from tui_mail.ui.widgets.search_bar import SearchBar
+
+
+class _Host(App[None]):
+    """Records what the bar posts."""
+
+    def __init__(self, bar: SearchBar) -> None:
+        super().__init__()
+        self.bar = bar
+        self.seen: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.bar
+
+    def on_search_bar_search_changed(self, message: SearchBar.SearchChanged) -> None:
+        self.seen.append(message)
+
+    def on_search_bar_search_submitted(self, message: SearchBar.SearchSubmitted) -> None:
+        self.seen.append(message)
+
+    def on_search_bar_search_closed(self, message: SearchBar.SearchClosed) -> None:
+        self.seen.append(message)
+
+
+def _posted(app: _Host) -> list[tuple[str, str, str]]:
+    return [
+        (type(m).__name__, getattr(m, "query", ""), str(getattr(m, "scope", ""))) for m in app.seen
+    ]
+
+
+def _error(app: _Host) -> str:
+    line = app.bar.query_one(".search-error", Static)
+    return str(line.content) if app.bar.has_class("-error") else ""
+
+
+async def test_typing_is_debounced_into_one_change() -> None:
+    app = _Host(SearchBar(debounce=0.5))
+    async with app.run_test() as pilot:
+        await pilot.press(*"from:bob")
+        assert _posted(app) == []  # still typing
+        await pilot.pause(0.8)
+        assert _posted(app) == [("SearchChanged", "from:bob", "folder")]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert _posted(app)[-1] == ("SearchSubmitted", "from:bob", "folder")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.seen[-1], SearchBar.SearchClosed)
+        assert app.seen[-1].control is app.bar
+
+
+async def test_scope_toggle_is_shown_and_re_posts() -> None:
+    app = _Host(SearchBar("report", debounce=0.05))
+    async with app.run_test() as pilot:
+        scope = app.bar.query_one(".search-scope", Static)
+        assert "this folder" in str(scope.content)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert "all folders" in str(scope.content)
+        assert _posted(app) == [("SearchChanged", "report", "all")]
+        await pilot.click(".search-scope")
+        await pilot.pause()
+        assert _posted(app)[-1] == ("SearchChanged", "report", "folder")
+        assert app.bar.scope == SearchScope.FOLDER
+
+
+async def test_malformed_query_shows_the_error_and_posts_nothing() -> None:
+    app = _Host(SearchBar(debounce=0.3))
+    async with app.run_test() as pilot:
+        await pilot.press(*"is:urgent")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert _posted(app) == []
+        assert "unknown is:urgent" in _error(app) and "column 1" in _error(app)
+        app.bar.query_one(Input).value = "is:unread"
+        await pilot.pause(0.5)
+        assert _error(app) == ""
+        assert _posted(app) == [("SearchChanged", "is:unread", "folder")]
+
+
+async def test_show_error_never_interprets_markup() -> None:
+    app = _Host(SearchBar())
+    async with app.run_test() as pilot:
+        app.bar.show_error("server said [bold red]no[/] \x1b[31m")
+        await pilot.pause()
+        assert _error(app) == "server said [bold red]no[/]"  # shown as typed; ESC dropped
+        app.bar.clear_error()
+        await pilot.pause()
+        assert _error(app) == ""
+
+
+async def test_limit_bar_has_no_scope_toggle() -> None:
+    app = _Host(SearchBar(scope=SearchScope.ALL, limit=True, debounce=0.05))
+    async with app.run_test() as pilot:
+        assert not app.bar.query(".search-scope")
+        await pilot.press(*"x", "ctrl+t")
+        await pilot.pause(0.2)
+        assert _posted(app) == [("SearchChanged", "x", "folder")]
+        assert "Limit:" in str(app.bar.query_one(".search-prompt", Static).content)
