@@ -97,7 +97,9 @@ def test_case_diacritics_and_prefixes(search: MessageSearch) -> None:
     assert uids(search, "muller") == uids(search, "MÜLLER") == [2, 1]
     assert uids(search, "cafe") == [4, 2]  # "Café" in a subject, "cafe" in a body
     assert uids(search, "quart") == [1]  # a word typed halfway
-    assert uids(search, "q") == []  # one letter matches a whole word only
+    assert uids(search, "q") == [1]
+    assert uids(search, '"quarterly rep') == [1]  # closing quote not typed yet
+    assert uids(search, '"quarterly rep"') == []
 
 
 def test_field_keys(search: MessageSearch) -> None:

@@ -113,7 +113,7 @@ def test_empty_and_punctuation_only_queries_match_everything() -> None:
 
 def test_unclosed_quote_runs_to_the_end() -> None:
     """Typing a phrase shows results before the closing quote is typed."""
-    assert terms('"hello wor') == [[(Text("hello wor", "", True), False)]]
+    assert terms('"hello wor') == [[(Text("hello wor", "", True, True), False)]]
 
 
 def test_control_characters_become_spaces() -> None:

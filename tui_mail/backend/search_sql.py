@@ -52,14 +52,12 @@ def fts_expression(term: Text) -> str:
     """One text term as an FTS5 expression: a column filter and a quoted phrase.
 
     A bare word matches as a prefix (search as you type: ``mul`` finds
-    ``Müller``) once it has two letters; a quoted phrase matches whole words
-    in order. Only letters and digits reach FTS5 (see ``query.words``).
+    ``Müller``); a quoted phrase matches whole words in order (its last word
+    as a prefix until the closing quote is typed). Only letters
+    and digits reach FTS5 (see ``query.words``).
     """
-    found = words(term.value)
-    phrase = " ".join(found).replace('"', '""')
-    # A one-letter prefix matches nearly every message and costs the most: one
-    # letter matches a whole word only.
-    star = "" if term.phrase or len(found[-1]) < 2 else "*"
+    phrase = " ".join(words(term.value)).replace('"', '""')
+    star = "" if term.phrase and not term.open else "*"
     return f'{_COLUMNS[term.field]} : "{phrase}"{star}'
 
 

@@ -52,6 +52,8 @@ class Text:
     value: str
     field: str = ""
     phrase: bool = False
+    open: bool = False
+    """A phrase whose closing quote is not typed yet: its last word may be a prefix."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,19 +163,22 @@ class _Token:
     quoted: bool = False
     negated: bool = False
     key: str = ""
+    closed: bool = True
 
 
-def _read_value(text: str, index: int) -> tuple[str, int, bool]:
-    """A bare word or a quoted phrase starting at ``index``; an unclosed quote runs to the end."""
+def _read_value(text: str, index: int) -> tuple[str, int, bool, bool]:
+    """A bare word or a quoted phrase at ``index``: (value, end, quoted, closed).
+
+    An unclosed quote runs to the end (the user is still typing the phrase)."""
     if index < len(text) and text[index] == '"':
         end = text.find('"', index + 1)
         if end < 0:
-            return text[index + 1 :], len(text), True
-        return text[index + 1 : end], end + 1, True
+            return text[index + 1 :], len(text), True, False
+        return text[index + 1 : end], end + 1, True, True
     end = index
     while end < len(text) and not text[end].isspace():
         end += 1
-    return text[index:end], end, False
+    return text[index:end], end, False, True
 
 
 def _tokens(text: str) -> list[_Token]:
@@ -192,8 +197,8 @@ def _tokens(text: str) -> list[_Token]:
         if match and match.group(1).lower() in (*TEXT_FIELDS, *_OTHER_KEYS):
             key = match.group(1).lower()
             index = match.end()
-        value, index, quoted = _read_value(text, index)
-        tokens.append(_Token(value, start, quoted, negated, key))
+        value, index, quoted, closed = _read_value(text, index)
+        tokens.append(_Token(value, start, quoted, negated, key, closed))
     return tokens
 
 
@@ -218,7 +223,7 @@ def _term(token: _Token) -> Term | QueryError | None:
     if not key or key in TEXT_FIELDS:
         if not words(value):
             return None
-        return Text(value, key, token.quoted)
+        return Text(value, key, token.quoted, not token.closed)
     if key in FLAG_VALUES:
         if value.lower() not in FLAG_VALUES[key]:
             choices = ", ".join(f"{key}:{v}" for v in FLAG_VALUES[key])
