@@ -10,13 +10,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tui_mail.backend import api
 from tui_mail.backend.cache import MailCache
 from tui_mail.backend.search_view import SearchView
 from tui_mail.backend.searcher import MessageSearch
 from tui_mail.errors import MailError
-from tui_mail.mail.query import SearchScope
+from tui_mail.mail.query import QueryError, SearchScope, parse
 from tui_mail.models import ANSWERED, FLAGGED, SEEN, Address, Folder, MessageSummary
 
 TODAY = date(2024, 3, 10)
@@ -175,6 +177,40 @@ def test_query_syntax_of_fts5_and_sql_in_user_text_is_inert(
 ) -> None:
     found(search, text, SearchScope.ALL)  # no error
     assert caches["work"].uids("INBOX") == [1, 2, 3, 4]
+
+
+_PIECES = [
+    '"',
+    "-",
+    " ",
+    "OR",
+    ":",
+    "*",
+    "^",
+    "(",
+    ")",
+    "NEAR",
+    "'",
+    ";",
+    "\\",
+    "\x00",
+    "é",
+    "a",
+    "from:",
+]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.one_of(st.text(), st.lists(st.sampled_from(_PIECES)).map("".join)))
+def test_any_query_that_parses_runs_without_an_error(search: MessageSearch, text: str) -> None:
+    """Whatever FTS5 or SQL syntax is typed, a query that parses never fails in SQLite."""
+    if isinstance(parse(text), QueryError):
+        return
+    for scope in SearchScope:
+        view = search.local(api.SearchMessages("work", "INBOX", text, scope=scope))
+        view.rows(0, 10)
 
 
 def test_malformed_query_fails_with_the_reason(search: MessageSearch) -> None:
