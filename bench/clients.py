@@ -10,12 +10,13 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.corpus import MARKERS
 from bench.dovecot import PASSWORD, USER
 from bench.floor_app import READY_TEXT
+from bench.search import QUERY, has_search
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD_ENV = "TUI_MAIL_BENCH_PASSWORD"
@@ -144,9 +145,21 @@ NEOMUTT_STEPS = (
 NEOMUTT = Client("neomutt", MARKERS.newest_subject, _neomutt_launch, NEOMUTT_STEPS)
 
 
+#: After the other steps the cursor is on the oldest message, so the newest subject
+#: shows again only once the search has found it.
+TUI_MAIL_SEARCH_STEPS = (
+    Step("search_open", ("/",), untimed=True),
+    Step("search", (QUERY,), MARKERS.newest_subject, literal=True),
+)
+
+
 def available_clients(include_neomutt: bool = True) -> list[Client]:
-    """The floor and tui-mail always; neomutt when it is installed."""
-    clients = [FLOOR, TUI_MAIL]
+    """The floor and tui-mail always (with search steps once it has search); neomutt
+    when it is installed."""
+    tui_mail = TUI_MAIL
+    if has_search():
+        tui_mail = replace(TUI_MAIL, steps=TUI_MAIL_STEPS + TUI_MAIL_SEARCH_STEPS)
+    clients = [FLOOR, tui_mail]
     if include_neomutt and shutil.which("neomutt"):
         clients.append(NEOMUTT)
     return clients

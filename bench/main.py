@@ -217,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         tmux.close()
         save()
-    table = markdown_table(summarise(record), notes) + "\n\n" + sync_table(record)
+    table = "\n\n".join(
+        p for p in (markdown_table(summarise(record), notes), sync_table(record)) if p
+    )
     elapsed = time.monotonic() - started
     (OUT_DIR / f"table-{stamp}.md").write_text(
         f"Sizes {sizes}, {args.reps} runs each, {elapsed:.0f} s in all.\n\n"

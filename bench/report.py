@@ -98,7 +98,8 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
             f"| {_seconds(row['cpu_seconds'])} | {_number(row['load_before'])} "
             f"| {row['runs']} ({row['failures']}) |"
         )
-    return "\n".join(lines) + "\n\n" + memory_growth(rows)
+    growth = memory_growth(rows)
+    return "\n".join(lines) + (f"\n\n{growth}" if growth else "")
 
 
 def sync_table(runs: list[dict[str, Any]]) -> str:
