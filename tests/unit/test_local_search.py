@@ -321,3 +321,11 @@ def test_search_as_you_type_at_100000_messages(tmp_path: Path) -> None:
         f"keystroke median {statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms"
     )
     assert statistics.median(timings) < 1.0
+
+
+def test_submit_after_the_pool_stopped_fails_the_future(search: MessageSearch) -> None:
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()
+    future = search.submit(api.SearchMessages("work", "INBOX", "x"), pool, print)  # type: ignore[arg-type]
+    with pytest.raises(MailError):
+        future.result(1)

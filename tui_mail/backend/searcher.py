@@ -187,7 +187,12 @@ class MessageSearch:
     def submit(self, request: api.SearchMessages, pool: Executor, submit: Submit) -> Future[Any]:
         """Run ``request`` without blocking the caller: the local part in ``pool``,
         the server part (when asked) on the account workers through ``submit``."""
-        local = pool.submit(self.local, request)
+        try:
+            local = pool.submit(self.local, request)
+        except RuntimeError:  # the pool is shut down: the service was stopped
+            stopped: Future[Any] = Future()
+            stopped.set_exception(MailError("The mail service is stopped"))
+            return stopped
         if not request.server:
             return local
         outcome: Future[Any] = Future()
