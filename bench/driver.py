@@ -16,6 +16,7 @@ from typing import Any
 
 from bench.clients import Client, Step
 from bench.terminal import (
+    EXITED,
     KEY_POLL_INTERVAL,
     ScreenTest,
     Tmux,
@@ -103,11 +104,13 @@ def measure_run(
             if not step.untimed:
                 result.steps[step.name] = elapsed
             if elapsed is None:
-                result.failure = (
-                    f"step {step.name}: expected screen never appeared (or an error showed)"
-                )
+                result.failure += f"step {step.name}: expected screen not seen in time; "
                 result.last_screen = screen
-                break
+                ended = screen.startswith(EXITED) or (give_up is not None and give_up(screen))
+                # A slow step (say, a body waiting behind a sync) does not stop the
+                # others; an exited client or an error dialog does.
+                if ended or step.untimed:
+                    break
     finally:
         stats = process_stats(pid)
         if stats is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable
 from typing import Any
@@ -12,6 +13,12 @@ STEP_COLUMNS = ("open_newest", "next_message", "page_down", "jump_to_end", "sear
 def _median(values: Iterable[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return statistics.median(present) if present else None
+
+
+def _median_of_waits(values: Iterable[float | None]) -> float | None:
+    """Median where None (the wait ran out) counts as infinitely slow, not as missing."""
+    waits = [math.inf if v is None else v for v in values]
+    return statistics.median(waits) if waits else None
 
 
 def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -29,15 +36,17 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "cache": cache,
             "runs": len(members),
             "failures": sum(1 for m in members if m["failure"]),
-            "first_screen": _median(m["first_screen"] for m in members),
+            "first_screen": _median_of_waits(m["first_screen"] for m in members),
             "peak_rss_mb": _median(m["peak_rss_mb"] for m in members),
             "cpu_seconds": _median(m["cpu_seconds"] for m in members),
-            "quiet_after": _median(m["quiet_after"] for m in members),
+            "quiet_after": _median_of_waits(
+                m["quiet_after"] for m in members if m["first_screen"] is not None
+            ),
             "load_before": _median(m.get("load_before") for m in members),
         }
         for step in STEP_COLUMNS:
             timed = [m["steps"] for m in members if step in m["steps"]]
-            row[step] = _median(s[step] for s in timed) if timed else "n/a"
+            row[step] = _median_of_waits(s[step] for s in timed) if timed else "n/a"
         rows.append(row)
     return rows
 
@@ -45,12 +54,16 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _seconds(value: Any) -> str:
     if value == "n/a":
         return "n/a"
+    if value == math.inf:
+        return "timeout"
     return "—" if value is None else f"{value:.2f} s"
 
 
 def _ms(value: Any) -> str:
     if value == "n/a":
         return "n/a"
+    if value == math.inf:
+        return "timeout"
     return "—" if value is None else f"{value * 1000:.0f} ms"
 
 
@@ -61,6 +74,8 @@ def _number(value: Any) -> str:
 def _ratio(value: Any, base: Any) -> str:
     if not isinstance(value, float | int) or not isinstance(base, float | int) or not base:
         return "—"
+    if math.inf in (value, base):
+        return "—"
     return f"{value / base:.2f}x"
 
 
@@ -68,8 +83,9 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
     """The results as a Markdown table; ``—`` = not measured or failed, n/a = no such step.
 
     "busy after" is how long the client kept a CPU busy after its first screen
-    (background sync) before the keys were timed; ``—`` there means it never
-    went quiet within the cap, so its key timings ran during sync. "load" is
+    (background sync) before the keys were timed; "timeout" there means it never
+    went quiet within the cap, so its key timings ran during sync. A wait that
+    ran out counts as infinitely slow in a median ("timeout" when most did). "load" is
     the 1-minute load average as the runs started (other work on the machine).
     """
     floor = {r["size"]: r for r in rows if r["client"] == "floor"}

@@ -23,6 +23,8 @@ KEY_POLL_INTERVAL = 0.004
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 ScreenTest = Callable[[str], bool]
+#: What a wait returns as the first line of the screen when the client has exited.
+EXITED = "(the client exited)"
 
 
 def contains(text: str) -> ScreenTest:
@@ -130,7 +132,7 @@ class Tmux:
             if test(screen):
                 return now - since, screen
             if dead:
-                return None, "(the client exited)\n" + screen
+                return None, f"{EXITED}\n{screen}"
             if now > deadline or (give_up is not None and give_up(screen)):
                 return None, screen
             time.sleep(interval)
