@@ -305,14 +305,14 @@ async def test_folder_tree_accounts_roles_hierarchy_and_safe_names() -> None:
 # ---------------------------------------------------------------------------- real servers
 
 
-def real_app(imap_server: Any, tmp_path: Path) -> Any:
+def real_app(imap_server: Any, tmp_path: Path, **config_options: Any) -> Any:
     """The app as the CLI builds it, on a real server (short backend timings)."""
     from tests.integration.backend_helpers import FAST
     from tui_mail.app import TuiMailApp
     from tui_mail.backend import MailServiceImpl
     from tui_mail.config import load_config
 
-    config = load_config(imap_server.config_toml(tmp_path))
+    config = load_config(imap_server.config_toml(tmp_path, **config_options))
     return TuiMailApp(
         config,
         lambda listener: MailServiceImpl(
@@ -483,3 +483,21 @@ async def test_real_tag_three_then_delete_deletes_all_three(
         assert len(screen.message_list.rows) == imap_server.seeded["INBOX"] - 3
         await wait_until(pilot, lambda: not set(tagged) & set(on_server(imap_server, "INBOX")))
         assert set(tagged) <= set(on_server(imap_server, "Trash"))
+
+
+@pytest.mark.integration
+async def test_real_wrong_password_asks_and_the_right_one_connects(
+    imap_server: Any, tmp_path: Path
+) -> None:
+    from textual.widgets import Input
+
+    from tui_mail.ui.screens.password import PasswordScreen
+
+    app = real_app(imap_server, tmp_path, password="not-the-password")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, PasswordScreen))
+        assert "auth failed" in app.main_screen.status.render().plain
+        app.screen.query_one("#password-input", Input).value = imap_server.password
+        app.screen.submit()
+        screen = await opened(pilot, app, imap_server)
+        assert "online" in screen.status.render().plain

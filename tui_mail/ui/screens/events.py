@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from tui_mail.ui.screens.main import MainScreen
 
 
+_RECOVERED_FROM = (AccountState.AUTH_FAILED, AccountState.OFFLINE)
+
+
 class EventRouter:
     """Turns backend events into changes of the main screen's panes."""
 
@@ -38,6 +41,8 @@ class EventRouter:
         self.screen = screen
         self.states: dict[str, tuple[AccountState, str]] = {}
         self._asking_password: set[str] = set()
+        self._down: set[str] = set()
+        """Accounts that were offline or refused since they were last online."""
         self._handlers: dict[type[BackendEvent], Callable[[Any], None]] = {
             AccountStateChanged: self._state,
             FoldersChanged: lambda e: self.folders_known(e.account, e.folders),
@@ -81,8 +86,14 @@ class EventRouter:
             self.screen.status.update_status(**self.state_fields(event.account))
         if event.state is AccountState.AUTH_FAILED:
             self._ask_password(event.account, event.reason)
-        elif event.state is AccountState.ONLINE and self.screen.folder:
-            self.screen.refresh_view()
+        if event.state in _RECOVERED_FROM:
+            self._down.add(event.account)
+        elif event.state is AccountState.ONLINE and event.account in self._down:
+            # Jobs asked for while the account was down failed: ask again now.
+            self._down.discard(event.account)
+            self.screen.load_folders(event.account)
+            if event.account == self.screen.account and self.screen.folder:
+                self.screen.sync_folder(event.account, self.screen.folder)
 
     def _counts(self, event: FolderCountsChanged) -> None:
         self.screen.folder_tree.set_counts(event.account, event.folder, event.total, event.unread)
