@@ -22,6 +22,7 @@ from bench.terminal import (
     Tmux,
     changed_from,
     contains,
+    main_thread_cpu_ns,
     process_stats,
     wait_until_quiet,
 )
@@ -38,6 +39,10 @@ class RunResult:
     first_screen: float | None = None
     quiet_after: float | None = None
     steps: dict[str, float | None] = field(default_factory=dict)
+    step_loop_ms: dict[str, float | None] = field(default_factory=dict)
+    """Main-thread (event loop) CPU per step: from the key until 150 ms after its screen."""
+    idle_loop_ms_per_s: float | None = None
+    """Main-thread CPU while idle (timers, polling), the baseline for ``step_loop_ms``."""
     peak_rss_mb: float | None = None
     cpu_seconds: float | None = None
     load_before: float | None = None
@@ -99,10 +104,16 @@ def measure_run(
         result.quiet_after = wait_until_quiet(
             pid, limits.populate_quiet if populate else limits.quiet
         )
+        if not populate:
+            result.idle_loop_ms_per_s = _idle_loop_cpu(pid)
         for step in () if populate else client.steps:
+            cpu_before = main_thread_cpu_ns(pid)
             elapsed, screen = _run_step(tmux, session, step, give_up)
+            cpu_after = main_thread_cpu_ns(pid)
             if not step.untimed:
                 result.steps[step.name] = elapsed
+                if cpu_before is not None and cpu_after is not None and elapsed is not None:
+                    result.step_loop_ms[step.name] = round((cpu_after - cpu_before) / 1e6, 1)
             if elapsed is None:
                 result.failure += f"step {step.name}: expected screen not seen in time; "
                 result.last_screen = screen
@@ -118,6 +129,15 @@ def measure_run(
             result.cpu_seconds = round(stats.cpu_seconds, 2)
         tmux.close_session(session, pid, client.quit_keys, limits.quit_grace)
     return result
+
+
+def _idle_loop_cpu(pid: int, window: float = 0.5) -> float | None:
+    before = main_thread_cpu_ns(pid)
+    time.sleep(window)
+    after = main_thread_cpu_ns(pid)
+    if before is None or after is None:
+        return None
+    return round((after - before) / 1e6 / window, 1)
 
 
 def _load_average() -> float | None:

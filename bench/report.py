@@ -44,6 +44,9 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             ),
             "load_before": _median(m.get("load_before") for m in members),
         }
+        worst = [max(m["step_loop_ms"].values()) for m in members if m.get("step_loop_ms")]
+        row["loop_ms_max"] = _median(worst)
+        row["idle_loop"] = _median(m.get("idle_loop_ms_per_s") for m in members)
         for step in STEP_COLUMNS:
             timed = [m["steps"] for m in members if step in m["steps"]]
             row[step] = _median_of_waits(s[step] for s in timed) if timed else "n/a"
@@ -71,6 +74,14 @@ def _number(value: Any) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
+def _loop(row: dict[str, Any]) -> str:
+    if row["loop_ms_max"] is None:
+        return "n/a" if row["client"] == "floor" else "—"
+    idle = row["idle_loop"]
+    idle_note = "" if idle is None else f" (idle {idle * 0.15:.0f})"
+    return f"{row['loop_ms_max']:.0f} ms{idle_note}"
+
+
 def _ratio(value: Any, base: Any) -> str:
     if not isinstance(value, float | int) or not isinstance(base, float | int) or not base:
         return "—"
@@ -85,15 +96,19 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
     "busy after" is how long the client kept a CPU busy after its first screen
     (background sync) before the keys were timed; "timeout" there means it never
     went quiet within the cap, so its key timings ran during sync. A wait that
-    ran out counts as infinitely slow in a median ("timeout" when most did). "load" is
+    ran out counts as infinitely slow in a median ("timeout" when most did).
+    "UI CPU per key" is the most main-thread (event loop) CPU one key cost, from
+    the key until 150 ms after its screen showed; in brackets what 150 ms of
+    idling costs, for scale. "load" is
     the 1-minute load average as the runs started (other work on the machine).
     """
     floor = {r["size"]: r for r in rows if r["client"] == "floor"}
     neomutt = {(r["size"], r["cache"]): r for r in rows if r["client"] == "neomutt"}
     lines = [
         "| N | client | cache | first screen | vs floor | vs neomutt | busy after | open newest "
-        "| next message | page down | jump to end | search | peak RSS | CPU | load | runs (failed) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| next message | page down | jump to end | search | UI CPU per key | peak RSS | CPU | load "
+        "| runs (failed) |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         base = floor.get(row["size"], {}).get("first_screen")
@@ -110,6 +125,7 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
             f"| {_ms(row['open_newest'])} | {_ms(row['next_message'])} "
             f"| {_ms(row['page_down'])} | {_ms(row['jump_to_end'])} "
             f"| {search if isinstance(search, str) else _ms(search)} "
+            f"| {_loop(row)} "
             f"| {'—' if rss is None else f'{rss:.0f} MB'} "
             f"| {_seconds(row['cpu_seconds'])} | {_number(row['load_before'])} "
             f"| {row['runs']} ({row['failures']}) |"

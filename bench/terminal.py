@@ -64,6 +64,19 @@ def process_stats(pid: int) -> ProcessStats | None:
     )
 
 
+def main_thread_cpu_ns(pid: int) -> int | None:
+    """CPU time of ``pid``'s main thread in ns (schedstat), or None if gone.
+
+    Textual runs its event loop on the main thread and tui-mail's backend on
+    others, so this is the event loop's share of the work; neomutt is all main thread.
+    """
+    try:
+        with open(f"/proc/{pid}/task/{pid}/schedstat", encoding="ascii") as schedstat:
+            return int(schedstat.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Tmux:
     """A private tmux server (own socket name) hosting one session per client run."""
 
