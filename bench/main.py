@@ -24,7 +24,13 @@ from typing import Any
 from bench.clients import Client, available_clients
 from bench.dovecot import BenchServer
 from bench.driver import RunLimits, RunResult, measure_run
-from bench.report import machine_markdown, markdown_table, summarise, sync_table
+from bench.report import (
+    loop_cpu_table,
+    machine_markdown,
+    markdown_table,
+    summarise,
+    sync_table,
+)
 from bench.search import search_note
 from bench.terminal import Tmux
 
@@ -218,7 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         tmux.close()
         save()
     table = "\n\n".join(
-        p for p in (markdown_table(summarise(record), notes), sync_table(record)) if p
+        p
+        for p in (
+            markdown_table(summarise(record), notes),
+            loop_cpu_table(record),
+            sync_table(record),
+        )
+        if p
     )
     elapsed = time.monotonic() - started
     (OUT_DIR / f"table-{stamp}.md").write_text(

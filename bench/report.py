@@ -184,3 +184,27 @@ def machine_markdown(info: dict[str, Any]) -> str:
             f"- {info.get('tmux')}; Dovecot {info.get('dovecot')}; {info.get('neomutt')}",
         ]
     )
+
+
+def loop_cpu_table(runs: list[dict[str, Any]]) -> str:
+    """Median main-thread (event loop) CPU of each key step, per size, client and cache."""
+    groups: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
+    for run in runs:
+        if run.get("step_loop_ms"):
+            groups.setdefault((run["size"], run["client"], run["cache"]), []).append(run)
+    steps = [
+        s for s in STEP_COLUMNS if any(s in r["step_loop_ms"] for g in groups.values() for r in g)
+    ]
+    if not groups or not steps:
+        return ""
+    lines = [
+        "| N | client | cache | " + " | ".join(steps) + " |",
+        "|---:|---|---|" + "---:|" * len(steps),
+    ]
+    for (size, client, cache), members in sorted(groups.items()):
+        cells = []
+        for step in steps:
+            value = _median(m["step_loop_ms"].get(step) for m in members)
+            cells.append("—" if value is None else f"{value:.0f} ms")
+        lines.append(f"| {size:,} | {client} | {cache} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
