@@ -76,7 +76,13 @@ class TuiMailApp(App[int]):
         self.main_screen: MainScreen | None = None
 
     def on_mount(self) -> None:
-        self.theme = self.config.general.theme or "textual-dark"
+        theme = self.config.general.theme or "textual-dark"
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.notify(
+                f"Unknown theme {theme!r}; using the default", severity="warning", markup=False
+            )
         unknown = keymap.unknown_ids(self.user_keys)
         if unknown:
             self.notify(

@@ -32,7 +32,7 @@ pytest_textual_snapshot.SVGImageExtension = _ScreenshotsDirExtension  # type: ig
 
 CONFIG_TEXT = """
 [general]
-mark_read_delay = 0
+{general}
 
 [accounts.test]
 email = "me@example.org"
@@ -46,11 +46,15 @@ password_env = "TUI_MAIL_TEST_PASSWORD"
 """
 
 
-def make_config(tmp_path: Path, extra: str = "") -> Config:
-    """A one-account config (the double ignores the server settings)."""
+def make_config(tmp_path: Path, extra: str = "", general: str = "") -> Config:
+    """A one-account config (the double ignores the server settings).
+
+    ``general`` adds lines to ``[general]``; ``extra`` adds tables at the end.
+    """
+    text = CONFIG_TEXT.format(general=general) + extra
     path = tmp_path / "config.toml"
-    path.write_text(CONFIG_TEXT + extra)
-    return parse_config(CONFIG_TEXT + extra, path)
+    path.write_text(text)
+    return parse_config(text, path)
 
 
 @pytest.fixture
@@ -65,9 +69,12 @@ def app_factory(tmp_path: Path) -> Callable[..., Any]:
         double: CacheBackedService
 
     def build(
-        fill: Callable[[CacheBackedService], None] | None = None, *, extra_config: str = ""
+        fill: Callable[[CacheBackedService], None] | None = None,
+        *,
+        extra_config: str = "",
+        general: str = "",
     ) -> DoubleApp:
-        config = make_config(tmp_path, extra_config)
+        config = make_config(tmp_path, extra_config, general)
 
         def factory(listener: Any) -> CacheBackedService:
             double = CacheBackedService(tmp_path, listener)

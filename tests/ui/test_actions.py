@@ -137,3 +137,23 @@ async def test_archive_moves_to_the_archive_folder_and_undo_returns(
         await settle(pilot, app)
         assert app.double.cache.uids("Archive") == []
         assert len(uids_shown(app)) == 5
+
+
+async def test_mark_read_delay_reads_only_what_stays_shown(app_factory: Callable[..., Any]) -> None:
+    app = app_factory(fill_inbox, general="mark_read_delay = 0.6")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        double = app.double
+        double.cache.set_flags("INBOX", {4: frozenset()})  # 4 unread too
+        assert not double.is_seen("INBOX", 5), "not read before the delay"
+        await pilot.pause(0.8)
+        await settle(pilot, app)
+        assert double.is_seen("INBOX", 5)
+        app.main_screen.rebuild_view()
+        await settle(pilot, app)
+        await pilot.press("j")  # onto 4 (unread) ...
+        await pilot.pause(0.2)
+        await pilot.press("j")  # ... and away before the delay
+        await pilot.pause(0.8)
+        await settle(pilot, app)
+        assert not double.is_seen("INBOX", 4)

@@ -80,3 +80,25 @@ async def test_remapped_key_works_and_shows_in_help_and_palette(
         provider = MailCommands(app.screen)
         titles = {hit.help for hit in [h async for h in provider.discover()]}
         assert "x  (mail.delete)" in titles
+
+
+async def test_palette_goes_to_folders_and_runs_bindings(app_factory: Callable[..., Any]) -> None:
+    from tests.ui.test_actions import settle
+
+    def fill(double: CacheBackedService) -> None:
+        double.add("INBOX", [make_summary(uid) for uid in range(1, 4)])
+        double.add("Sent", [make_summary(9, folder="Sent")])
+
+    app = app_factory(fill, general='theme = "no-such-theme"')
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert any("Unknown theme" in str(n.message) for n in app._notifications)
+        provider = MailCommands(app.screen)
+        hits = {hit.text: hit for hit in [h async for h in provider.search("go to folder sent")]}
+        hits["Go to folder Sent"].command()
+        await settle(pilot, app)
+        assert app.main_screen.folder == "Sent"
+        hits = {hit.text: hit for hit in [h async for h in provider.search("help")]}
+        hits["Help"].command()
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HelpScreen)

@@ -99,15 +99,16 @@ class ServiceBridge:
     ) -> MessageView:
         """Build a folder view off the loop and await it.
 
-        ``collapsed`` (root UIDs of folded threads) is passed only when not empty:
-        the ``MailService`` protocol's ``view`` does not take it, the cache's does.
+        ``collapsed`` (root UIDs of folded threads) is passed only when not empty,
+        and only to a service whose ``view`` takes it (an older one gets a warning
+        instead of a crash).
         """
         if collapsed and not self._view_takes_collapsed():
             self.app.notify("Folding threads needs a newer backend", severity="warning")
             collapsed = frozenset()
         try:
             if collapsed:
-                future = self.service.view(account, folder, order, collapsed=collapsed)  # type: ignore[call-arg]
+                future = self.service.view(account, folder, order, collapsed=collapsed)
             else:
                 future = self.service.view(account, folder, order)
             return await asyncio.wrap_future(future)
