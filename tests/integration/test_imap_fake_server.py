@@ -141,7 +141,9 @@ def _starttls_injecting_server(cert: CertPair) -> tuple[int, threading.Thread]:
                     tag + b" OK Begin TLS\r\n* CAPABILITY IMAP4rev1 INJECTED AUTH=PLAIN\r\n"
                 )
                 break
-            conn.sendall(b"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n" + tag + b" OK done\r\n")
+            conn.sendall(
+                b"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n" + tag + b" OK done\r\n"
+            )
         try:
             tls = cert.server_context().wrap_socket(conn, server_side=True)
         except (ssl.SSLError, OSError):
@@ -176,3 +178,24 @@ def test_nothing_sent_before_the_tls_handshake_is_believed(tmp_path: Path) -> No
     finally:
         session.logout()
         thread.join(5)
+
+
+def test_no_password_over_plain_text_to_a_remote_host() -> None:
+    """The session is opened to the loopback fake, then described as a remote host
+    (tests never leave 127.0.0.1): LOGIN must be refused before any byte is sent."""
+    from imapclient import IMAPClient
+
+    server = RecordingServer(b"* OK fake ready\r\n", b"IMAP4rev1 AUTH=PLAIN")
+    server.start()
+    client = IMAPClient("127.0.0.1", server.port, ssl=False, timeout=5)
+    remote = ServerConfig("mail.example.org", server.port, "none", "u")
+    session = ImapSession(client, remote, allow_insecure=False)
+    with pytest.raises(TLSError) as caught:
+        session.login("u", "secret-password")
+    assert "unencrypted" in str(caught.value)
+    allowed = ImapSession(client, remote, allow_insecure=True)  # the user's explicit opt-in
+    allowed.login("u", "secret-password")
+    allowed.logout()
+    server.join(5)
+    logins = [c for c in server.commands if b"LOGIN" in c.upper()]
+    assert len(logins) == 1  # only the opted-in session sent the password
