@@ -272,3 +272,21 @@ async def test_keys_cost_under_16_ms_at_100000_rows(big_cache: MailCache) -> Non
             f"j costs {extra * 1000:.1f} ms CPU more than an unbound key ({cpu['x'] * 1000:.1f} ms)"
         )
         assert extra < 0.016
+
+
+async def test_clicks_move_the_cursor_and_double_click_opens(tmp_path: Path) -> None:
+    opened: list[int] = []
+
+    class Host(ListHost):
+        def on_message_list_opened(self, event: MessageList.Opened) -> None:
+            opened.append(event.summary.uid)
+
+    app = Host(make_cache(tmp_path, 10))
+    async with app.run_test(size=(100, 12)) as pilot:
+        await pilot.pause()
+        messages = app.query_one(MessageList)
+        await pilot.click(MessageList, offset=(30, 3))
+        assert messages.cursor == 3
+        await pilot.double_click(MessageList, offset=(30, 5))
+        await pilot.pause()
+        assert messages.cursor == 5 and opened == [5]

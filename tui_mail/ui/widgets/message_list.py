@@ -16,6 +16,7 @@ from datetime import datetime
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -307,6 +308,15 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         if used < width:
             cells.append(Segment(" " * (width - used), style))
         return list(Segment.adjust_line_length(cells, width, style=style))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click puts the cursor on the row; a double click opens it."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        self.move_cursor(self.scroll_offset.y + offset.y)
+        if event.chain >= 2:
+            self.action_open()
 
     def on_resize(self) -> None:
         self._strips.clear()
