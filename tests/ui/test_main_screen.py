@@ -196,6 +196,63 @@ async def test_compose_keys_ask_the_app_with_the_shown_message(
     assert requests[0].body is not None and requests[0].raw
 
 
+class RecordingOpener:
+    """Stands in for the desktop opener (a test cannot launch a browser)."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+        self.files: list[bytes] = []
+
+    def open_url(self, url: str) -> None:
+        self.urls.append(url)
+
+    def open_file(self, path: Path) -> None:
+        self.files.append(path.read_bytes())
+
+
+HTML_WITH_LINKS = (
+    b"From: Bank <bank@example.org>\r\nTo: me@example.org\r\nSubject: Links\r\n"
+    b"Message-ID: <links@example.org>\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+    b'<p>Visit <a href="https://docs.example.org/guide">the guide</a> or '
+    b'<a href="http://evil.example/login">https://bank.example.org/</a>.</p>\r\n'
+)
+
+
+async def test_o_opens_attachments_and_asks_before_a_deceptive_link(
+    app_factory: Callable[..., Any],
+) -> None:
+    from tests.ui.test_snapshots import seeded
+    from tui_mail.ui.screens.dialogs import ConfirmScreen
+    from tui_mail.ui.screens.folder_picker import FolderPickerScreen
+
+    def fill_links(double: CacheBackedService) -> None:
+        seeded(double)
+        double.add("INBOX", [make_summary(300, subject="Links")], {300: HTML_WITH_LINKS})
+
+    app = app_factory(fill_links)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        recorder = RecordingOpener()
+        app.main_screen.opener.opener = recorder
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, FolderPickerScreen)
+        await pilot.press(*"evil", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen), "a deceptive link asks first"
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert recorder.urls == ["http://evil.example/login"]
+        await pilot.press("j")  # the message with the PDF attachment
+        await settle(pilot, app)
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press(*"slides", "enter")
+        await settle(pilot, app)
+        assert recorder.files and recorder.files[0].startswith(b"%PDF-1.4")
+
+
 class LagProbe:
     """A 50 ms interval timer on the app's loop that records its largest gap."""
 

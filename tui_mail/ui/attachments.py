@@ -1,9 +1,14 @@
-"""Saving the shown message's attachments (the ``s`` key).
+"""Saving (``s``) and opening (``o``) the shown message's attachments and links.
 
-The user picks the attachments and a directory in ``SaveAttachmentsScreen``;
+``s``: the user picks attachments and a directory in ``SaveAttachmentsScreen``;
 decoding (``mail.parse.attachment_bytes``) and writing (``save.save_attachment``,
 which keeps every file inside the chosen directory) run in a thread, never on
 the loop. The outcome is a toast naming the files, or what went wrong.
+
+``o``: a fuzzy picker lists the links and attachments; a link whose text shows
+another address than its target asks first; an attachment is written to a
+private temporary folder and handed to the desktop's opener. Launching goes
+through :class:`Opener`, which tests replace.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from textual.app import App
 from tui_mail.errors import MailError
 from tui_mail.mail.parse import attachment_bytes
 from tui_mail.mail.sanitize import clean_line
-from tui_mail.models import Attachment, MessageBody
+from tui_mail.models import Attachment, Link, MessageBody
 from tui_mail.save import save_attachment
+from tui_mail.ui.screens.dialogs import ConfirmScreen
+from tui_mail.ui.screens.folder_picker import FolderPickerScreen
 from tui_mail.ui.screens.save_attachments import SaveAttachmentsScreen, SaveRequest
 
 
@@ -40,6 +47,100 @@ def write_attachments(
         except (OSError, ValueError, MailError) as error:
             failures.append(f"{clean_line(attachment.filename, 80)}: {clean_line(str(error), 200)}")
     return written, failures
+
+
+class Opener:
+    """Hands a URL or a file to the desktop (``webbrowser``, ``xdg-open``); tests replace it."""
+
+    def open_url(self, url: str) -> None:
+        """Open ``url`` in the browser (blocking: call it in a thread)."""
+        import webbrowser
+
+        webbrowser.open(url)
+
+    def open_file(self, path: Path) -> None:
+        """Open a file with the desktop's default program (no shell; blocking)."""
+        import subprocess
+        import sys
+
+        command = "open" if sys.platform == "darwin" else "xdg-open"
+        subprocess.run([command, str(path)], check=False, timeout=30, capture_output=True)
+
+
+def open_choices(body: MessageBody) -> dict[str, Link | Attachment]:
+    """Picker labels (sanitised, unique) -> the link or attachment they stand for."""
+    choices: dict[str, Link | Attachment] = {}
+    for link in body.links:
+        warning = "  (deceptive!)" if link.deceptive else ""
+        choices[f"[{link.number}] {clean_line(link.url, 300)}{warning}"] = link
+    for attachment in body.attachments:
+        choices[f"attachment {attachment.index + 1}: {clean_line(attachment.filename, 120)}"] = (
+            attachment
+        )
+    return choices
+
+
+def write_private_copy(raw: bytes, attachment: Attachment) -> Path:
+    """The attachment's bytes in a fresh 0700 temporary folder (for the opener)."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tui-mail-"))
+    return save_attachment(folder, attachment.filename, attachment_bytes(raw, attachment.index))
+
+
+class AttachmentOpener:
+    """The ``o`` key: pick a link or attachment of the shown message and open it."""
+
+    def __init__(self, app: App[Any], opener: Opener | None = None) -> None:
+        self.app = app
+        self.opener = opener or Opener()
+
+    def ask(self, body: MessageBody | None, raw: bytes | None) -> None:
+        """Offer the links and attachments (a toast when there are none)."""
+        choices = open_choices(body) if body is not None else {}
+        if not choices or raw is None:
+            self.app.notify("This message has no links or attachments", severity="warning")
+            return
+
+        def picked(label: str | None) -> None:
+            if label is not None and label in choices:
+                self._open(choices[label], raw)
+
+        title = "Open link or attachment"
+        self.app.push_screen(FolderPickerScreen(list(choices), title=title), picked)
+
+    def _open(self, target: Link | Attachment, raw: bytes) -> None:
+        if isinstance(target, Attachment):
+            self._run(self._open_attachment(raw, target))
+            return
+        if not target.deceptive:
+            self._run(self._open_url(target.url))
+            return
+        question = f"The text of this link shows {target.text!r}, but it goes to:\n{target.url}\n\nOpen it anyway?"
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self._run(self._open_url(target.url))
+
+        self.app.push_screen(ConfirmScreen(question, title="Deceptive link"), answered)
+
+    def _run(self, job: Any) -> None:
+        self.app.run_worker(job, group="open", exit_on_error=False)
+
+    async def _open_url(self, url: str) -> None:
+        await asyncio.to_thread(self.opener.open_url, url)
+        self.app.notify(f"Opened {clean_line(url, 200)}", markup=False)
+
+    async def _open_attachment(self, raw: bytes, attachment: Attachment) -> None:
+        try:
+            path = await asyncio.to_thread(write_private_copy, raw, attachment)
+            await asyncio.to_thread(self.opener.open_file, path)
+        except (OSError, ValueError, MailError) as error:
+            self.app.notify(
+                f"Cannot open: {clean_line(str(error), 200)}", severity="error", markup=False
+            )
+            return
+        self.app.notify(f"Opened {clean_line(path.name, 120)}", markup=False)
 
 
 class AttachmentSaver:

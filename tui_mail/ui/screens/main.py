@@ -30,7 +30,7 @@ from tui_mail.errors import MailError
 from tui_mail.models import Folder, FolderRole, MessageBody, MessageSummary
 from tui_mail.ui import keymap
 from tui_mail.ui.actions import MessageActions
-from tui_mail.ui.attachments import AttachmentSaver
+from tui_mail.ui.attachments import AttachmentOpener, AttachmentSaver
 from tui_mail.ui.bridge import ServiceBridge, report_failure
 from tui_mail.ui.screens.dialogs import ConfirmScreen
 from tui_mail.ui.screens.events import EventRouter
@@ -91,6 +91,7 @@ class MainScreen(Screen[None]):
         )
         self.router = EventRouter(self)
         self.saver = AttachmentSaver(bridge.app, downloads_dir)
+        self.opener = AttachmentOpener(bridge.app)
         self._refresh_pending = False
 
     def compose(self) -> ComposeResult:
@@ -368,7 +369,7 @@ class MainScreen(Screen[None]):
         self.saver.ask(self.preview.body, self.preview.raw)
 
     def action_open_attachment(self) -> None:
-        self.notify("Opening attachments is not wired into this screen yet", severity="warning")
+        self.opener.ask(self.preview.body, self.preview.raw)
 
     # ------------------------------------------------------------------ failures
 
