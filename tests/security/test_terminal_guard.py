@@ -34,10 +34,8 @@ from tui_mail.demo.config_file import write_config
 
 pytestmark = pytest.mark.integration
 
-#: attachment_20mb: time only (its parse is covered by tests/unit/test_hostile.py).
-#: recipients_50000: its ENVELOPE line is over imaplib's 1 MB cap, so the whole INBOX
-#: would fail to sync (see test_hostile_imap's xfail); back in once that is fixed.
-SKIPPED = {"attachment_20mb", "recipients_50000"}
+#: Time only: its parse is covered by tests/unit/test_hostile.py.
+SKIPPED = {"attachment_20mb"}
 _SEQUENCE_TEXT = re.compile(r"\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|\x1b\][^\x07]*\x07|\x1b.")
 #: Bytes of hostile payloads that must never sit inside an escape sequence.
 PAYLOADS = ("52;", "cm0gLXJmIH4", "QUFB", "evil.example", "pwned", "21t", "$q")
@@ -109,7 +107,7 @@ def test_app_on_hostile_mailbox_writes_only_textual_sequences(
     config, env, count = hostile_account
     app = PtyProgram([sys.executable, "-m", "tui_mail", "--config", str(config)], env, cwd=str(tmp_path))
     try:
-        assert app.wait_for(b"after the huge", 30), app.output[-2000:]
+        assert app.wait_for(b"many recipients", 30), app.output[-2000:]
         app.wait_quiet(1.0, 15)
         for _ in range(count):
             for key in ("j", "\r", "H", "V", ESC):
@@ -122,7 +120,8 @@ def test_app_on_hostile_mailbox_writes_only_textual_sequences(
     assert code == 0, output[-3000:]
     assert output.count(b"\x1b[?1049h") == 1 and b"\x1b[?1049l" in output  # alt screen left
     visible = _SEQUENCE_TEXT.sub("", output.decode("utf-8", "replace"))
-    for shown in (MARKUP, "click me", "Bankevil", "before  middle click me after"):
+    # Textual redraws only changed cells, so only short runs are sure to appear whole.
+    for shown in (MARKUP, "click me", "Bankevil", "many recipients"):
         assert shown in visible, f"{shown!r} never reached the screen"
     assert b"Traceback" not in output
     problems = _check_stream(output)
