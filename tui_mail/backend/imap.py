@@ -54,6 +54,9 @@ MAX_LITERAL_BYTES = 512 * 1024 * 1024
 #: Dovecot sends for a message with 50,000 recipients (2.6 MB): one such message
 #: made every sync of its folder fail. Parsing 8 MB takes imapclient about 4 s.
 MAX_LINE_BYTES = 8 * 1024 * 1024
+_UINT32_MAX = 2**32 - 1
+#: RFC 7162: mod-sequences are 63-bit.
+_MODSEQ_MAX = 2**63 - 1
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 _SYSTEM_FLAGS = {"\\seen", "\\answered", "\\flagged", "\\deleted", "\\draft"}
 
@@ -268,13 +271,15 @@ class ImapSession:
         """
         with translate_errors(self.where):
             info = self.client.select_folder(folder, readonly=readonly)
+            # Out-of-range numbers (a broken server) would fail later in SQLite.
+            selected = SelectInfo(
+                uidvalidity=_number(info.get(b"UIDVALIDITY", 0), _UINT32_MAX),
+                uidnext=_number(info.get(b"UIDNEXT", 0), _UINT32_MAX),
+                exists=_number(info.get(b"EXISTS", 0), _UINT32_MAX),
+                highestmodseq=_number(info.get(b"HIGHESTMODSEQ", 0), _MODSEQ_MAX),
+            )
         self.selected = folder
-        return SelectInfo(
-            uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
-            uidnext=int(info.get(b"UIDNEXT", 0)),
-            exists=int(info.get(b"EXISTS", 0)),
-            highestmodseq=int(info.get(b"HIGHESTMODSEQ", 0)),
-        )
+        return selected
 
     def ensure_selected(self, folder: str) -> None:
         """SELECT ``folder`` unless it already is."""
@@ -289,7 +294,7 @@ class ImapSession:
         with translate_errors(self.where):
             # imapclient.search() would re-quote our values; send them as built.
             data = self.client._raw_command_untagged(b"SEARCH", args)
-            return sorted(int(u) for u in parse_message_list(data))
+            return sorted(_number(u, _UINT32_MAX) for u in parse_message_list(data))
 
     def fetch(
         self, uids: Sequence[int] | str, items: Sequence[str], modifiers: Sequence[str] = ()
@@ -440,6 +445,14 @@ class ImapSession:
             self.client.logout()
         except Exception:
             hard_close(self.client)
+
+
+def _number(value: Any, limit: int) -> int:
+    """A protocol number (UID, UIDVALIDITY, mod-sequence); ValueError when not in 0..limit."""
+    number = int(value)
+    if not 0 <= number <= limit:
+        raise ValueError(f"the server sent {number}, outside 0..{limit}")
+    return number
 
 
 def _bound_literals(client: IMAPClient) -> None:
