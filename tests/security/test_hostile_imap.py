@@ -381,3 +381,71 @@ def test_garbage_during_idle_never_kills_the_watcher(kind: str) -> None:
         finally:
             watcher.stop(3)
         assert not server.failures
+
+
+SELECT_GARBAGE = {
+    "uidvalidity-word": b"* 2 EXISTS\r\n* OK [UIDVALIDITY abc] x\r\n* OK [UIDNEXT 3] x\r\n",
+    "uidnext-negative": b"* 2 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n* OK [UIDNEXT -1] x\r\n",
+    "exists-word": b"* many EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n",
+    "modseq-huge": b"* 2 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n* OK [HIGHESTMODSEQ 99999999999999999999999999] x\r\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SELECT_GARBAGE))
+def test_garbage_select_answer_fails_cleanly_for_worker_and_watcher(kind: str, tmp_path: Path) -> None:
+    """A broken SELECT answer is a tui_mail error; neither thread dies of it."""
+    active = threading.Event()
+    active.set()
+    mailbox = Mailbox(_messages(2))
+
+    def select(conn: ImapConnection, tag: bytes, arguments: bytes) -> bool | None:
+        if not active.is_set():
+            mailbox.do_SELECT(conn, tag, arguments)
+            return None
+        conn.send(SELECT_GARBAGE[kind] + tag + b" OK [READ-WRITE] selected\r\n")
+        return None
+
+    mailbox.overrides.update(SELECT=select, EXAMINE=select)
+    with ScriptedImapServer(lambda conn, index: mailbox.serve(conn)) as server:
+        watcher = IdleWatcher(
+            _account(server.port), password=lambda: "pw", on_change=lambda folder: None,
+            backoff=Backoff(0.05, 0.2), check_timeout=0.3, timeout=3,
+        )
+        watcher.start()
+        try:
+            with _worker(_account(server.port), tmp_path) as (worker, _):
+                try:
+                    worker.submit(SyncFolder("test", "INBOX")).result(20)
+                except MailError as exc:
+                    assert "unexpected" not in exc.summary, exc  # translated, not a bug path
+                assert watcher.is_alive()
+                active.clear()
+                assert worker.submit(SyncFolder("test", "INBOX")).result(20).total == 2
+                assert wait_until(watcher.watching.is_set, 10) and watcher.is_alive()
+        finally:
+            watcher.stop(3)
+        assert not server.failures
+
+
+def test_out_of_range_uid_in_search_is_a_clean_error(tmp_path: Path) -> None:
+    """A UID over 32 bits would overflow SQLite later: refused at the protocol layer."""
+    active = threading.Event()
+    active.set()
+    mailbox = Mailbox(_messages(2))
+
+    def search(conn: ImapConnection, tag: bytes, arguments: bytes) -> bool | None:
+        if not active.is_set():
+            mailbox.do_SEARCH(conn, tag, arguments)
+            return None
+        conn.send(b"* SEARCH 1 2 99999999999999999999999\r\n" + tag + b" OK done\r\n")
+        return None
+
+    mailbox.overrides["SEARCH"] = search
+    with ScriptedImapServer(lambda conn, index: mailbox.serve(conn)) as server, _worker(
+        _account(server.port), tmp_path
+    ) as (worker, _):
+        with pytest.raises(ConnectionLost):
+            worker.submit(SyncFolder("test", "INBOX")).result(20)
+        assert _cached_uids(tmp_path) == []
+        active.clear()
+        assert worker.submit(SyncFolder("test", "INBOX")).result(20).total == 2
