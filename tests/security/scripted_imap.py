@@ -82,15 +82,19 @@ class Message:
     uid: int
     raw: bytes
     flags: tuple[str, ...] = ()
+    subject: bytes = b""
+    """Sent as an IMAP literal in the ENVELOPE (any bytes, ESC and C1 included)."""
 
 
 def fetch_summary(number: int, message: Message) -> bytes:
     """A well-formed FETCH response with the items ``sync.SUMMARY_ITEMS`` asks for."""
     flags = " ".join(message.flags)
+    subject = message.subject or f"message {message.uid}".encode()
     return (
         f'* {number} FETCH (UID {message.uid} FLAGS ({flags}) INTERNALDATE "03-Feb-2026 10:00:00 +0100" '
-        f'RFC822.SIZE {len(message.raw)} ENVELOPE ("Tue, 03 Feb 2026 10:00:00 +0100" "message {message.uid}" '
-        '(("Alice" NIL "alice" "example.com")) (("Alice" NIL "alice" "example.com")) '
+        f'RFC822.SIZE {len(message.raw)} ENVELOPE ("Tue, 03 Feb 2026 10:00:00 +0100" {{{len(subject)}}}\r\n'
+    ).encode() + subject + (
+        ' (("Alice" NIL "alice" "example.com")) (("Alice" NIL "alice" "example.com")) '
         '(("Alice" NIL "alice" "example.com")) (("Bob" NIL "bob" "example.com")) NIL NIL NIL '
         f'"<m{message.uid}@example.com>") BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL '
         f'"7BIT" {len(message.raw)} 1 NIL NIL NIL NIL) BODY[HEADER.FIELDS (REFERENCES)] {{2}}\r\n\r\n)\r\n'
@@ -109,6 +113,8 @@ class Mailbox:
     """
 
     messages: list[Message] = field(default_factory=list)
+    folders: list[bytes] = field(default_factory=lambda: [b"INBOX"])
+    """Folder names as sent in LIST (modified UTF-7 already applied)."""
     uidvalidity: int = 7
     capabilities: bytes = CAPABILITIES
     overrides: dict[str, Handler] = field(default_factory=dict)
@@ -160,6 +166,17 @@ class Mailbox:
             else:
                 conn.send(fetch_summary(number, message))
         conn.send(tag + b" OK fetched\r\n")
+
+    def do_LIST(self, conn: ImapConnection, tag: bytes, arguments: bytes) -> None:
+        for name in self.folders:
+            conn.send(b'* LIST () "/" "' + name + b'"\r\n')
+        conn.send(tag + b" OK listed\r\n")
+
+    def do_STATUS(self, conn: ImapConnection, tag: bytes, arguments: bytes) -> None:
+        name = arguments.rsplit(b" (", 1)[0]
+        unseen = sum(1 for m in self.messages if "\\Seen" not in m.flags)
+        conn.send(b"* STATUS " + name + f" (MESSAGES {len(self.messages)} UNSEEN {unseen})\r\n".encode()
+                  + tag + b" OK status\r\n")
 
     def do_NOOP(self, conn: ImapConnection, tag: bytes, arguments: bytes) -> None:
         conn.send(tag + b" OK noop\r\n")

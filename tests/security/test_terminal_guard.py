@@ -16,13 +16,22 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from imapclient import imap_utf7
 
 from tests.hostile import MARKUP, hostile_messages, write_hostile
+from tests.security.scripted_imap import (
+    ImapConnection,
+    Mailbox,
+    Message,
+    Script,
+    ScriptedImapServer,
+)
 from tests.security.terminal_stream import (
     C1,
     ESC,
@@ -154,3 +163,68 @@ def test_the_checker_flags_each_attack_between_textual_drawing(attack: bytes) ->
     drawing = b"\x1b[?1049h\x1b[1;1H\x1b[38;5;253;48;5;233mtext\x1b[0m\x1b]22;default\x07"
     assert _check_stream(drawing) == []
     assert _check_stream(drawing + attack + drawing)
+
+
+HOSTILE_TEXT = b"\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;pwned\x07\x1b[2J\x9b31m\x1bP$q\x1b\\"
+
+
+def _hostile_server_script() -> Script:
+    """Folder names, subjects, a NO and a BYE, each carrying escape sequences."""
+    mailbox = Mailbox(
+        [Message(1, b"Subject: one\r\n\r\nfirst body\r\n", subject=b"clip " + HOSTILE_TEXT),
+         Message(2, b"Subject: two\r\n\r\nsecond\r\n", subject=b"=?utf-8?b?G10yO3B3bmVkBw==?= two"),
+         Message(3, b"Subject: three\r\n\r\nthird\r\n", subject="bidi \u202eevil".encode())],
+        folders=[b"INBOX", imap_utf7.encode("Evil\x1b]52;c;QUFB\x07folder"), b"[bold]x[/]",
+                 imap_utf7.encode("Rechnungen\u202egpj.exe")],
+    )
+    said_bye = threading.Event()
+
+    def fetch(conn: ImapConnection, tag: bytes, arguments: bytes) -> bool | None:
+        wanted = arguments.split(b" ", 1)[0]
+        if b"BODY.PEEK[]" in arguments.upper() and wanted == b"2":
+            conn.send(tag + b" NO [ALERT] " + HOSTILE_TEXT + b" cannot fetch\r\n")
+            return None
+        if b"BODY.PEEK[]" in arguments.upper() and wanted == b"3" and not said_bye.is_set():
+            said_bye.set()
+            conn.send(b"* BYE " + HOSTILE_TEXT + b" going away\r\n")
+            return True
+        mailbox.do_FETCH(conn, tag, arguments)
+        return None
+
+    mailbox.overrides["FETCH"] = fetch
+    return lambda conn, index: mailbox.serve(conn)
+
+
+@pytest.mark.slow
+def test_app_against_a_hostile_server_writes_only_textual_sequences(tmp_path: Path) -> None:
+    """Folder names, ENVELOPE subjects and server error texts with escapes (scripted FAKE server)."""
+    with ScriptedImapServer(_hostile_server_script()) as server:
+        variable = "TUI_MAIL_GUARD_PASSWORD"
+        config = write_config(
+            tmp_path / "config.toml", "guard", email="tester@example.com", display_name="Tester",
+            imap={"host": server.host, "port": server.port, "security": "none",
+                  "username": "tester", "password_env": variable},
+        )
+        app = PtyProgram([sys.executable, "-m", "tui_mail", "--config", str(config)],
+                         _environment(tmp_path, {variable: "pw"}), cwd=str(tmp_path))
+        try:
+            assert app.wait_for(b"clip", 30), app.output[-2000:]
+            app.wait_quiet(1.0, 10)
+            for _ in range(3):
+                for key in ("\r", "H", "V", ESC, "j"):
+                    app.send(key)
+                    app.wait_quiet(0.2, 5)
+            app.wait_quiet(1.0, 10)  # the reconnect after BYE
+            app.send("q")
+        finally:
+            code = app.close(15)
+        assert not server.failures
+        assert server.connection_count >= 3  # worker, IDLE watcher, worker again after BYE
+    output = app.output
+    assert code == 0, output[-3000:]
+    assert b"Traceback" not in output
+    problems = _check_stream(output)
+    assert not problems, "\n".join(problems[:30])
+    visible = _SEQUENCE_TEXT.sub("", output.decode("utf-8", "replace"))
+    # "/" is the delimiter: the markup-looking name is a folder "[bold]x[" with a child "]".
+    assert "[bold]x[" in visible and "Evilfolder" in visible and "fetch failed: [ALERT]" in visible
