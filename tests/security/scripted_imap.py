@@ -119,6 +119,18 @@ class Mailbox:
     capabilities: bytes = CAPABILITIES
     overrides: dict[str, Handler] = field(default_factory=dict)
 
+    def break_until_cleared(self, verb: str, misbehave: Handler) -> threading.Event:
+        """Answer ``verb`` with ``misbehave`` while the returned Event is set, normally after."""
+        broken = threading.Event()
+        broken.set()
+        normal: Handler = getattr(self, f"do_{verb}")
+
+        def handler(conn: ImapConnection, tag: bytes, arguments: bytes) -> bool | None:
+            return (misbehave if broken.is_set() else normal)(conn, tag, arguments)
+
+        self.overrides[verb] = handler
+        return broken
+
     def serve(self, conn: ImapConnection, greeting: bytes = b"* OK scripted server ready\r\n") -> None:
         """Greet (unless ``greeting`` is empty), then answer until LOGOUT, EOF or a handler stops."""
         if greeting:

@@ -10,7 +10,6 @@ and PREAUTH before STARTTLS are tested in ``tests/integration`` already.
 
 from __future__ import annotations
 
-import threading
 import time
 import tracemalloc
 import uuid
@@ -138,19 +137,15 @@ def test_plain_text_around_starttls_never_counts(
 
 def test_bye_in_the_middle_of_a_fetch_caches_no_partial_rows(tmp_path: Path) -> None:
     """Two of five FETCH responses, then BYE: nothing of the batch is kept; later it all is."""
-    hang_up = threading.Event()
-    hang_up.set()
     messages = _messages(5)
 
     def broken_fetch(conn: ImapConnection, tag: bytes, arguments: bytes) -> bool | None:
-        if not hang_up.is_set():
-            mailbox.do_FETCH(conn, tag, arguments)
-            return None
         conn.send(fetch_summary(5, messages[4]) + fetch_summary(4, messages[3]))
         conn.send(b"* BYE server shutting down\r\n")
         return True
 
-    mailbox = Mailbox(messages, overrides={"FETCH": broken_fetch})
+    mailbox = Mailbox(messages)
+    hang_up = mailbox.break_until_cleared("FETCH", broken_fetch)
     with ScriptedImapServer(lambda conn, index: mailbox.serve(conn)) as server, _worker(
         _account(server.port), tmp_path
     ) as (worker, log):
@@ -280,24 +275,19 @@ GARBAGE = {
 }
 
 
-def _garbage_fetch(kind: str, active: threading.Event, mailbox: Mailbox) -> Mailbox:
+def _send_garbage(kind: str) -> Handler:
     def fetch(conn: ImapConnection, tag: bytes, arguments: bytes) -> bool | None:
-        if not active.is_set():
-            mailbox.do_FETCH(conn, tag, arguments)
-            return None
         junk = GARBAGE[kind]
         conn.send((junk + tag + b" OK fetched\r\n") if junk else (tag + b" MAYBE \xff\r\n"))
         return None
 
-    mailbox.overrides["FETCH"] = fetch
-    return mailbox
+    return fetch
 
 
 @pytest.mark.parametrize("kind", sorted(GARBAGE))
 def test_garbage_response_is_a_clean_error_and_the_worker_goes_on(kind: str, tmp_path: Path) -> None:
-    active = threading.Event()
-    active.set()
-    mailbox = _garbage_fetch(kind, active, Mailbox(_messages(3)))
+    mailbox = Mailbox(_messages(3))
+    active = mailbox.break_until_cleared("FETCH", _send_garbage(kind))
     with ScriptedImapServer(lambda conn, index: mailbox.serve(conn)) as server:
         session = ImapSession.connect(ServerConfig("127.0.0.1", server.port, "none", "u"), timeout=3)
         session.login("u", "pw")
@@ -394,18 +384,14 @@ SELECT_GARBAGE = {
 @pytest.mark.parametrize("kind", sorted(SELECT_GARBAGE))
 def test_garbage_select_answer_fails_cleanly_for_worker_and_watcher(kind: str, tmp_path: Path) -> None:
     """A broken SELECT answer is a tui_mail error; neither thread dies of it."""
-    active = threading.Event()
-    active.set()
-    mailbox = Mailbox(_messages(2))
 
     def select(conn: ImapConnection, tag: bytes, arguments: bytes) -> bool | None:
-        if not active.is_set():
-            mailbox.do_SELECT(conn, tag, arguments)
-            return None
         conn.send(SELECT_GARBAGE[kind] + tag + b" OK [READ-WRITE] selected\r\n")
         return None
 
-    mailbox.overrides.update(SELECT=select, EXAMINE=select)
+    mailbox = Mailbox(_messages(2))
+    active = mailbox.break_until_cleared("SELECT", select)
+    mailbox.overrides["EXAMINE"] = mailbox.overrides["SELECT"]
     with ScriptedImapServer(lambda conn, index: mailbox.serve(conn)) as server:
         watcher = IdleWatcher(
             _account(server.port), password=lambda: "pw", on_change=lambda folder: None,
@@ -429,18 +415,13 @@ def test_garbage_select_answer_fails_cleanly_for_worker_and_watcher(kind: str, t
 
 def test_out_of_range_uid_in_search_is_a_clean_error(tmp_path: Path) -> None:
     """A UID over 32 bits would overflow SQLite later: refused at the protocol layer."""
-    active = threading.Event()
-    active.set()
-    mailbox = Mailbox(_messages(2))
 
     def search(conn: ImapConnection, tag: bytes, arguments: bytes) -> bool | None:
-        if not active.is_set():
-            mailbox.do_SEARCH(conn, tag, arguments)
-            return None
         conn.send(b"* SEARCH 1 2 99999999999999999999999\r\n" + tag + b" OK done\r\n")
         return None
 
-    mailbox.overrides["SEARCH"] = search
+    mailbox = Mailbox(_messages(2))
+    active = mailbox.break_until_cleared("SEARCH", search)
     with ScriptedImapServer(lambda conn, index: mailbox.serve(conn)) as server, _worker(
         _account(server.port), tmp_path
     ) as (worker, _):

@@ -149,14 +149,19 @@ class _ScriptedSmtp(threading.Thread):
         self.listener.close()
 
 
-def test_421_greeting_is_temporary_and_nothing_is_lost(tmp_path: Path) -> None:
-    fake = _ScriptedSmtp(b"421 4.3.2 service not available, try later\r\n")
+def _send_through(fake: _ScriptedSmtp, tmp_path: Path, **options: Any) -> tuple[BaseException, Outbox]:
+    """Send one draft through a SendQueue to ``fake``; (the failure, the outbox)."""
     fake.start()
     try:
-        queue, outbox, _ = _queue(tmp_path, fake.port, security="none")
-        error = _failure(queue.send(_draft()))
+        queue, outbox, _ = _queue(tmp_path, fake.port, **options)
+        return _failure(queue.send(_draft())), outbox
     finally:
         fake.close()
+
+
+def test_421_greeting_is_temporary_and_nothing_is_lost(tmp_path: Path) -> None:
+    fake = _ScriptedSmtp(b"421 4.3.2 service not available, try later\r\n")
+    error, outbox = _send_through(fake, tmp_path, security="none")
     assert isinstance(error, DeliveryError) and not error.permanent
     assert error.step == "connect" and "service not available" in str(error), str(error)
     (entry,) = outbox.list()
@@ -165,12 +170,7 @@ def test_421_greeting_is_temporary_and_nothing_is_lost(tmp_path: Path) -> None:
 
 def test_tls_handshake_breaking_is_a_tls_error_and_no_password_leaks(tmp_path: Path) -> None:
     fake = _ScriptedSmtp(b"220 fake ESMTP\r\n", break_tls=True)
-    fake.start()
-    try:
-        queue, outbox, _ = _queue(tmp_path, fake.port, password="secret-pw")
-        error = _failure(queue.send(_draft()))
-    finally:
-        fake.close()
+    error, outbox = _send_through(fake, tmp_path, password="secret-pw")
     assert isinstance(error, DeliveryError) and error.step == "tls"
     assert b"AUTH" not in fake.received.upper() and b"secret" not in fake.received
     (entry,) = outbox.list()
