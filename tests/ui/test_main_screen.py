@@ -552,7 +552,10 @@ async def test_real_wrong_password_asks_and_the_right_one_connects(
 
     app = real_app(imap_server, tmp_path, password="not-the-password")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, PasswordScreen))
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, PasswordScreen) and app.screen.query("#password-input"),
+        )
         assert "auth failed" in app.main_screen.status.render().plain
         app.screen.query_one("#password-input", Input).value = imap_server.password
         app.screen.submit()
