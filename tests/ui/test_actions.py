@@ -157,3 +157,16 @@ async def test_mark_read_delay_reads_only_what_stays_shown(app_factory: Callable
         await pilot.pause(0.8)
         await settle(pilot, app)
         assert not double.is_seen("INBOX", 4)
+
+
+async def test_keys_on_an_empty_folder_do_nothing(app_factory: Callable[..., Any]) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        assert len(app.main_screen.message_list.rows) == 0
+        before = list(app.double.commands)
+        await pilot.press("d", "a", "N", "F", "t", "j", "G", "enter", "u")
+        await settle(pilot, app)
+        sent = [type(c).__name__ for c in app.double.commands[len(before) :]]
+        assert not {"DeleteMessages", "MoveMessages", "SetFlags"} & set(sent)
+        assert app.screen is app.main_screen

@@ -176,6 +176,8 @@ class MessageActions:
     async def delete(self, uids: tuple[int, ...]) -> None:
         """Move to Trash (in Trash: delete for good, which cannot be undone)."""
         account, folder = self.folder_of()
+        if not uids:
+            return
         result = await self._remove(uids, "Deleted", DeleteMessages(account, folder, uids))
         if not isinstance(result, DeleteResult):
             return
@@ -189,7 +191,7 @@ class MessageActions:
     async def move(self, uids: tuple[int, ...], dest: str, *, what: str = "Moved") -> None:
         """Move to ``dest`` (archive is a move to the Archive folder)."""
         account, folder = self.folder_of()
-        if dest == folder:
+        if dest == folder or not uids:
             return
         label = f"{what} {count_text(len(uids))} to {dest}"
         uid_map = await self._remove(
@@ -201,6 +203,8 @@ class MessageActions:
     async def copy(self, uids: tuple[int, ...], dest: str) -> None:
         """Copy to ``dest`` (nothing changes here, so nothing to undo)."""
         account, folder = self.folder_of()
+        if not uids:
+            return
         try:
             await self.bridge.call(CopyMessages(account, folder, uids, dest))
         except MailError:
