@@ -70,10 +70,10 @@ def drafts_dir() -> Path:
     return path
 
 
-def account_cache_file(account: str) -> Path:
-    """The SQLite cache file of one account."""
+def account_cache_file(account: str, directory: Path | None = None) -> Path:
+    """The SQLite cache file of one account (in ``directory``, default ``cache_dir()``)."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in account) or "account"
-    return cache_dir() / f"{safe}.sqlite3"
+    return (directory or cache_dir()) / f"{safe}.sqlite3"
 
 
 def write_private_file(path: Path, data: str | bytes) -> None:

@@ -24,6 +24,7 @@ from tui_mail.backend import api
 from tui_mail.backend.cache import MailCache
 from tui_mail.backend.folders import folder_with_role
 from tui_mail.backend.idle import IdleWatcher
+from tui_mail.backend.searcher import MessageSearch
 from tui_mail.backend.worker import AccountWorker, Backoff
 from tui_mail.config import Config
 from tui_mail.errors import MailError, NotFound
@@ -48,16 +49,15 @@ class ServiceOptions:
     timeout: float = 60.0
     max_job_retries: int = 6
     """Reconnect attempts before an interrupted read-only job fails."""
+    outbox_retry_interval: float = 60.0
+    """Seconds between looks for outbox entries whose retry time has come."""
 
 
 def cache_file(cache_dir: Path | None, account: str) -> Path:
     """Where an account's cache lives (``paths`` decides unless a dir is given)."""
-    if cache_dir is None:
-        from tui_mail.paths import account_cache_file
+    from tui_mail.paths import account_cache_file
 
-        return account_cache_file(account)
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in account) or "account"
-    return cache_dir / f"{safe}.sqlite3"
+    return account_cache_file(account, cache_dir)
 
 
 class MailServiceImpl:
@@ -81,7 +81,11 @@ class MailServiceImpl:
         self._idle_syncs: dict[str, Future[Any]] = {}
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-view")
         self._started = False
+        self._stopping = threading.Event()
         self._sending: SendQueue | None = None
+        self._search = MessageSearch(
+            {name: cache_file(cache_dir, name) for name in config.accounts}
+        )
         self._sending_lock = threading.Lock()
 
     @property
@@ -94,6 +98,20 @@ class MailServiceImpl:
             self.listener(event)
         except Exception:
             log.exception("listener failed on %r", event)
+        if isinstance(event, api.AccountStateChanged) and event.state is api.AccountState.ONLINE:
+            # Back online: what waits in the outbox goes out now, not at the next tick.
+            self._retry_outbox_quietly(event.account)
+
+    def _retry_outbox_quietly(self, account: str | None) -> None:
+        try:
+            self.retry_outbox(account)
+        except (MailError, OSError) as exc:
+            log.warning("outbox retry failed: %s", exc)
+
+    def _outbox_ticks(self) -> None:
+        """Retry due outbox entries every ``outbox_retry_interval`` until stopped."""
+        while not self._stopping.wait(self.options.outbox_retry_interval):
+            self._retry_outbox_quietly(None)
 
     def start(self) -> None:
         """Open each cache's read side, then start the workers and IDLE watchers."""
@@ -101,6 +119,7 @@ class MailServiceImpl:
             return
         self._started = True
         opts = self.options
+        threading.Thread(target=self._outbox_ticks, name="outbox-retry", daemon=True).start()
         for name, account in self.config.accounts.items():
             path = cache_file(self.cache_dir, name)
             try:
@@ -142,6 +161,7 @@ class MailServiceImpl:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every thread; returns within about ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
+        self._stopping.set()
         threads: list[AccountWorker | IdleWatcher] = [
             *self.watchers.values(),
             *self.workers.values(),
@@ -151,13 +171,16 @@ class MailServiceImpl:
         for thread in threads:
             thread.stop(max(0.05, deadline - time.monotonic()))
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._search.close()
         with self._reader_lock:
             for reader in self._readers.values():
                 reader.close()
             self._readers.clear()
 
     def submit(self, command: api.Command) -> Future[Any]:
-        """Queue a command on its account's worker."""
+        """Queue a command on its account's worker (searches run on the view pool)."""
+        if isinstance(command, api.SearchMessages):
+            return self._search.submit(command, self._pool, self.submit)
         worker = self.workers.get(command.account)
         if worker is None:
             future: Future[Any] = Future()
@@ -165,7 +188,13 @@ class MailServiceImpl:
             return future
         return worker.submit(command)
 
-    def view(self, account: str, folder: str, order: api.ViewOrder) -> Future[api.MessageView]:
+    def view(
+        self,
+        account: str,
+        folder: str,
+        order: api.ViewOrder,
+        collapsed: frozenset[int] = frozenset(),
+    ) -> Future[api.MessageView]:
         """Build a view of a folder's cached rows in the thread pool."""
         reader = self._readers.get(account)
         if reader is None:
@@ -173,7 +202,7 @@ class MailServiceImpl:
             future.set_exception(NotFound("no cache for this account", account))
             return future
         try:
-            return self._pool.submit(reader.open_view, folder, order)
+            return self._pool.submit(reader.open_view, folder, order, collapsed)
         except RuntimeError:  # the pool is shut down: the service was stopped
             stopped: Future[api.MessageView] = Future()
             stopped.set_exception(NotFound("the mail service is stopped", account))
