@@ -561,3 +561,24 @@ async def test_real_wrong_password_asks_and_the_right_one_connects(
         app.screen.submit()
         screen = await opened(pilot, app, imap_server)
         assert "online" in screen.status.render().plain
+
+
+async def test_threads_fold_and_unfold(app_factory: Callable[..., Any]) -> None:
+    from tests.ui.test_snapshots import threaded
+
+    app = app_factory(threaded)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        messages = app.main_screen.message_list
+        await pilot.press("T")
+        await settle(pilot, app)
+        await pilot.press("g")
+        assert messages.current.summary.uid == 201 and messages.current.thread_prefix == ""
+        total = len(messages.rows)
+        await pilot.press("z")
+        await settle(pilot, app)
+        assert len(messages.rows) == total - 3
+        assert "(+3)" in messages.render_line(0).text
+        await pilot.press("z")
+        await settle(pilot, app)
+        assert len(messages.rows) == total
