@@ -22,6 +22,7 @@ from bench.terminal import (
     Tmux,
     changed_from,
     contains,
+    lacks,
     main_thread_cpu_ns,
     process_stats,
     wait_until_quiet,
@@ -155,13 +156,18 @@ def _any_of(texts: tuple[str, ...]) -> ScreenTest | None:
 def _run_step(
     tmux: Tmux, session: str, step: Step, give_up: ScreenTest | None
 ) -> tuple[float | None, str]:
-    if step.untimed and step.expect is None:
+    if step.untimed and step.expect is None and step.gone is None:
         # A key that may not change the screen (Home on the first row): just give it time.
         tmux.send(session, *step.keys, literal=step.literal)
         time.sleep(0.3)
         return 0.0, ""
     before = tmux.capture(session)
-    test = contains(step.expect) if step.expect else changed_from(before)
+    if step.expect:
+        test = contains(step.expect)
+    elif step.gone:
+        test = lacks(step.gone)
+    else:
+        test = changed_from(before)
     sent = time.monotonic()
     tmux.send(session, *step.keys, literal=step.literal)
     elapsed, screen = tmux.wait_for(session, test, sent, step.timeout, KEY_POLL_INTERVAL, give_up)

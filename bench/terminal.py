@@ -32,6 +32,11 @@ def contains(text: str) -> ScreenTest:
     return lambda screen: text in screen
 
 
+def lacks(text: str) -> ScreenTest:
+    """A screen test: ``text`` is no longer visible."""
+    return lambda screen: text not in screen
+
+
 def changed_from(before: str) -> ScreenTest:
     """A screen test: anything differs from ``before``."""
     return lambda screen: screen != before
@@ -187,23 +192,31 @@ class Tmux:
 
 
 def wait_until_quiet(
-    pid: int, timeout: float, window: float = 0.5, busy_share: float = 0.04
+    pid: int, timeout: float, window: float = 0.5, busy_share: float = 0.04, windows: int = 2
 ) -> float | None:
-    """Wait until ``pid`` uses under ``busy_share`` of a CPU over ``window`` seconds.
+    """Wait until ``pid`` uses under ``busy_share`` of a CPU in ``windows`` windows in a row.
 
     Returns how long it stayed busy, to the nearest ``window`` (None on timeout
-    or exit). Used so key timings
-    are taken after background sync, not during it.
+    or exit). Used so key timings are taken after background sync, not during
+    it; two windows, because a client waiting for a big server answer idles briefly.
     """
     started = time.monotonic()
     last = process_stats(pid)
+    quiet_since: float | None = None
+    calm = 0
     while last is not None and time.monotonic() - started < timeout:
+        window_start = time.monotonic()
         time.sleep(window)
         current = process_stats(pid)
         if current is None:
             return None
         if current.cpu_seconds - last.cpu_seconds <= busy_share * window:
-            # The quiet window itself does not count: 0 means it was quiet at once.
-            return max(0.0, time.monotonic() - started - window)
+            quiet_since = window_start if calm == 0 else quiet_since
+            calm += 1
+            if calm >= windows and quiet_since is not None:
+                # The quiet windows themselves do not count: 0 means it was quiet at once.
+                return max(0.0, quiet_since - started)
+        else:
+            calm = 0
         last = current
     return None
