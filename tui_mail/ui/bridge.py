@@ -10,7 +10,6 @@ service a listener that only calls the thread-safe ``App.post_message`` with a
 from __future__ import annotations
 
 import asyncio
-import inspect
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -97,30 +96,12 @@ class ServiceBridge:
         order: ViewOrder,
         collapsed: frozenset[int] = frozenset(),
     ) -> MessageView:
-        """Build a folder view off the loop and await it.
-
-        ``collapsed`` (root UIDs of folded threads) is passed only when not empty,
-        and only to a service whose ``view`` takes it (an older one gets a warning
-        instead of a crash).
-        """
-        if collapsed and not self._view_takes_collapsed():
-            self.app.notify("Folding threads needs a newer backend", severity="warning")
-            collapsed = frozenset()
+        """Build a folder view off the loop and await it (``collapsed``: folded thread roots)."""
         try:
-            if collapsed:
-                future = self.service.view(account, folder, order, collapsed=collapsed)
-            else:
-                future = self.service.view(account, folder, order)
-            return await asyncio.wrap_future(future)
+            return await asyncio.wrap_future(self.service.view(account, folder, order, collapsed))
         except MailError as error:
             self.notify_error(error)
             raise
-
-    def _view_takes_collapsed(self) -> bool:
-        try:
-            return "collapsed" in inspect.signature(self.service.view).parameters
-        except (TypeError, ValueError):
-            return False
 
     def notify_error(self, error: MailError) -> None:
         """A toast with the error's one-line summary (network text, so sanitised)."""
