@@ -31,6 +31,8 @@ from tui_mail.ui.bridge import (
     report_failure,
 )
 from tui_mail.ui.commands import MailCommands
+from tui_mail.ui.compose_flow import ComposeFlow
+from tui_mail.ui.screens.compose import ComposeScreen
 from tui_mail.ui.screens.dialogs import ErrorScreen
 from tui_mail.ui.screens.help import HelpScreen
 from tui_mail.ui.screens.main import MainScreen
@@ -74,6 +76,7 @@ class TuiMailApp(App[int]):
         self.service: MailService | None = None
         self.bridge: ServiceBridge | None = None
         self.main_screen: MainScreen | None = None
+        self.compose_flow: ComposeFlow | None = None
 
     def on_mount(self) -> None:
         theme = self.config.general.theme or "textual-dark"
@@ -101,7 +104,9 @@ class TuiMailApp(App[int]):
             downloads_dir=self.config.general.downloads_dir,
         )
         self.push_screen(self.main_screen)
+        self.compose_flow = ComposeFlow(self, self.service, self.config)
         self.run_worker(self._start_service(), group="service", exit_on_error=False)
+        self.run_worker(self.compose_flow.offer_saved_drafts(), group="compose", exit_on_error=False)
 
     async def _start_service(self) -> None:
         assert self.service is not None and self.main_screen is not None
@@ -138,8 +143,16 @@ class TuiMailApp(App[int]):
         self.push_screen(ErrorScreen(f"{type(error).__name__}: {error}", details))
 
     def on_main_screen_compose_requested(self, message: MainScreen.ComposeRequested) -> None:
-        """Where writing mail plugs in (compose screen, outbox, SMTP): not wired yet."""
-        self.notify("Writing mail is not available yet", severity="warning")
+        """c/r/R/f: the compose flow builds the draft and opens the compose screen."""
+        if self.compose_flow is None:
+            return
+        self.run_worker(
+            self.compose_flow.start(
+                message.kind, message.account, message.summary, message.body, message.raw
+            ),
+            group="compose",
+            exit_on_error=False,
+        )
 
     # ------------------------------------------------------------------ global actions
 
@@ -152,5 +165,8 @@ class TuiMailApp(App[int]):
             self.main_screen.action_sync_now()
 
     async def action_quit(self) -> None:
+        if isinstance(self.screen, ComposeScreen) and self.compose_flow is not None:
+            # What was typed survives quitting mid-message (a small write, once).
+            self.compose_flow.save_now(self.screen.current_draft())
         await self.stop_service()
         self.exit(0)

@@ -110,6 +110,13 @@ class ComposeFlow:
 
     # ------------------------------------------------------------------ results
 
+    def save_now(self, draft: Draft) -> None:
+        """Save a draft locally at once (the app is quitting: no time for a worker)."""
+        try:
+            self.store.save(draft)
+        except OSError as error:
+            log.error("draft not saved on quit: %s", error)
+
     def _autosave(self, draft: Draft) -> None:
         draft.draft_id = draft.draft_id or _new_id()
         self.app.run_worker(

@@ -15,6 +15,7 @@ Scopes say where a binding applies:
 ``list``     the message list
 ``preview``  the preview pane
 ``tree``     the folder tree
+``compose``  the compose screen (ctrl keys win over the text fields: ``priority``)
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
-SCOPES: tuple[str, ...] = ("app", "main", "message", "list", "preview", "tree")
+SCOPES: tuple[str, ...] = ("app", "main", "message", "list", "preview", "tree", "compose")
 
 SCOPE_TITLES: dict[str, str] = {
     "app": "Everywhere",
@@ -33,6 +34,7 @@ SCOPE_TITLES: dict[str, str] = {
     "list": "Message list",
     "preview": "Preview",
     "tree": "Folder tree",
+    "compose": "Writing a message",
 }
 
 
@@ -49,6 +51,8 @@ class KeySpec:
     """Shown in the footer (all bindings are shown in help and the palette)."""
     palette: bool = True
     """Offered in the command palette."""
+    priority: bool = False
+    """Checked before the focused widget's own keys (ctrl+e must not move to line end)."""
 
 
 def _spec(
@@ -60,8 +64,9 @@ def _spec(
     *,
     show: bool = True,
     palette: bool = True,
+    priority: bool = False,
 ) -> KeySpec:
-    return KeySpec(id, keys, action, description, scope, show, palette)
+    return KeySpec(id, keys, action, description, scope, show, palette, priority)
 
 
 #: Every binding of the reader, in the order help lists them.
@@ -81,6 +86,7 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec("main.undo", "u", "undo", "Undo", "main"),
     _spec("mail.compose", "c", "compose('new')", "Compose", "main"),
     _spec("mail.search", "slash", "search", "Search", "main", show=False),
+    _spec("mail.limit", "l", "limit", "Limit the list to a query", "main", show=False),
     _spec("mail.reply", "r", "compose('reply')", "Reply", "message", show=False),
     _spec("mail.reply_all", "R", "compose('reply_all')", "Reply all", "message", show=False),
     _spec("mail.forward", "f", "compose('forward')", "Forward", "message", show=False),
@@ -109,6 +115,37 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec("preview.page_down", "space", "preview_page_down", "Page down", "preview"),
     _spec("preview.back", "escape", "back_to_list", "Back to list", "preview"),
     _spec("tree.open", "enter", "open_folder", "Open folder", "tree", palette=False),
+    _spec("compose.send", "ctrl+s", "send", "Send", "compose", palette=False, priority=True),
+    _spec(
+        "compose.attach",
+        "ctrl+o",
+        "attach",
+        "Attach a file",
+        "compose",
+        palette=False,
+        priority=True,
+    ),
+    _spec(
+        "compose.editor",
+        "ctrl+e",
+        "external_editor",
+        "Edit the body in $EDITOR",
+        "compose",
+        palette=False,
+        priority=True,
+    ),
+    _spec(
+        "compose.bcc",
+        "ctrl+b",
+        "toggle_bcc",
+        "Show/hide Bcc",
+        "compose",
+        palette=False,
+        priority=True,
+    ),
+    _spec(
+        "compose.close", "escape", "close", "Close (save draft / discard)", "compose", palette=False
+    ),
 )
 
 _BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in BINDINGS_REGISTRY}
@@ -122,7 +159,7 @@ def spec(binding_id: str) -> KeySpec:
 def bindings_for(*scopes: str) -> list[Binding]:
     """Textual ``Binding`` objects (with ids, so the keymap can remap them) for scopes."""
     return [
-        Binding(s.keys, s.action, s.description, show=s.show, id=s.id)
+        Binding(s.keys, s.action, s.description, show=s.show, id=s.id, priority=s.priority)
         for s in BINDINGS_REGISTRY
         if s.scope in scopes
     ]

@@ -16,7 +16,6 @@ from typing import Literal
 from rich.text import Text
 from textual import app as textual_app
 from textual import work
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
@@ -24,6 +23,7 @@ from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 from tui_mail.mail.compose import presend_warnings
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import Address, Draft
+from tui_mail.ui import keymap
 from tui_mail.ui.editor import BodyEditor, EditorError, ExternalEditor
 from tui_mail.ui.screens.dialogs import SAVE_DISCARD_KEEP, Choice, ConfirmScreen
 from tui_mail.ui.widgets.address_input import (
@@ -89,13 +89,7 @@ class ComposeScreen(Screen[ComposeResult]):
     ComposeScreen #compose-body { height: 1fr; }
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "send", "Send", priority=True, id="compose.send"),
-        Binding("ctrl+o", "attach", "Attach", priority=True, id="compose.attach"),
-        Binding("ctrl+e", "external_editor", "Editor", priority=True, id="compose.editor"),
-        Binding("ctrl+b", "toggle_bcc", "Bcc", priority=True, id="compose.bcc"),
-        Binding("escape", "close", "Close", id="compose.close"),
-    ]
+    BINDINGS = keymap.binding_types_for("compose")
 
     def __init__(
         self,

@@ -35,9 +35,11 @@ from tui_mail.ui.bridge import ServiceBridge, report_failure
 from tui_mail.ui.screens.dialogs import ConfirmScreen
 from tui_mail.ui.screens.events import EventRouter
 from tui_mail.ui.screens.folder_picker import FolderPickerScreen
+from tui_mail.ui.screens.search_flow import SearchController
 from tui_mail.ui.widgets.folder_tree import FolderTree
 from tui_mail.ui.widgets.message_list import MessageList
 from tui_mail.ui.widgets.preview import MessagePreview
+from tui_mail.ui.widgets.search_bar import SearchBar
 from tui_mail.ui.widgets.status_bar import StatusBar
 
 MESSAGE_ACTIONS = {s.action for s in keymap.BINDINGS_REGISTRY if s.scope == "message"}
@@ -86,9 +88,8 @@ class MainScreen(Screen[None]):
         self.message_list = MessageList(id="messages", clock=clock)
         self.preview = MessagePreview(id="preview")
         self.status = StatusBar(id="status")
-        self.actions = MessageActions(
-            bridge, self.message_list, lambda: (self.account, self.folder)
-        )
+        self.search = SearchController(self)
+        self.actions = MessageActions(bridge, self.message_list, self.search.location)
         self.router = EventRouter(self)
         self.saver = AttachmentSaver(bridge.app, downloads_dir)
         self.opener = AttachmentOpener(bridge.app)
@@ -160,15 +161,22 @@ class MainScreen(Screen[None]):
         self._refresh_pending = False
         self.rebuild_view()
 
+    def rebuild_view(self, keep_uid: int | None = None) -> None:
+        """A fresh snapshot of the open folder (or of the search results shown)."""
+        if self.search.active:
+            self.search.run()
+        else:
+            self._rebuild_folder_view(keep_uid)
+
     @work(exclusive=True, group="view", exit_on_error=False)
-    async def rebuild_view(self) -> None:
+    async def _rebuild_folder_view(self, keep_uid: int | None = None) -> None:
         """A fresh snapshot of the open folder, keeping the cursor on its message."""
         account, folder = self.account, self.folder
         view = await self.bridge.view(
             account, folder, self.message_list.order, self.message_list.collapsed
         )
         if (account, folder) == (self.account, self.folder):
-            self.message_list.set_view(view)
+            self.message_list.set_view(view, keep_uid=keep_uid)
             if not len(self.message_list.rows):
                 self.preview.clear()
 
@@ -363,7 +371,21 @@ class MainScreen(Screen[None]):
         )
 
     def action_search(self) -> None:
-        self.notify("Search is not available yet", severity="warning")
+        self.search.open()
+
+    def action_limit(self) -> None:
+        self.search.open(limit=True)
+
+    def on_search_bar_search_changed(self, event: SearchBar.SearchChanged) -> None:
+        self.search.changed(event.query, event.scope)
+
+    def on_search_bar_search_submitted(self, event: SearchBar.SearchSubmitted) -> None:
+        event.stop()
+        self.search.changed(event.query, event.scope, server=True)
+        self.message_list.focus()
+
+    def on_search_bar_search_closed(self, event: SearchBar.SearchClosed) -> None:
+        self.search.close()
 
     def action_save_attachments(self) -> None:
         self.saver.ask(self.preview.body, self.preview.raw)

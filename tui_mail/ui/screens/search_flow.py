@@ -1,0 +1,111 @@
+"""Search (``/``) and limit (``l``) on the main screen (issue #6).
+
+The bar sits over the message list. As the user types, a local search (the
+cache's FTS index, off the loop) replaces the list with a virtual folder
+``Search: <query>``; Enter also asks the servers and merges their hits (marked).
+Escape closes the bar and returns to the folder with the cursor where it was.
+Results are rows of their real folders, so reading and actions work on them;
+across folders, an action applies to one folder at a time (see ``location``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from tui_mail.backend.api import SearchMessages
+from tui_mail.errors import MailError
+from tui_mail.mail.query import SearchScope
+from tui_mail.mail.sanitize import clean_line
+from tui_mail.ui.widgets.search_bar import SearchBar
+
+if TYPE_CHECKING:
+    from tui_mail.ui.screens.main import MainScreen
+
+
+class SearchController:
+    """The search state of one main screen: the bar, the query, where to go back to."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self.bar: SearchBar | None = None
+        self.query = ""
+        self.scope = SearchScope.FOLDER
+        self.server = False
+        self._return_to: tuple[str, str, int | None] | None = None
+
+    @property
+    def active(self) -> bool:
+        """True while search results (not the folder) fill the list."""
+        return self.bar is not None and bool(self.query.strip())
+
+    def open(self, *, limit: bool = False) -> None:
+        """Show the bar (``limit``: filter this folder only) and remember the way back."""
+        if self.bar is not None:
+            self.bar.query_one("Input").focus()
+            return
+        screen = self.screen
+        current = screen.message_list.current
+        self._return_to = (screen.account, screen.folder, current.summary.uid if current else None)
+        self.bar = SearchBar(limit=limit, id="search-bar")
+        screen.query_one("#reader").mount(self.bar, before=screen.message_list)
+
+    def close(self) -> None:
+        """Remove the bar and show the folder again, cursor where it was."""
+        if self.bar is not None:
+            self.bar.remove()
+        self.bar, self.query, self.server = None, "", False
+        screen = self.screen
+        back = self._return_to
+        self._return_to = None
+        if back is not None:
+            account, folder, uid = back
+            screen.account, screen.folder = account, folder
+            screen.rebuild_view(keep_uid=uid)
+        screen.status.update_status(folder=screen.folder)
+        screen.message_list.focus()
+
+    def changed(self, query: str, scope: SearchScope, *, server: bool = False) -> None:
+        """The bar's query changed (or Enter: ``server``): search again."""
+        self.query, self.scope, self.server = query, scope, server
+        if not query.strip():
+            back = self._return_to
+            self.screen.rebuild_view(keep_uid=back[2] if back else None)
+            self.screen.status.update_status(folder=self.screen.folder)
+            return
+        self.run()
+
+    def run(self) -> None:
+        """Search again in an exclusive worker: a newer keystroke cancels a stale search."""
+        self.screen.run_worker(self._search(), exclusive=True, group="search", exit_on_error=False)
+
+    def location(self) -> tuple[str, str]:
+        """Where actions apply: the open folder, or the cursor row's folder in results."""
+        row = self.screen.message_list.current
+        if self.active and row is not None:
+            return row.summary.account, row.summary.folder
+        return self.screen.account, self.screen.folder
+
+    async def _search(self) -> None:
+        """Ask the backend (off the loop) and show the result view."""
+        screen, bar = self.screen, self.bar
+        if bar is None:
+            return
+        account, folder = self._return_to[:2] if self._return_to else (screen.account, screen.folder)
+        command = SearchMessages(
+            account, folder, self.query, self.scope, self.server, screen.message_list.order
+        )
+        try:
+            view = await asyncio.wrap_future(screen.bridge.service.submit(command))
+        except MailError as error:
+            bar.show_error(clean_line(error.details or error.summary))
+            return
+        if bar is not self.bar:
+            return  # closed meanwhile
+        bar.clear_error()
+        errors = getattr(view, "server_errors", ())
+        if errors:
+            bar.show_error("Server search failed: " + clean_line("; ".join(errors)))
+        screen.message_list.set_view(view)
+        title = getattr(view, "title", f"Search: {self.query}")
+        screen.status.update_status(folder=clean_line(title), total=len(view), unread=0)
