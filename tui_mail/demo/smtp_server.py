@@ -188,15 +188,16 @@ class SmtpServer:
         return AuthResult(success=ok, handled=False)
 
     def start(self) -> None:
-        """Listen on a free loopback port (retried if another process takes it)."""
+        """Listen on a free loopback port (retried if another process takes it); a restart reuses its port."""
         if self._controller is not None:
             return
         if not self.auth_require_tls:
             # Deliberate (loopback only); aiosmtpd warns on every connection otherwise.
             warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
         last_error: Exception | None = None
-        for _attempt in range(_START_ATTEMPTS):
-            self.port = free_port()
+        for attempt in range(_START_ATTEMPTS):
+            if attempt or not self.port:  # a restart keeps its port (clients know it)
+                self.port = free_port()
             controller = Controller(
                 _Handler(self),
                 hostname=self.host,

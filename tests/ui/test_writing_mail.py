@@ -1,0 +1,155 @@
+"""Writing mail as a user does, on real servers: the IMAP test bed and aiosmtpd.
+
+c / r then typing, Tab between fields, ctrl+s; what reaches the SMTP server is
+parsed back with ``email.policy.strict``, and the IMAP side (Sent copy,
+``\\Answered``) is read with a second, independent connection.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.test_main_screen import current_id, on_server, opened, real_app, wait_until
+from tui_mail.backend.drafts_store import DraftStore
+from tui_mail.backend.outbox import Outbox
+from tui_mail.ui.screens.compose import ComposeScreen
+
+pytestmark = pytest.mark.integration
+
+SUBJECT = "Grüße aus Köln, 東京"
+BODY = "Hallo Bob, schöne Grüße!"
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Outbox and local drafts in the test's own folder."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("TUI_MAIL_STATE_DIR", str(state))
+    return state
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    await pilot.press(*text)
+
+
+async def write_new_message(pilot: Any, app: Any) -> None:
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+    await type_text(pilot, "bob@example.net")
+    await pilot.press("tab", "tab")  # To -> Cc -> Subject
+    await type_text(pilot, SUBJECT)
+    await pilot.press("tab")  # -> body
+    await type_text(pilot, BODY)
+    await pilot.press("ctrl+s")
+
+
+def parsed(data: bytes) -> email.message.EmailMessage:
+    message = email.message_from_bytes(data, policy=email.policy.strict)
+    assert isinstance(message, email.message.EmailMessage)
+    return message
+
+
+async def test_new_message_reaches_smtp_once_and_is_filed_in_sent(
+    imap_server: Any, smtp_server: Any, tmp_path: Path, private_state: Path
+) -> None:
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        cursor_before = current_id(screen)
+        await write_new_message(pilot, app)
+        await wait_until(pilot, lambda: len(smtp_server.messages) == 1)
+        await wait_until(pilot, lambda: app.screen is screen)
+        assert current_id(screen) == cursor_before  # the list is as it was
+        message_id = parsed(smtp_server.messages[0].data)["Message-ID"]
+        await wait_until(pilot, lambda: message_id in on_server(imap_server, "Sent"))
+        assert "\\Seen" in on_server(imap_server, "Sent")[message_id]
+        await pilot.pause(0.5)
+    received = smtp_server.messages[0]
+    message = parsed(received.data)
+    assert list(received.rcpt_tos) == ["bob@example.net"]
+    assert message["To"] == "bob@example.net"
+    assert message["Subject"] == SUBJECT
+    body = message.get_body(("plain",))
+    assert body is not None and body.get_content().strip() == BODY
+    assert Outbox(private_state / "outbox").list() == []
+    assert DraftStore(private_state / "drafts").load_all() == []
+
+
+async def test_reply_threads_and_marks_the_original_answered(
+    imap_server: Any, smtp_server: Any, tmp_path: Path
+) -> None:
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        await wait_until(pilot, lambda: screen.preview.body is not None)
+        original = screen.preview.body
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        await type_text(pilot, "Sounds good.")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(smtp_server.messages) == 1)
+        await wait_until(
+            pilot,
+            lambda: "\\Answered" in on_server(imap_server, "INBOX").get(original.message_id, ()),
+        )
+    reply = parsed(smtp_server.messages[0].data)
+    assert reply["In-Reply-To"] == original.message_id
+    assert reply["References"].split()[-1] == original.message_id
+    assert reply["Subject"].count("Re:") == 1 and reply["Subject"].startswith("Re: ")
+    text = reply.get_body(("plain",)).get_content()
+    assert text.startswith("Sounds good.")
+    assert "wrote:" in text and "\n> " in text
+
+
+async def test_smtp_down_keeps_the_message_then_sends_it_exactly_once(
+    imap_server: Any, smtp_server: Any, tmp_path: Path, private_state: Path
+) -> None:
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot, app, imap_server)
+        smtp_server.stop()
+        await write_new_message(pilot, app)
+        outbox = Outbox(private_state / "outbox")
+        await wait_until(pilot, lambda: any(e.last_error for e in outbox.list()))
+        [entry] = outbox.list()
+        assert entry.last_step == "connect" and not entry.smtp_accepted
+        shown = " ".join(str(n.message) for n in app._notifications)
+        assert "kept in the outbox" in shown
+        assert app.service.retry_outbox() == []  # not due yet: retries back off
+        smtp_server.start()
+        queue = app.service.send_queue()
+        resent = queue.resend(entry.id)  # "send again"; the retry timer does the same when due
+        await wait_until(pilot, resent.done)
+        assert resent.result().delivered_now
+        await wait_until(pilot, lambda: len(smtp_server.messages) == 1)
+        await wait_until(pilot, lambda: outbox.list() == [])
+        assert app.service.retry_outbox() == []  # nothing left to resend
+    assert len(smtp_server.messages) == 1
+
+
+async def test_escape_in_compose_offers_save_and_saves_to_drafts(
+    imap_server: Any, smtp_server: Any, tmp_path: Path, private_state: Path
+) -> None:
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot, app, imap_server)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        await type_text(pilot, "carol@example.net")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "Half-written")
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        await pilot.press("s")  # Save draft
+        await wait_until(
+            pilot,
+            lambda: any("\\Draft" in f for f in on_server(imap_server, "Drafts").values()),
+        )
+    [draft] = DraftStore(private_state / "drafts").load_all()
+    assert draft.subject == "Half-written" and draft.server_draft is not None
+    assert smtp_server.messages == []
