@@ -1,0 +1,59 @@
+"""Searching as a user does, on real servers: ``/``, typing, Enter, Escape; ``l`` limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.test_main_screen import current_id, opened, real_app, wait_until
+from tui_mail.ui.widgets.search_bar import SearchBar
+
+pytestmark = pytest.mark.integration
+
+
+def subjects(screen: Any) -> list[str]:
+    rows = screen.message_list.rows
+    return [rows.row(i).summary.subject for i in range(len(rows))]
+
+
+async def test_search_as_you_type_then_escape_returns_to_the_folder(
+    imap_server: Any, tmp_path: Path
+) -> None:
+    app = real_app(imap_server, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        total = len(screen.message_list.rows)
+        await pilot.press("j", "j")
+        before = current_id(screen)
+        word = subjects(screen)[0].split()[-1].strip(":,.!?").lower()
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: screen.query(SearchBar))
+        await pilot.press(*f"subject:{word}")
+        await wait_until(pilot, lambda: 0 < len(screen.message_list.rows) < total)
+        assert all(word in s.lower() for s in subjects(screen))
+        assert "Search" in str(screen.status.render())
+        await pilot.press("enter")  # server search too, merged
+        await pilot.pause(1.0)
+        assert all(word in s.lower() for s in subjects(screen))
+        screen.query_one(SearchBar).query_one("Input").focus()
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(screen.message_list.rows) == total)
+        assert not screen.query(SearchBar)
+        assert current_id(screen) == before
+
+
+async def test_a_malformed_query_says_what_is_wrong_and_keeps_the_app(
+    imap_server: Any, tmp_path: Path
+) -> None:
+    app = real_app(imap_server, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: screen.query(SearchBar))
+        await pilot.press(*"before:2024-13-45")
+        await pilot.pause(0.6)
+        error = str(screen.query_one(SearchBar).query_one(".search-error").render())
+        assert "before" in error.lower()
+        assert app.is_running
