@@ -80,6 +80,8 @@ class ComposeFlow:
     def open(self, draft: Draft) -> None:
         """Show the compose screen for ``draft``; its result is handled here."""
         account = self.config.account(draft.account)
+        # One id for the whole session: every autosave replaces the same file.
+        draft.draft_id = draft.draft_id or _new_id()
         editor = ExternalEditor(shlex.split(self.config.general.editor) or None)
         screen = ComposeScreen(
             draft,
