@@ -39,7 +39,7 @@ class SearchBar(Vertical):
     SearchBar { height: auto; }
     SearchBar > Horizontal { height: 1; }
     SearchBar .search-prompt { width: auto; padding: 0 1 0 0; }
-    SearchBar Input { border: none; height: 1; padding: 0; width: 1fr; }
+    SearchBar Input, SearchBar Input:focus { border: none; height: 1; padding: 0; width: 1fr; }
     SearchBar .search-scope { width: auto; padding: 0 0 0 1; color: $text-muted; }
     SearchBar .search-error { height: 1; color: $error; display: none; }
     SearchBar.-error .search-error { display: block; }
