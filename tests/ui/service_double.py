@@ -139,6 +139,9 @@ class CacheBackedService:
     def set_password(self, account: str, password: str, remember: bool = False) -> None:
         pass
 
+    def address_suggestions(self, account: str, text: str) -> list[Address]:
+        return self.cache.addresses(text)
+
     def view(
         self, account: str, folder: str, order: ViewOrder, collapsed: frozenset[int] = frozenset()
     ) -> Future[CachedView]:

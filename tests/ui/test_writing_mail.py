@@ -153,3 +153,29 @@ async def test_escape_in_compose_offers_save_and_saves_to_drafts(
     [draft] = DraftStore(private_state / "drafts").load_all()
     assert draft.subject == "Half-written" and draft.server_draft is not None
     assert smtp_server.messages == []
+
+
+async def test_typing_part_of_a_senders_name_in_to_suggests_their_address(
+    imap_server: Any, smtp_server: Any, tmp_path: Path
+) -> None:
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        rows = screen.message_list.rows
+        named = [
+            a
+            for row in (rows.row(i) for i in range(len(rows)))
+            if row is not None
+            for a in row.summary.from_
+            if len(a.name) >= 4 and a.name.isascii() and "@" in a.email
+        ]
+        sender = named[0]
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        await type_text(pilot, sender.name[:4])
+        hints = app.screen.query_one("#address-hints")
+        await wait_until(pilot, lambda: sender.email.lower() in str(hints.render()).lower())
+        to = app.screen.query_one("#compose-to")
+        await wait_until(pilot, lambda: bool(to._suggestion))
+        await pilot.press("right")  # accept the completion
+        assert sender.email.lower() in to.value.lower()

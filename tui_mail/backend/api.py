@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from tui_mail.mail.query import SearchScope
-from tui_mail.models import Draft, Folder, MessageSummary
+from tui_mail.models import Address, Draft, Folder, MessageSummary
 
 # --------------------------------------------------------------------------- commands
 
@@ -371,6 +371,12 @@ class MailService(Protocol):
 
     def cached_folders(self, account: str) -> list[Folder]:
         """The folder list from the cache (may be empty before the first sync)."""
+        ...
+
+    def address_suggestions(self, account: str, text: str) -> list[Address]:
+        """Addresses matching ``text`` fuzzily for completion: people written to first,
+        then others seen in the cache, plus the account's address book command.
+        Blocks (SQLite, a subprocess): call it in a thread. Never raises."""
         ...
 
     def set_password(self, account: str, password: str, remember: bool = False) -> None:

@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 
 from tui_mail.backend.api import ViewOrder
 from tui_mail.backend.cache_schema import (
+    ADDRESSES_SQL,
     INDEX_SUMMARY,
     SUMMARY_COLUMNS,
     UPSERT_SUMMARY,
@@ -36,7 +37,7 @@ from tui_mail.backend.cache_schema import (
 )
 from tui_mail.backend.views import CachedView, ReadConnection, build_view
 from tui_mail.errors import MailError
-from tui_mail.models import SEEN, Folder, FolderRole, MessageSummary
+from tui_mail.models import SEEN, Address, Folder, FolderRole, MessageSummary
 
 
 @dataclass(frozen=True)
@@ -431,6 +432,22 @@ class MailCache:
         )
         return [row[0] for row in rows]
 
+    @_guarded
+    def addresses(self, text: str, limit: int = 20, sent_folder: str = "") -> list[Address]:
+        """Addresses seen in From/To/Cc whose ``name email`` holds ``text``'s letters in order.
+
+        A fuzzy (subsequence, case-insensitive for ASCII) match done in SQL, one
+        entry per address: people written to (To/Cc of the Sent folder, by role
+        or the name ``sent_folder``) first, then the most often seen, then the
+        most recent. Reads through the read-only side, so any thread may call it.
+        """
+        letters = [ch for ch in text if not ch.isspace()]
+        if not letters:
+            return []
+        pattern = "%" + "%".join(_like_escape(ch) for ch in letters) + "%"
+        rows = self._reader.query(ADDRESSES_SQL, (sent_folder, pattern, limit))
+        return [Address(str(name or ""), str(email)) for email, name in rows]
+
     def open_view(
         self, folder: str, order: ViewOrder, collapsed: frozenset[int] = frozenset()
     ) -> CachedView:
@@ -439,3 +456,8 @@ class MailCache:
         In threaded order, root UIDs in ``collapsed`` show with their replies folded.
         """
         return build_view(self._reader, self.account, folder, order, collapsed)
+
+
+def _like_escape(char: str) -> str:
+    """One typed character as a literal in a LIKE pattern (``ESCAPE '\\'``)."""
+    return "\\" + char if char in "%_\\" else char

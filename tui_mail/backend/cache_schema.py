@@ -243,6 +243,31 @@ def uid_chunks(uids: Sequence[int]) -> Iterator[tuple[str, Sequence[int]]]:
         yield ",".join("?" * len(chunk)), chunk
 
 
+#: Addresses of every summary (From, To, Cc), one row per lower-cased email,
+#: filtered by a LIKE pattern over ``name email``. Params: the Sent folder's
+#: name (or ''), the pattern, the limit. ``wrote``: To/Cc of a Sent message.
+ADDRESSES_SQL = r"""
+WITH seen (email, name, wrote, date) AS (
+    SELECT json_extract(j.value, '$[1]'), json_extract(j.value, '$[0]'), 0, s.date
+    FROM summaries s, json_each(CASE s.from_addrs WHEN '' THEN '[]' ELSE s.from_addrs END) j
+    UNION ALL
+    SELECT json_extract(j.value, '$[1]'), json_extract(j.value, '$[0]'),
+        f.role = 'sent' OR f.name = ?1, s.date
+    FROM summaries s JOIN folders f ON f.id = s.folder_id,
+        json_each(CASE s.to_addrs WHEN '' THEN '[]' ELSE s.to_addrs END) j
+    UNION ALL
+    SELECT json_extract(j.value, '$[1]'), json_extract(j.value, '$[0]'),
+        f.role = 'sent' OR f.name = ?1, s.date
+    FROM summaries s JOIN folders f ON f.id = s.folder_id,
+        json_each(CASE s.cc_addrs WHEN '' THEN '[]' ELSE s.cc_addrs END) j
+)
+SELECT email, max(name) FROM seen
+WHERE email LIKE '%@%' AND (coalesce(name, '') || ' ' || email) LIKE ?2 ESCAPE '\'
+GROUP BY lower(email)
+ORDER BY max(wrote) DESC, count(*) DESC, max(date) DESC
+LIMIT ?3
+"""
+
 #: Columns read for a MessageSummary, in the order ``summary_from_row`` expects.
 SUMMARY_COLUMNS = (
     "uid, flags, date, from_addrs, to_addrs, cc_addrs, subject, size,"

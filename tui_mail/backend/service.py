@@ -28,7 +28,7 @@ from tui_mail.backend.searcher import MessageSearch
 from tui_mail.backend.worker import AccountWorker, Backoff
 from tui_mail.config import Config
 from tui_mail.errors import MailError, NotFound
-from tui_mail.models import Draft, Folder, FolderRole
+from tui_mail.models import Address, Draft, Folder, FolderRole
 
 if TYPE_CHECKING:
     from tui_mail.backend.sending import SendQueue
@@ -218,6 +218,20 @@ class MailServiceImpl:
                 return reader.folders()
             except MailError:
                 return []
+
+    def address_suggestions(self, account: str, text: str) -> list[Address]:
+        """Addresses for completing ``text`` (cache and address book); call off the UI thread."""
+        from tui_mail.backend.addresses import suggest_addresses
+
+        config = self.config.accounts.get(account)
+        if config is None:
+            return []
+        return suggest_addresses(
+            self._readers.get(account),
+            text,
+            sent_folder=self.sent_folder(account) or "",
+            book_command=config.address_book_command,
+        )
 
     def set_password(self, account: str, password: str, remember: bool = False) -> None:
         """Use ``password`` from now on and reconnect; ``remember`` saves it in the keyring."""

@@ -30,6 +30,7 @@ from tui_mail.save import save_attachment
 from tui_mail.ui.editor import ExternalEditor
 from tui_mail.ui.screens.compose import ComposeResult, ComposeScreen
 from tui_mail.ui.screens.dialogs import Choice, ConfirmScreen
+from tui_mail.ui.widgets.address_input import SuggestionLookup, format_address
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -87,6 +88,7 @@ class ComposeFlow:
             draft,
             identities=_identities(account),
             on_autosave=self._autosave,
+            address_suggestions=self._suggestions_for(draft.account),
             editor=editor,
         )
         self.app.push_screen(screen, self._finished)
@@ -193,6 +195,15 @@ class ComposeFlow:
             log.warning("old draft copy not removed: %s", error)
 
     # ------------------------------------------------------------------ helpers
+
+    def _suggestions_for(self, account: str) -> SuggestionLookup:
+        """Completion for the address fields (runs in the suggester's thread)."""
+
+        def lookup(typed: str) -> list[str]:
+            found = self.service.address_suggestions(account, typed)
+            return [format_address(address) for address in found]
+
+        return lookup
 
     def _role_folder(self, account: str, role: FolderRole) -> str | None:
         overrides = self.config.account(account).folders.by_role()
