@@ -99,23 +99,23 @@ def bench_size(
         warm_sources = {}
         for client in clients:
             if client.has_cache:
-                warm_sources[client.name] = work / f"{client.name}-{size}-populated"
-                _record(
-                    record,
-                    save,
-                    measure_run(
-                        tmux,
-                        client,
-                        warm_sources[client.name],
-                        "populate",
-                        size,
-                        0,
-                        server.host,
-                        server.port,
-                        limits,
-                        populate=True,
-                    ),
+                source = work / f"{client.name}-{size}-populated"
+                populated = measure_run(
+                    tmux,
+                    client,
+                    source,
+                    "populate",
+                    size,
+                    0,
+                    server.host,
+                    server.port,
+                    limits,
+                    populate=True,
                 )
+                _record(record, save, populated)
+                # A failed populate run leaves no cache worth calling warm: skip those.
+                if populated.first_screen is not None:
+                    warm_sources[client.name] = source
         for rep in range(1, reps + 1):
             for client in clients:
                 if not client.has_cache:
@@ -150,6 +150,8 @@ def bench_size(
                         limits,
                     ),
                 )
+                if client.name not in warm_sources:
+                    continue
                 # Each warm run starts from its own copy of the fully synced cache.
                 warm = work / f"{client.name}-{size}-{rep}-warm"
                 shutil.copytree(warm_sources[client.name], warm)
@@ -200,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     OUT_DIR.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_file = OUT_DIR / f"runs-{stamp}.json"
-    notes = {"tui-mail": search_note()}
+    timed = any(step.name == "search" for c in clients for step in c.steps)
+    notes = {"tui-mail": search_note(timed)}
     record: list[dict[str, Any]] = []
     info = machine_info()
     started = time.monotonic()

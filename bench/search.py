@@ -25,6 +25,6 @@ def has_search() -> bool:
     return action is not None and "not available" not in inspect.getsource(action)
 
 
-def search_note() -> str:
+def search_note(timed: bool) -> str:
     """What the table says in the search column when search is not timed."""
-    return "n/a" if has_search() else NOT_IMPLEMENTED
+    return "n/a" if timed else NOT_IMPLEMENTED
