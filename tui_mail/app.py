@@ -36,6 +36,7 @@ from tui_mail.ui.screens.compose import ComposeScreen
 from tui_mail.ui.screens.dialogs import ErrorScreen
 from tui_mail.ui.screens.help import HelpScreen
 from tui_mail.ui.screens.main import MainScreen
+from tui_mail.ui.widgets.message_list import MessageList
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,12 @@ class TuiMailApp(App[int]):
             group="compose",
             exit_on_error=False,
         )
+
+    def on_message_list_opened(self, message: MessageList.Opened) -> None:
+        """Enter on a message in Drafts resumes writing it (elsewhere it is only shown)."""
+        flow, summary = self.compose_flow, message.summary
+        if flow is not None and flow.is_drafts_folder(summary.account, summary.folder):
+            self.run_worker(flow.resume(summary), group="compose", exit_on_error=False)
 
     # ------------------------------------------------------------------ global actions
 

@@ -179,3 +179,53 @@ async def test_typing_part_of_a_senders_name_in_to_suggests_their_address(
         await wait_until(pilot, lambda: bool(to._suggestion))
         await pilot.press("right")  # accept the completion
         assert sender.email.lower() in to.value.lower()
+
+
+async def save_a_draft(pilot: Any, app: Any, imap_server: Any, subject: str, body: str) -> None:
+    """c, To, Subject, body, then Escape -> Save: the draft lands in Drafts on the server."""
+    drafts_before = len(on_server(imap_server, "Drafts"))
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+    await type_text(pilot, "carol@example.net")
+    await pilot.press("tab", "tab")
+    await type_text(pilot, subject)
+    await pilot.press("tab")
+    await type_text(pilot, body)
+    await pilot.press("escape")
+    await pilot.pause(0.3)
+    await pilot.press("s")  # Save draft
+    await wait_until(pilot, lambda: len(on_server(imap_server, "Drafts")) > drafts_before)
+
+
+async def test_enter_on_a_message_in_drafts_resumes_it_and_sending_removes_it(
+    imap_server: Any, smtp_server: Any, tmp_path: Path, private_state: Path
+) -> None:
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        seeded_drafts = set(on_server(imap_server, "Drafts"))
+        await save_a_draft(pilot, app, imap_server, "Half-written", "First lines")
+        await wait_until(pilot, lambda: app.screen is screen)
+        store = DraftStore(private_state / "drafts")
+        for saved in store.load_all():  # as on another computer: only the server copy
+            store.remove(saved.draft_id)
+        screen.open_folder("test", "Drafts")
+        await wait_until(pilot, lambda: screen.folder == "Drafts" and len(screen.message_list.rows))
+        screen.message_list.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        compose = app.screen
+        draft = compose.current_draft()
+        assert [a.email for a in draft.to] == ["carol@example.net"]
+        assert draft.subject == "Half-written"
+        assert draft.body.strip() == "First lines"
+        assert draft.server_draft is not None and draft.server_draft[0] == "Drafts"
+        compose.query_one("#compose-body").focus()
+        await type_text(pilot, " and more")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(smtp_server.messages) == 1)
+        await wait_until(pilot, lambda: set(on_server(imap_server, "Drafts")) == seeded_drafts)
+    sent = parsed(smtp_server.messages[0].data)
+    assert sent["Subject"] == "Half-written"
+    text = sent.get_body(("plain",)).get_content()
+    assert "First lines" in text and "and more" in text

@@ -28,6 +28,7 @@ from tui_mail.mail.quoting import (
     forward_draft,
     reply_draft,
     reply_subject,
+    resumed_draft,
 )
 from tui_mail.models import Address, Draft, MessageBody
 
@@ -363,3 +364,24 @@ def test_any_text_gives_exactly_the_expected_headers(subject: str, name: str, bo
 
 
 _CONTROLS_TO_SPACE = {c: " " for c in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}
+
+
+def test_a_draft_saved_as_a_message_resumes_with_its_fields() -> None:
+    saved = Draft(
+        account="work",
+        from_=Address("Support Desk", "support@example.org"),
+        to=[ALICE],
+        cc=[BOB],
+        subject="Grüße, again",
+        body="Line one\nLine two\n",
+        in_reply_to="<orig@example.com>",
+        references=["<root@example.com>", "<orig@example.com>"],
+    )
+    body = parse_message(message_bytes(build_message(saved, date=WHEN)))
+    draft = resumed_draft(body, account=ACCOUNT, server_draft=("Drafts", 7))
+    assert draft.from_ == Address("Support Desk", "Support@Example.org")  # the identity
+    assert (draft.to, draft.cc, draft.subject) == ([ALICE], [BOB], "Grüße, again")
+    assert draft.body.strip() == "Line one\nLine two"
+    assert draft.in_reply_to == "<orig@example.com>"
+    assert draft.references == ["<root@example.com>", "<orig@example.com>"]
+    assert draft.server_draft == ("Drafts", 7) and draft.reply_kind == ""

@@ -155,6 +155,33 @@ def forward_draft(
     )
 
 
+def resumed_draft(
+    saved: MessageBody, *, account: AccountLike, server_draft: tuple[str, int] | None = None
+) -> Draft:
+    """A draft saved on the server (a message in Drafts), back in editable form.
+
+    From is the user's identity the saved message names (else the primary),
+    To/Cc/Subject/body and the threading ids come back as saved; ``server_draft``
+    is its (folder, uid), so saving again replaces it and sending removes it.
+    Attachments are not in the draft (it holds file paths): the caller writes
+    them out (``forward_attachments`` gives their bytes).
+    """
+    identities = own_addresses(account)
+    by_email = {a.email.lower(): a for a in reversed(identities)}
+    saved_from = [by_email.get(a.email.strip().lower()) for a in saved.from_]
+    return Draft(
+        account=account.name,
+        from_=next((a for a in saved_from if a is not None), identities[0]),
+        to=_clean_addresses(saved.to),
+        cc=_clean_addresses(saved.cc),
+        subject=clean_line(saved.subject),
+        body=clean_text(saved.text),
+        in_reply_to=(message_ids([saved.in_reply_to]) or [""])[0],
+        references=capped_references(message_ids(saved.references)),
+        server_draft=server_draft,
+    )
+
+
 def forward_attachments(
     original: MessageBody, raw: bytes
 ) -> tuple[list[tuple[str, bytes, str]], list[str]]:

@@ -16,13 +16,20 @@ import shlex
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from tui_mail.backend.api import AppendMessage, DeleteMessages, MailService
+from tui_mail.backend.api import AppendMessage, DeleteMessages, FetchBody, MailService
 from tui_mail.backend.drafts_store import DraftStore
 from tui_mail.backend.outbox import load_attachments
 from tui_mail.config import AccountConfig, Config
 from tui_mail.errors import MailError
 from tui_mail.mail.compose import build_message, message_bytes
-from tui_mail.mail.quoting import forward_attachments, forward_draft, own_addresses, reply_draft
+from tui_mail.mail.parse import parse_message
+from tui_mail.mail.quoting import (
+    forward_attachments,
+    forward_draft,
+    own_addresses,
+    reply_draft,
+    resumed_draft,
+)
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import DRAFT, SEEN, Address, Draft, FolderRole, MessageBody, MessageSummary
 from tui_mail.paths import drafts_dir
@@ -73,9 +80,43 @@ class ComposeFlow:
         elif kind == "forward" and body is not None:
             draft = forward_draft(body, account=account, original_ref=original)
             draft.draft_id = draft.draft_id or _new_id()
-            draft.attachments = await asyncio.to_thread(self._keep_forwarded, draft, body, raw)
+            draft.attachments = await asyncio.to_thread(self._keep_attachments, draft, body, raw)
         else:
             draft = Draft(account=account.name, from_=own_addresses(account)[0])
+        self.open(draft)
+
+    def is_drafts_folder(self, account: str, folder: str) -> bool:
+        """True for the account's Drafts folder (where Enter resumes a message)."""
+        return account in self.config.accounts and folder == self._role_folder(
+            account, FolderRole.DRAFTS
+        )
+
+    async def resume(self, summary: MessageSummary) -> None:
+        """Enter on a message in Drafts: open it in the compose screen again.
+
+        The local copy of that server draft is preferred (it knows what was
+        replied to); otherwise the message is fetched and parsed back.
+        """
+        where = (summary.folder, summary.uid)
+        saved = await asyncio.to_thread(self.store.load_all)
+        local = [d for d in saved if d.account == summary.account and d.server_draft == where]
+        if local:
+            self.open(local[-1])
+            return
+        try:
+            raw = await asyncio.wrap_future(
+                self.service.submit(FetchBody(summary.account, summary.folder, summary.uid))
+            )
+        except MailError as error:
+            self.app.notify(
+                f"Cannot open the draft: {clean_line(str(error))}", severity="error", markup=False
+            )
+            return
+        account = self.config.account(summary.account)
+        body = await asyncio.to_thread(parse_message, raw)
+        draft = resumed_draft(body, account=account, server_draft=where)
+        draft.draft_id = _new_id()
+        draft.attachments = await asyncio.to_thread(self._keep_attachments, draft, body, raw)
         self.open(draft)
 
     def open(self, draft: Draft) -> None:
@@ -214,13 +255,13 @@ class ComposeFlow:
                 return folder.name
         return None
 
-    def _keep_forwarded(self, draft: Draft, body: MessageBody, raw: bytes | None) -> list[str]:
-        """Write an inline forward's original attachments beside the draft, as files."""
+    def _keep_attachments(self, draft: Draft, body: MessageBody, raw: bytes | None) -> list[str]:
+        """Write a message's attachments beside the draft, as files (inline forward, resume)."""
         if raw is None or not body.attachments:
             return list(draft.attachments)
         parts, problems = forward_attachments(body, raw)
         for problem in problems:
-            log.warning("forward: %s", problem)
+            log.warning("attachment not kept: %s", problem)
         target = drafts_dir() / f"{draft.draft_id}-files"
         return [str(save_attachment(target, name, data)) for name, data, _type in parts]
 
