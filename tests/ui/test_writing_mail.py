@@ -229,3 +229,48 @@ async def test_enter_on_a_message_in_drafts_resumes_it_and_sending_removes_it(
     assert sent["Subject"] == "Half-written"
     text = sent.get_body(("plain",)).get_content()
     assert "First lines" in text and "and more" in text
+
+
+async def test_forward_as_attachment_from_the_palette_sends_the_original_whole(
+    imap_server: Any, smtp_server: Any, tmp_path: Path
+) -> None:
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        await wait_until(pilot, lambda: screen.preview.raw is not None)
+        original = screen.preview.body
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await type_text(pilot, "forward as attachment")
+        await pilot.pause(0.5)
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        draft = app.screen.current_draft()
+        assert [Path(p).suffix for p in draft.attachments] == [".eml"]
+        assert draft.subject.startswith("Fwd: ") and draft.reply_kind == "forward"
+        await type_text(pilot, "dave@example.net")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(smtp_server.messages) == 1)
+        if keywords_allowed(imap_server):  # pymap keeps no keywords (no \\* in PERMANENTFLAGS)
+            await wait_until(
+                pilot,
+                lambda: (
+                    "$Forwarded" in on_server(imap_server, "INBOX").get(original.message_id, ())
+                ),
+            )
+    sent = parsed(smtp_server.messages[0].data)
+    [attached] = list(sent.iter_attachments())
+    assert attached.get_content_type() == "message/rfc822"
+    inner = attached.get_content()
+    assert inner["Message-ID"] == original.message_id
+
+
+def keywords_allowed(imap_server: Any) -> bool:
+    """True when the server stores keywords such as ``$Forwarded`` in INBOX."""
+    from tests.integration.backend_helpers import other_client
+
+    client = other_client(imap_server)
+    try:
+        return b"\\*" in client.select_folder("INBOX")[b"PERMANENTFLAGS"]
+    finally:
+        client.logout()

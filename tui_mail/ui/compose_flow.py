@@ -24,6 +24,7 @@ from tui_mail.errors import MailError
 from tui_mail.mail.compose import build_message, message_bytes
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.quoting import (
+    forward_as_attachment,
     forward_attachments,
     forward_draft,
     own_addresses,
@@ -70,7 +71,11 @@ class ComposeFlow:
         body: MessageBody | None,
         raw: bytes | None,
     ) -> None:
-        """Build the draft for ``kind`` ("new", "reply", "reply_all", "forward") and open it."""
+        """Build the draft for ``kind`` and open it.
+
+        Kinds: "new", "reply", "reply_all", "forward" (inline, with the original's
+        attachments) and "forward_attachment" (the original whole, as message/rfc822).
+        """
         account = self.config.account(account_name)
         original = (summary.folder, summary.uid) if summary else None
         if kind in ("reply", "reply_all") and body is not None:
@@ -81,6 +86,12 @@ class ComposeFlow:
             draft = forward_draft(body, account=account, original_ref=original)
             draft.draft_id = draft.draft_id or _new_id()
             draft.attachments = await asyncio.to_thread(self._keep_attachments, draft, body, raw)
+        elif kind == "forward_attachment" and body is not None and raw is not None:
+            draft, original_file = forward_as_attachment(
+                body, raw, account=account, original_ref=original
+            )
+            draft.draft_id = _new_id()
+            draft.attachments = await asyncio.to_thread(_files_beside, draft, [original_file])
         else:
             draft = Draft(account=account.name, from_=own_addresses(account)[0])
         self.open(draft)
@@ -262,8 +273,7 @@ class ComposeFlow:
         parts, problems = forward_attachments(body, raw)
         for problem in problems:
             log.warning("attachment not kept: %s", problem)
-        target = drafts_dir() / f"{draft.draft_id}-files"
-        return [str(save_attachment(target, name, data)) for name, data, _type in parts]
+        return _files_beside(draft, parts)
 
 
 def _identities(account: AccountConfig) -> list[Address]:
@@ -271,6 +281,12 @@ def _identities(account: AccountConfig) -> list[Address]:
     for address in own_addresses(account):
         seen.setdefault(address.email.lower(), address)
     return list(seen.values())
+
+
+def _files_beside(draft: Draft, parts: list[tuple[str, bytes, str]]) -> list[str]:
+    """Write attachments as files in the draft's own folder (a Draft holds paths)."""
+    target = drafts_dir() / f"{draft.draft_id}-files"
+    return [str(save_attachment(target, name, data)) for name, data, _type in parts]
 
 
 def _draft_bytes(draft: Draft) -> bytes:
