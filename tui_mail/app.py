@@ -10,6 +10,7 @@ stopping it run off the loop, and stopping is bounded.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import traceback
 from collections.abc import Callable
@@ -36,6 +37,8 @@ from tui_mail.ui.screens.compose import ComposeScreen
 from tui_mail.ui.screens.dialogs import ErrorScreen
 from tui_mail.ui.screens.help import HelpScreen
 from tui_mail.ui.screens.main import MainScreen
+from tui_mail.ui.screens.outbox import OutboxScreen
+from tui_mail.ui.widgets.folder_tree import FolderTree
 from tui_mail.ui.widgets.message_list import MessageList
 
 log = logging.getLogger(__name__)
@@ -113,6 +116,10 @@ class TuiMailApp(App[int]):
         assert self.service is not None and self.main_screen is not None
         await asyncio.to_thread(self.service.start)
         self.main_screen.service_started()
+        # Everything built so far (modules, widgets) lives as long as the app: keep it
+        # out of the collector's full passes, which stop every thread (the UI loop too).
+        gc.collect()
+        gc.freeze()
 
     async def on_unmount(self) -> None:
         await self.stop_service()
@@ -154,6 +161,13 @@ class TuiMailApp(App[int]):
             group="compose",
             exit_on_error=False,
         )
+
+    def on_folder_tree_outbox_selected(self, message: FolderTree.OutboxSelected) -> None:
+        """The Outbox entry of the tree: show the unsent messages."""
+        if self.service is None or self.compose_flow is None:
+            return
+        queue = self.service.send_queue()
+        self.push_screen(OutboxScreen(queue, message.account, self.compose_flow.edit_outbox_entry))
 
     def on_message_list_opened(self, message: MessageList.Opened) -> None:
         """Enter on a message in Drafts resumes writing it (elsewhere it is only shown)."""

@@ -9,6 +9,7 @@ UI thread can read windows while the account worker writes.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from array import array
@@ -126,10 +127,16 @@ class CachedView:
         wanted = self._uids[start:stop]
         found: dict[int, MessageSummary] = {}
         for marks, chunk in uid_chunks(wanted):
-            for row in self._reader.query(
-                f"SELECT {SUMMARY_COLUMNS} FROM summaries WHERE folder_id = ? AND uid IN ({marks})",
+            # The whole window comes back as ONE row of JSON: each row SQLite steps
+            # releases and re-takes the GIL, and while a sync thread is busy every
+            # re-take can wait a switch interval (a 128-row window measured 137 ms on
+            # the UI thread during a 100,000-message sync; packed, it is one step).
+            packed = self._reader.query(
+                f"SELECT json_group_array(json_array({SUMMARY_COLUMNS})) FROM summaries"
+                f" WHERE folder_id = ? AND uid IN ({marks})",
                 (self._folder_id, *chunk),
-            ):
+            )
+            for row in json.loads(packed[0][0]) if packed else ():
                 summary = summary_from_row(self._account, self._folder, row)
                 found[summary.uid] = summary
         result: list[ListRow] = []
@@ -204,9 +211,14 @@ def build_view(
         return CachedView(reader, account, folder, folder_id, flat.uids, flat)
     column = _SORT_COLUMNS[order.key]
     direction = "DESC" if order.descending else "ASC"
+    # One string instead of a tuple per row: 100,000 tuples cost a full garbage
+    # collection pass (measured 50-140 ms, all threads stopped) every few views.
+    # SQLite keeps the subquery's order in the aggregate (the view tests check it).
     rows = reader.query(
-        f"SELECT uid FROM summaries WHERE folder_id = ?"
-        f" ORDER BY {column} {direction}, uid {direction}",
+        f"SELECT group_concat(uid) FROM (SELECT uid FROM summaries WHERE folder_id = ?"
+        f" ORDER BY {column} {direction}, uid {direction})",
         (folder_id,),
     )
-    return CachedView(reader, account, folder, folder_id, array("q", [r[0] for r in rows]))
+    joined = rows[0][0] if rows else None
+    uids = array("q", map(int, joined.split(","))) if joined else array("q")
+    return CachedView(reader, account, folder, folder_id, uids)

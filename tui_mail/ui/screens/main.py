@@ -45,6 +45,8 @@ from tui_mail.ui.widgets.status_bar import StatusBar
 MESSAGE_ACTIONS = {s.action for s in keymap.BINDINGS_REGISTRY if s.scope == "message"}
 REFRESH_DELAY = 0.25
 """Seconds to gather backend events before rebuilding the open folder's view."""
+ROWS_PER_EXTRA_SECOND = 50_000
+"""Each this many rows in the list add a second to that wait (see ``refresh_view``)."""
 
 
 class MainScreen(Screen[None]):
@@ -155,7 +157,10 @@ class MainScreen(Screen[None]):
         """Rebuild the open folder's view soon (events come in bursts)."""
         if not self._refresh_pending:
             self._refresh_pending = True
-            self.set_timer(REFRESH_DELAY, self._rebuild_view)
+            # A big folder's snapshot costs more to build (off the loop, but on the same
+            # GIL): while a sync streams batches, rebuild it less often.
+            delay = REFRESH_DELAY + len(self.message_list.rows) / ROWS_PER_EXTRA_SECOND
+            self.set_timer(delay, self._rebuild_view)
 
     def _rebuild_view(self) -> None:
         self._refresh_pending = False
