@@ -96,80 +96,42 @@ def bench_size(
             f"N={size}: corpus written in {server.seconds_to_write:.1f} s, "
             f"Dovecot primed in {server.seconds_to_prime:.1f} s"
         )
+
+        def run(client: Client, cache_dir: Path, cache: str, rep: int) -> RunResult:
+            result = measure_run(
+                tmux,
+                client,
+                cache_dir,
+                cache,
+                size,
+                rep,
+                server.host,
+                server.port,
+                limits,
+                populate=cache == "populate",
+            )
+            _record(record, save, result)
+            return result
+
         warm_sources = {}
         for client in clients:
             if client.has_cache:
                 source = work / f"{client.name}-{size}-populated"
-                populated = measure_run(
-                    tmux,
-                    client,
-                    source,
-                    "populate",
-                    size,
-                    0,
-                    server.host,
-                    server.port,
-                    limits,
-                    populate=True,
-                )
-                _record(record, save, populated)
                 # A failed populate run leaves no cache worth calling warm: skip those.
-                if populated.first_screen is not None:
+                if run(client, source, "populate", 0).first_screen is not None:
                     warm_sources[client.name] = source
         for rep in range(1, reps + 1):
             for client in clients:
+                base = work / f"{client.name}-{size}-{rep}"
                 if not client.has_cache:
-                    _record(
-                        record,
-                        save,
-                        measure_run(
-                            tmux,
-                            client,
-                            work / f"{client.name}-{size}-{rep}",
-                            "none",
-                            size,
-                            rep,
-                            server.host,
-                            server.port,
-                            limits,
-                        ),
-                    )
+                    run(client, base, "none", rep)
                     continue
-                _record(
-                    record,
-                    save,
-                    measure_run(
-                        tmux,
-                        client,
-                        work / f"{client.name}-{size}-{rep}-cold",
-                        "cold",
-                        size,
-                        rep,
-                        server.host,
-                        server.port,
-                        limits,
-                    ),
-                )
-                if client.name not in warm_sources:
-                    continue
-                # Each warm run starts from its own copy of the fully synced cache.
-                warm = work / f"{client.name}-{size}-{rep}-warm"
-                shutil.copytree(warm_sources[client.name], warm)
-                _record(
-                    record,
-                    save,
-                    measure_run(
-                        tmux,
-                        client,
-                        warm,
-                        "warm",
-                        size,
-                        rep,
-                        server.host,
-                        server.port,
-                        limits,
-                    ),
-                )
+                run(client, base.with_name(base.name + "-cold"), "cold", rep)
+                if client.name in warm_sources:
+                    # Each warm run starts from its own copy of the fully synced cache.
+                    warm = base.with_name(base.name + "-warm")
+                    shutil.copytree(warm_sources[client.name], warm)
+                    run(client, warm, "warm", rep)
 
 
 def _record(record: list[dict[str, Any]], save: Any, result: RunResult) -> None:

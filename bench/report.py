@@ -54,20 +54,20 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _seconds(value: Any) -> str:
+def _duration(value: Any, scale: float, unit: str, digits: int) -> str:
     if value == "n/a":
         return "n/a"
     if value == math.inf:
         return "timeout"
-    return "—" if value is None else f"{value:.2f} s"
+    return "—" if value is None else f"{value * scale:.{digits}f} {unit}"
+
+
+def _seconds(value: Any) -> str:
+    return _duration(value, 1, "s", 2)
 
 
 def _ms(value: Any) -> str:
-    if value == "n/a":
-        return "n/a"
-    if value == math.inf:
-        return "timeout"
-    return "—" if value is None else f"{value * 1000:.0f} ms"
+    return _duration(value, 1000, "ms", 0)
 
 
 def _number(value: Any) -> str:
