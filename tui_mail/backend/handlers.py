@@ -72,7 +72,12 @@ class CommandHandlers:
         if command.folder not in self.worker.open_folders:
             self.worker.open_folders.append(command.folder)
         result = FolderSync(
-            session, self.cache, self.account, command.folder, self.worker.emit
+            session,
+            self.cache,
+            self.account,
+            command.folder,
+            self.worker.emit,
+            between_batches=self.worker.run_waiting_user_jobs,
         ).run()
         known = {f.name: f for f in self.worker.folders}
         base = known.get(command.folder, Folder(self.account, command.folder))

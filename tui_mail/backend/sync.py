@@ -71,6 +71,7 @@ class FolderSync:
         folder: str,
         emit: Emit,
         batch_size: int = BATCH_SIZE,
+        between_batches: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
         self.cache = cache
@@ -78,6 +79,8 @@ class FolderSync:
         self.folder = folder
         self.emit = emit
         self.batch_size = batch_size
+        self.between_batches = between_batches
+        """Runs what the user asked for meanwhile (a body, a flag) between two batches."""
 
     def run(self) -> SyncResult:
         """SELECT, reconcile, fetch new mail; raises ``tui_mail.errors`` on failure."""
@@ -173,6 +176,11 @@ class FolderSync:
             done += len(batch)
             self.emit(MessagesAdded(self.account, self.folder, tuple(summaries)))
             self.emit(SyncProgress(self.account, self.folder, done, total))
+            if self.between_batches is not None and done < total:
+                # A long first sync must not make the user wait for the message they
+                # opened: their jobs run now, then this folder is selected again.
+                self.between_batches()
+                self.session.ensure_selected(self.folder)
 
     def _reconcile_all(self, uidvalidity: int) -> None:
         """Safety net when counts disagree: compare every UID with the server."""

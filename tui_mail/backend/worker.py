@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui_mail.backend import api
 from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
 from tui_mail.backend.cache import MailCache
 from tui_mail.backend.imap import ImapSession
@@ -62,6 +63,8 @@ class Job:
 
 
 _STOP = object()
+#: Jobs a sync does not interleave between its batches (long, or a sync themselves).
+_LONG_JOBS = (api.SyncFolder, api.SyncAll, api.ListFolders, api.SearchMessages)
 
 
 def _default_password(account: AccountConfig) -> str | None:
@@ -182,6 +185,29 @@ class AccountWorker(threading.Thread):
             if not job.future.set_running_or_notify_cancel():
                 continue
             self._execute(job)
+
+    def run_waiting_user_jobs(self) -> None:
+        """Run the quick jobs queued meanwhile (bodies, flags, moves), in order.
+
+        Called by a long sync between two batches, on this thread. Syncs, folder
+        listings and internal calls wait for their turn (they are long or would
+        nest a sync); so does everything after a stop request.
+        """
+        deferred: list[Any] = []
+        while not self._stopping.is_set():
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is _STOP or job.call is not None or isinstance(job.command, _LONG_JOBS):
+                deferred.append(job)
+                if job is _STOP:
+                    break
+                continue
+            if job.future.set_running_or_notify_cancel():
+                self._execute(job)
+        for job in deferred:
+            self._queue.put(job)
 
     def _offline_wait(self) -> float | None:
         if self.state == AccountState.OFFLINE and self._session is None:
