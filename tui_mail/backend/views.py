@@ -66,8 +66,9 @@ class ReadConnection:
             )
             self._opened.append(conn)
         conn.execute("PRAGMA busy_timeout = 5000")
-        # Views scan whole folders: mapping the file beats a read() per page.
-        conn.execute("PRAGMA mmap_size = 268435456")
+        # No memory map: mapped pages of a 100,000-message cache count in the app's
+        # RSS (up to the file's size) and measured no faster than SQLite's own reads.
+        conn.execute("PRAGMA mmap_size = 0")
         self._local.conn = conn
         return conn
 
