@@ -274,3 +274,87 @@ def keywords_allowed(imap_server: Any) -> bool:
         return b"\\*" in client.select_folder("INBOX")[b"PERMANENTFLAGS"]
     finally:
         client.logout()
+
+
+async def test_a_failed_message_waits_in_the_outbox_folder_and_is_sent_again_once(
+    imap_server: Any, smtp_server: Any, tmp_path: Path, private_state: Path
+) -> None:
+    from textual.widgets import DataTable
+
+    from tui_mail.ui.screens.outbox import OutboxScreen
+
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        tree = screen.folder_tree
+        assert tree.outbox_node("test") is None  # no entry while the outbox is empty
+        smtp_server.stop()
+        await write_new_message(pilot, app)
+        await wait_until(pilot, lambda: tree.outbox_node("test") is not None)
+        node = tree.outbox_node("test")
+        assert str(node.label).endswith("Outbox 1")
+        tree.focus()
+        tree.move_cursor(node)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OutboxScreen))
+        outbox_screen = app.screen
+        table = outbox_screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1)
+        subject, to, _tries, error = (str(cell) for cell in table.get_row_at(0))
+        assert (subject, to) == (SUBJECT, "bob@example.net") and error
+        await pilot.press("enter")  # the message and its error
+        detail = outbox_screen.query_one("#outbox-message")
+        await wait_until(pilot, lambda: BODY in str(detail.render()))
+        assert "Not sent (connect)" in str(detail.render())
+        smtp_server.start()
+        await pilot.press("s")  # send again
+        await wait_until(pilot, lambda: len(smtp_server.messages) == 1)
+        await wait_until(pilot, lambda: table.row_count == 0)
+        await wait_until(pilot, lambda: tree.outbox_node("test") is None)
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.pause(0.5)
+    assert len(smtp_server.messages) == 1
+    assert parsed(smtp_server.messages[0].data)["Subject"] == SUBJECT
+    assert Outbox(private_state / "outbox").list() == []
+
+
+async def test_outbox_entries_can_be_deleted_after_asking_or_taken_back_to_edit(
+    imap_server: Any, smtp_server: Any, tmp_path: Path, private_state: Path
+) -> None:
+    from textual.widgets import DataTable
+
+    from tui_mail.ui.screens.outbox import OutboxScreen
+
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        tree = screen.folder_tree
+        smtp_server.stop()
+        await write_new_message(pilot, app)
+        await wait_until(pilot, lambda: app.screen is screen)
+        await write_new_message(pilot, app)
+        outbox = Outbox(private_state / "outbox")
+        await wait_until(pilot, lambda: sum(bool(e.last_error) for e in outbox.list()) == 2)
+        await wait_until(pilot, lambda: str(tree.outbox_node("test").label).endswith("Outbox 2"))
+        app.post_message(tree.OutboxSelected("test"))
+        await wait_until(pilot, lambda: isinstance(app.screen, OutboxScreen))
+        table = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 2)
+        await pilot.press("d")
+        await pilot.pause(0.3)
+        await pilot.press("n")  # No: nothing deleted
+        await pilot.pause(0.3)
+        assert len(outbox.list()) == 2
+        await pilot.press("d")
+        await pilot.pause(0.3)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(outbox.list()) == 1 and table.row_count == 1)
+        await pilot.press("e")  # back into the compose screen, kept as a local draft
+        await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        draft = app.screen.current_draft()
+        assert draft.subject == SUBJECT and draft.body.strip() == BODY
+        assert [a.email for a in draft.to] == ["bob@example.net"]
+        assert outbox.list() == []
+        assert [d.subject for d in DraftStore(private_state / "drafts").load_all()] == [SUBJECT]
+    assert smtp_server.messages == []

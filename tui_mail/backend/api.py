@@ -13,10 +13,13 @@ import enum
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from tui_mail.mail.query import SearchScope
 from tui_mail.models import Address, Draft, Folder, MessageSummary
+
+if TYPE_CHECKING:
+    from tui_mail.backend.outbox import OutboxEntry
 
 # --------------------------------------------------------------------------- commands
 
@@ -336,6 +339,26 @@ class MessageView(Protocol):
         ...
 
 
+class OutboxQueue(Protocol):
+    """The outbox as the UI uses it (``SendQueue``); each call may block: use a thread."""
+
+    def entries(self) -> list[OutboxEntry]:
+        """What the outbox holds, oldest first."""
+        ...
+
+    def message(self, entry_id: str) -> bytes:
+        """The exact bytes queued for an entry."""
+        ...
+
+    def resend(self, entry_id: str) -> Future[Any]:
+        """Try an entry again now; the Future gives a ``SendOutcome`` or a ``MailError``."""
+        ...
+
+    def remove(self, entry_id: str) -> None:
+        """Delete an entry (``SendError`` while it is being sent)."""
+        ...
+
+
 class MailService(Protocol):
     """The backend as the UI sees it (implemented in ``backend/service.py``)."""
 
@@ -381,6 +404,10 @@ class MailService(Protocol):
 
     def set_password(self, account: str, password: str, remember: bool = False) -> None:
         """Use this password from now on (after an AuthError) and reconnect."""
+        ...
+
+    def send_queue(self) -> OutboxQueue:
+        """The outbox and its sender (``backend/sending.py``'s ``SendQueue``)."""
         ...
 
     def send(self, draft: Draft) -> Future[Any]:

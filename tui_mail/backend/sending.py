@@ -110,6 +110,18 @@ class SendQueue:
         """What the outbox holds, oldest first."""
         return self.outbox.list()
 
+    def message(self, entry_id: str) -> bytes:
+        """The exact bytes queued for an entry."""
+        return self.outbox.message(entry_id)
+
+    def remove(self, entry_id: str) -> None:
+        """Delete an entry the user gave up on (or took back to edit); announced."""
+        with self._lock:
+            if entry_id in self._in_flight:
+                raise SendError("The message is being sent right now", step="outbox")
+        self.outbox.remove(entry_id)
+        self.announce()
+
     # ------------------------------------------------------------------ thread body
 
     def _run(self, future: Future[SendOutcome], draft: Draft | None, entry_id: str | None) -> None:
@@ -124,9 +136,11 @@ class SendQueue:
             future.set_exception(exc)
         except Exception as exc:  # a bug must not kill the thread silently: report it
             log.exception("send failed unexpectedly")
-            future.set_exception(SendError("Sending failed unexpectedly", repr(exc), step="internal"))
+            future.set_exception(
+                SendError("Sending failed unexpectedly", repr(exc), step="internal")
+            )
         finally:
-            self._announce()
+            self.announce()
 
     def _queue(self, draft: Draft) -> str:
         account = self._account(draft.account)
@@ -188,14 +202,16 @@ class SendQueue:
             raise NotFound("unknown account", name)
         return account
 
-    def _announce(self) -> None:
+    def announce(self) -> None:
+        """Emit ``OutboxChanged`` for every account (its count, the last error)."""
         try:
             entries = self.outbox.list()
         except OSError as exc:
             log.warning("outbox unreadable: %s", exc)
             return
-        failed = [e for e in entries if e.last_error]
-        last_error = failed[-1].last_error if failed else ""
-        for account in {e.account for e in entries} or set(self.config.accounts):
-            pending = sum(1 for e in entries if e.account == account)
+        for account in {e.account for e in entries} | set(self.config.accounts):
+            mine = [e for e in entries if e.account == account]
+            pending = len(mine)
+            failed = [e.last_error for e in mine if e.last_error]
+            last_error = failed[-1] if failed else ""
             self._emit(api.OutboxChanged(account, pending, last_error))

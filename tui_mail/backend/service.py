@@ -110,6 +110,10 @@ class MailServiceImpl:
 
     def _outbox_ticks(self) -> None:
         """Retry due outbox entries every ``outbox_retry_interval`` until stopped."""
+        try:  # what an earlier run left in the outbox shows at once
+            self.send_queue().announce()
+        except (MailError, OSError) as exc:
+            log.warning("outbox unreadable: %s", exc)
         while not self._stopping.wait(self.options.outbox_retry_interval):
             self._retry_outbox_quietly(None)
 

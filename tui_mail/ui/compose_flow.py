@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_mail.backend.api import AppendMessage, DeleteMessages, FetchBody, MailService
 from tui_mail.backend.drafts_store import DraftStore
-from tui_mail.backend.outbox import load_attachments
+from tui_mail.backend.outbox import OutboxEntry, load_attachments
 from tui_mail.config import AccountConfig, Config
 from tui_mail.errors import MailError
 from tui_mail.mail.compose import build_message, message_bytes
@@ -128,6 +128,28 @@ class ComposeFlow:
         draft = resumed_draft(body, account=account, server_draft=where)
         draft.draft_id = _new_id()
         draft.attachments = await asyncio.to_thread(self._keep_attachments, draft, body, raw)
+        self.open(draft)
+
+    async def edit_outbox_entry(self, entry: OutboxEntry, raw: bytes) -> None:
+        """Take an unsent message out of the outbox into the compose screen.
+
+        It is saved as a local draft before it leaves the outbox, so a crash or a
+        failed removal never loses it.
+        """
+        account = self.config.account(entry.account)
+        body = await asyncio.to_thread(parse_message, raw)
+        draft = resumed_draft(body, account=account)
+        draft.draft_id = _new_id()
+        draft.reply_kind, draft.original = entry.reply_kind, entry.original
+        draft.attachments = await asyncio.to_thread(self._keep_attachments, draft, body, raw)
+        try:
+            await asyncio.to_thread(self.store.save, draft)
+            await asyncio.to_thread(self.service.send_queue().remove, entry.id)
+        except (MailError, OSError) as error:
+            self.app.notify(
+                f"Cannot edit it now: {clean_line(str(error))}", severity="error", markup=False
+            )
+            return
         self.open(draft)
 
     def open(self, draft: Draft) -> None:

@@ -16,6 +16,7 @@ Scopes say where a binding applies:
 ``preview``  the preview pane
 ``tree``     the folder tree
 ``compose``  the compose screen (ctrl keys win over the text fields: ``priority``)
+``outbox``   the outbox screen (messages not sent yet)
 """
 
 from __future__ import annotations
@@ -25,7 +26,16 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
-SCOPES: tuple[str, ...] = ("app", "main", "message", "list", "preview", "tree", "compose")
+SCOPES: tuple[str, ...] = (
+    "app",
+    "main",
+    "message",
+    "list",
+    "preview",
+    "tree",
+    "compose",
+    "outbox",
+)
 
 SCOPE_TITLES: dict[str, str] = {
     "app": "Everywhere",
@@ -35,6 +45,7 @@ SCOPE_TITLES: dict[str, str] = {
     "preview": "Preview",
     "tree": "Folder tree",
     "compose": "Writing a message",
+    "outbox": "Outbox",
 }
 
 
@@ -154,6 +165,10 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec(
         "compose.close", "escape", "close", "Close (save draft / discard)", "compose", palette=False
     ),
+    _spec("outbox.resend", "s", "resend", "Send again", "outbox", palette=False),
+    _spec("outbox.edit", "e", "edit", "Edit", "outbox", palette=False),
+    _spec("outbox.delete", "d", "delete", "Delete", "outbox", palette=False),
+    _spec("outbox.close", "escape", "close", "Back", "outbox", palette=False),
 )
 
 _BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in BINDINGS_REGISTRY}

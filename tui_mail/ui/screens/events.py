@@ -110,6 +110,7 @@ class EventRouter:
 
     def _outbox(self, event: OutboxChanged) -> None:
         self.screen.status.update_status(outbox=event.pending)
+        self.screen.folder_tree.set_outbox(event.account, event.pending)
         if event.last_error:
             self.screen.notify(
                 "Sending failed; the message stays in the outbox: "

@@ -37,6 +37,8 @@ class FolderRef:
 
     account: str
     folder: Folder | None = None
+    outbox: bool = False
+    """The local outbox of unsent messages (not a server folder)."""
 
 
 def folder_label(folder: Folder | None, leaf: str, *, is_open: bool) -> Text:
@@ -77,6 +79,12 @@ class FolderTree(Tree[FolderRef]):
         account: str
         folder: Folder
 
+    @dataclass
+    class OutboxSelected(Message):
+        """The user opened the outbox entry of an account."""
+
+        account: str
+
     def __init__(self, accounts: Sequence[str], *, id: str | None = None) -> None:
         super().__init__("Accounts", id=id)
         self.show_root = False
@@ -86,6 +94,8 @@ class FolderTree(Tree[FolderRef]):
         self.open_folder: tuple[str, str] | None = None
         self._folder_nodes: dict[tuple[str, str], TreeNode[FolderRef]] = {}
         self._branches: dict[str, TreeNode[FolderRef]] = {}
+        self._outbox_counts: dict[str, int] = {}
+        self._outbox_nodes: dict[str, TreeNode[FolderRef]] = {}
         for account in self.accounts:
             if len(self.accounts) > 1:
                 branch = self.root.add(
@@ -110,8 +120,10 @@ class FolderTree(Tree[FolderRef]):
         branch.remove_children()
         for key in [k for k in self._folder_nodes if k[0] == account]:
             del self._folder_nodes[key]
+        self._outbox_nodes.pop(account, None)
         for folder in ordered_folders(folders):
             self._add(account, branch, folder)
+        self.set_outbox(account, self._outbox_counts.get(account, 0))
         if cursor is not None and cursor.folder is not None:
             node = self._folder_nodes.get((cursor.account, cursor.folder.name))
             self.call_after_refresh(self.move_cursor, node)
@@ -174,6 +186,31 @@ class FolderTree(Tree[FolderRef]):
             # A node's line is known only once the tree has laid out its lines again.
             self.call_after_refresh(self.move_cursor, node)
 
+    def set_outbox(self, account: str, count: int) -> None:
+        """Show an Outbox entry with ``count`` unsent messages (none: no entry)."""
+        if account not in self._branches:
+            return
+        self._outbox_counts[account] = count
+        node = self._outbox_nodes.get(account)
+        if count <= 0:
+            if node is not None:
+                node.remove()
+                del self._outbox_nodes[account]
+            return
+        label = Text(no_wrap=True, end="")
+        label.append(f"{ROLE_ICONS[FolderRole.OUTBOX]} Outbox")
+        label.append(f" {count}", style="bold")
+        if node is None:
+            self._outbox_nodes[account] = self._branches[account].add_leaf(
+                label, FolderRef(account, outbox=True)
+            )
+        else:
+            node.set_label(label)
+
+    def outbox_node(self, account: str) -> TreeNode[FolderRef] | None:
+        """The account's Outbox node (None while the outbox is empty)."""
+        return self._outbox_nodes.get(account)
+
     def folder_by_role(self, account: str, role: FolderRole) -> Folder | None:
         """The account's folder with this role, if the server named one."""
         return next((f for f in self.folders.get(account, {}).values() if f.role is role), None)
@@ -181,7 +218,9 @@ class FolderTree(Tree[FolderRef]):
     def action_open_folder(self) -> None:
         """Open the folder under the cursor."""
         node = self.cursor_node
-        if node is not None and node.data is not None and node.data.folder is not None:
+        if node is not None and node.data is not None and node.data.outbox:
+            self.post_message(self.OutboxSelected(node.data.account))
+        elif node is not None and node.data is not None and node.data.folder is not None:
             if node.data.folder.selectable:
                 self.post_message(self.FolderSelected(node.data.account, node.data.folder))
             else:
@@ -190,5 +229,7 @@ class FolderTree(Tree[FolderRef]):
     def on_tree_node_selected(self, event: Tree.NodeSelected[FolderRef]) -> None:
         event.stop()
         node = event.node
-        if node.data is not None and node.data.folder is not None and node.data.folder.selectable:
+        if node.data is not None and node.data.outbox:
+            self.post_message(self.OutboxSelected(node.data.account))
+        elif node.data is not None and node.data.folder is not None and node.data.folder.selectable:
             self.post_message(self.FolderSelected(node.data.account, node.data.folder))
