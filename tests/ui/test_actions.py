@@ -140,13 +140,14 @@ async def test_archive_moves_to_the_archive_folder_and_undo_returns(
 
 
 async def test_mark_read_delay_reads_only_what_stays_shown(app_factory: Callable[..., Any]) -> None:
-    app = app_factory(fill_inbox, general="mark_read_delay = 0.6")
+    """The delay is long (2 s) so a slow, loaded machine cannot outrun it between steps."""
+    app = app_factory(fill_inbox, general="mark_read_delay = 2.0")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         double = app.double
         double.cache.set_flags("INBOX", {4: frozenset()})  # 4 unread too
         assert not double.is_seen("INBOX", 5), "not read before the delay"
-        await pilot.pause(0.8)
+        await pilot.pause(2.3)
         await settle(pilot, app)
         assert double.is_seen("INBOX", 5)
         app.main_screen.rebuild_view()
@@ -154,7 +155,7 @@ async def test_mark_read_delay_reads_only_what_stays_shown(app_factory: Callable
         await pilot.press("j")  # onto 4 (unread) ...
         await pilot.pause(0.2)
         await pilot.press("j")  # ... and away before the delay
-        await pilot.pause(0.8)
+        await pilot.pause(2.3)
         await settle(pilot, app)
         assert not double.is_seen("INBOX", 4)
 
