@@ -17,9 +17,11 @@ import pytest
 
 from tests.integration.backend_helpers import account_config, other_client, running_service
 from tui_mail.backend import FetchBody, ListFolders, MailServiceImpl, SyncFolder, api
+from tui_mail.backend.imap import ImapSession
 from tui_mail.backend.search_view import SearchView
 from tui_mail.backend.searcher import MessageSearch
 from tui_mail.backend.service import cache_file
+from tui_mail.config import ServerConfig
 from tui_mail.mail.query import SearchScope
 
 pytestmark = pytest.mark.integration
@@ -213,3 +215,77 @@ def test_diacritics_fold_in_the_merged_result(
         assert ("Budget for the harvest", False) in [
             (r.summary.subject, r.from_server) for r in rows
         ], (imap_server.kind, text)
+
+
+#: Session-level queries for the ESEARCH/SEARCH comparison: ranges, nothing found,
+#: CHARSET UTF-8, CR/LF that must stay data, groups and negation.
+SESSION_QUERIES: dict[str, list[Any]] = {
+    "all": ["ALL"],
+    "quokka": ["TEXT", "quokka"],
+    "utf8": ["FROM", "Müller"],
+    "utf8 or": ["OR", "SUBJECT", "Grüße", "FROM", "Müller"],
+    "crlf": ["SUBJECT", "x\r\nA1 DELETE INBOX"],
+    "crlf body": ["BODY", "quokka\r\n"],
+    "not": ["NOT", "TEXT", "quokka"],
+    "none": ["TEXT", "no-message-says-this"],
+    "group": [["SUBJECT", "harvest", "UNSEEN"]],
+}
+
+
+def test_esearch_and_plain_search_find_the_same_uids(imap_server: Any) -> None:
+    """Dovecot answers ``UID SEARCH RETURN (ALL)`` with ESEARCH ranges; pymap, without
+    ESEARCH, gets plain SEARCH. Either way the UIDs equal plain SEARCH's."""
+    client = other_client(imap_server)
+    for folder, text in OURS:
+        client.append(folder, text.encode())
+    client.logout()
+    session = ImapSession.connect(
+        ServerConfig(imap_server.host, imap_server.port, "none", imap_server.username)
+    )
+    try:
+        session.login(imap_server.username, imap_server.password)
+        total = session.select("INBOX").exists
+        sent: list[bytes] = []
+        received: list[bytes] = []
+        imap = session.client._imap
+        send, get_line = imap.send, imap._get_line
+
+        def recording_send(data: bytes) -> None:
+            sent.append(bytes(data))
+            send(data)
+
+        def recording_get_line() -> bytes:
+            line: bytes = get_line()
+            received.append(line)
+            return line
+
+        imap.send, imap._get_line = recording_send, recording_get_line
+
+        extended = {name: session.search(query) for name, query in SESSION_QUERIES.items()}
+        offered = session.has("ESEARCH")
+        assert offered == (imap_server.kind == "dovecot")
+        assert any(b" SEARCH RETURN (ALL) " in line for line in sent) == offered
+        # RFC 4731: RETURN (...) precedes CHARSET.
+        assert any(b" SEARCH RETURN (ALL) CHARSET UTF-8 " in line for line in sent) == offered
+        assert any(line.startswith(b"* ESEARCH ") for line in received) == offered
+        if offered:  # Dovecot sends the matches as ranges ("ALL 1:27"), never "* SEARCH"
+            assert any(b" UID ALL 1:" in line for line in received)
+            assert not any(line.startswith(b"* SEARCH") for line in received)
+
+        session.capabilities = session.capabilities - {"ESEARCH"}  # force the fallback
+        sent.clear()
+        plain = {name: session.search(query) for name, query in SESSION_QUERIES.items()}
+        assert not any(b"RETURN" in line for line in sent)
+        # The CR/LF searches did not run "A1 DELETE INBOX": the folder is still whole.
+        assert session.select("INBOX").exists == total
+    finally:
+        session.logout()
+
+    assert extended == plain, imap_server.kind
+    assert extended["all"] == sorted(extended["all"]) and len(extended["all"]) == total > 0
+    assert len(extended["quokka"]) == 2
+    assert set(extended["not"]) == set(extended["all"]) - set(extended["quokka"])
+    assert extended["none"] == [] and extended["crlf"] == []
+    if imap_server.kind == "dovecot":  # pymap compares the raw encoded-word header
+        # Ours and the corpus's Müller; the OR finds them and maybe a "Grüße" subject.
+        assert len(extended["utf8"]) >= 2 and set(extended["utf8"]) <= set(extended["utf8 or"])

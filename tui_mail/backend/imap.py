@@ -4,7 +4,7 @@ Every imapclient/socket/ssl exception leaves this module as a ``tui_mail.errors`
 error (see :func:`translate_errors`). A few imapclient internals (``_imap``,
 ``_raw_command_untagged``) are used where imapclient has no public API: extended
 LIST (LIST-STATUS), COPYUID from MOVE's untagged OK, VANISHED, and SEARCH with
-forced literals. Each use says why.
+forced literals (and its ESEARCH answer). Each use says why.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from imapclient import IMAPClient
 from imapclient.imapclient import SocketTimeout, _parse_untagged_response
 from imapclient.response_parser import parse_fetch_response, parse_message_list, parse_response
 
+from tui_mail.backend.esearch import esearch_uids
 from tui_mail.backend.folders import ListedFolder
 from tui_mail.backend.imap_protocol import (
     TlsInfo,
@@ -287,14 +288,27 @@ class ImapSession:
             self.select(folder)
 
     def search(self, criteria: Sequence[Any]) -> list[int]:
-        """UID SEARCH with every user value quoted safely or sent as a literal."""
+        """UID SEARCH with every user value quoted safely or sent as a literal.
+
+        Where the server offers ESEARCH (RFC 4731) the UIDs are asked for as
+        ``RETURN (ALL)``: ranges like ``1:5000`` instead of 5,000 numbers on a line.
+        """
         args = build_search_args(criteria)
         if needs_utf8(args):
             args = [b"CHARSET", b"UTF-8", *args]
+        extended = self.has("ESEARCH")
+        if extended:
+            args = [b"RETURN", b"(ALL)", *args]  # RFC 4731: RETURN comes before CHARSET
         with translate_errors(self.where):
             # imapclient.search() would re-quote our values; send them as built.
-            data = self.client._raw_command_untagged(b"SEARCH", args)
-            return sorted(_number(u, _UINT32_MAX) for u in parse_message_list(data))
+            if not extended:
+                data = self.client._raw_command_untagged(b"SEARCH", args)
+                return sorted(_number(u, _UINT32_MAX) for u in parse_message_list(data))
+            # imaplib files the answer under "ESEARCH", not "SEARCH"; drop any stale
+            # one so it cannot merge into ours (imaplib never clears them).
+            self.client._imap.untagged_responses.pop("ESEARCH", None)
+            data = self.client._raw_command_untagged(b"SEARCH", args, response_name="ESEARCH")
+            return esearch_uids(group_untagged(data))
 
     def fetch(
         self, uids: Sequence[int] | str, items: Sequence[str], modifiers: Sequence[str] = ()
