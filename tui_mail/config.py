@@ -24,6 +24,9 @@ SMTP_PORTS = {"tls": 465, "starttls": 587, "none": 25}
 FOLDER_ROLES = ("sent", "drafts", "trash", "archive", "junk")
 
 
+INDEX_BODIES = ("opened", "all")
+
+
 @dataclass(frozen=True)
 class GeneralConfig:
     """The ``[general]`` table."""
@@ -38,6 +41,8 @@ class GeneralConfig:
     """Seconds a message must stay in the preview before it is marked read."""
     downloads_dir: str = "~/Downloads"
     """Default folder offered when saving attachments."""
+    index_bodies: str = "opened"
+    """"opened": search indexes the bodies read so far; "all": fetch and index every body."""
 
 
 @dataclass(frozen=True)
@@ -315,7 +320,12 @@ def parse_config(text: str, path: Path) -> Config:
         theme=general_table.get("theme", str, "textual-dark"),
         mark_read_delay=float(general_table.get("mark_read_delay", (int, float), 0.0)),
         downloads_dir=general_table.get("downloads_dir", str, "~/Downloads"),
+        index_bodies=general_table.get("index_bodies", str, "opened"),
     )
+    if general.index_bodies not in INDEX_BODIES:
+        raise general_table.fail(
+            "index_bodies", f'must be "opened" or "all", not {general.index_bodies!r}'
+        )
     general_table.done()
     accounts_table = root.table("accounts")
     if accounts_table is None or not accounts_table.data:

@@ -18,7 +18,12 @@ import pytest
 
 from tests.ui.service_double import CacheBackedService, make_summary
 from tests.ui.test_actions import settle
-from tui_mail.backend.api import AccountState, AccountStateChanged, FolderCountsChanged
+from tui_mail.backend.api import (
+    AccountState,
+    AccountStateChanged,
+    FolderCountsChanged,
+    IndexProgress,
+)
 from tui_mail.backend.cache import MailCache
 from tui_mail.models import SEEN, Address, Folder, FolderRole
 from tui_mail.ui.bridge import BackendMessage
@@ -123,6 +128,21 @@ async def test_state_and_count_events_reach_the_status_bar_and_tree(
         status = app.main_screen.status.render().plain
         assert "offline: connection refused" in status and "7 unread" in status
         assert "Inbox 7" in tree_labels(app.main_screen.folder_tree)[0]
+
+
+async def test_background_indexing_progress_shows_until_finished(
+    app_factory: Callable[..., Any],
+) -> None:
+    app = app_factory(fill)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.post_message(BackendMessage(IndexProgress("test", 1200, 45000)))
+        await pilot.pause(0.1)
+        assert "indexing 1,200/45,000" in app.main_screen.status.render().plain
+        app.post_message(BackendMessage(IndexProgress("other", 1, 9)))
+        app.post_message(BackendMessage(IndexProgress("test", 45000, 45000, finished=True)))
+        await pilot.pause(0.1)
+        assert "indexing" not in app.main_screen.status.render().plain
 
 
 async def test_an_unexpected_worker_error_becomes_a_dialog(app_factory: Callable[..., Any]) -> None:

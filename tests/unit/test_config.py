@@ -147,3 +147,12 @@ def test_private_files_are_0600(tmp_path):
     paths.write_private_file(target, "x = 1\n")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert target.read_text() == "x = 1\n"
+
+
+def test_index_bodies_is_opened_by_default_and_checked():
+    assert parse(MINIMAL).general.index_bodies == "opened"
+    assert load_config(REPO / "config.example.toml").general.index_bodies == "opened"
+    assert parse('[general]\nindex_bodies = "all"\n' + MINIMAL).general.index_bodies == "all"
+    assert error_of('[general]\nindex_bodies = "everything"\n' + MINIMAL) == (
+        'config.toml: general.index_bodies: must be "opened" or "all", not \'everything\''
+    )

@@ -264,6 +264,18 @@ class SyncProgress(BackendEvent):
 
 
 @dataclass(frozen=True)
+class IndexProgress(BackendEvent):
+    """Background indexing (``index_bodies = "all"``): ``done`` of ``total`` bodies cached.
+
+    ``total`` grows as folders get synced; ``finished`` ends a pass (all indexed).
+    """
+
+    done: int
+    total: int
+    finished: bool = False
+
+
+@dataclass(frozen=True)
 class FolderChanged(BackendEvent):
     """IDLE saw a change (a burst collapses into one); the UI may ask for a sync."""
 

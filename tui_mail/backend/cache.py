@@ -407,6 +407,34 @@ class MailCache:
                     [(text, folder_id, uid)],
                 )
 
+    @_guarded
+    def bodies_missing(self, folder: str, limit: int, max_size: int) -> list[tuple[int, int]]:
+        """(uid, size) of up to ``limit`` messages without a cached body, newest first.
+
+        Messages over ``max_size`` bytes are left out (they are indexed when opened).
+        """
+        return self._conn.execute(
+            "SELECT s.uid, s.size FROM summaries AS s"
+            " WHERE s.folder_id = (SELECT id FROM folders WHERE name = ?) AND s.size <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM bodies AS b"
+            "   WHERE b.folder_id = s.folder_id AND b.uid = s.uid)"
+            " ORDER BY s.date DESC, s.uid DESC LIMIT ?",
+            (folder, max_size, limit),
+        ).fetchall()
+
+    @_guarded
+    def body_counts(self, max_size: int) -> tuple[int, int]:
+        """(messages with a cached body, messages up to ``max_size`` bytes), all folders."""
+        with_body = self._conn.execute(
+            "SELECT count(*) FROM bodies AS b JOIN summaries AS s"
+            " ON s.folder_id = b.folder_id AND s.uid = b.uid WHERE s.size <= ?",
+            (max_size,),
+        ).fetchone()[0]
+        wanted = self._conn.execute(
+            "SELECT count(*) FROM summaries WHERE size <= ?", (max_size,)
+        ).fetchone()[0]
+        return int(with_body), int(wanted)
+
     # ------------------------------------------------------------------ search and views
 
     @_guarded

@@ -122,9 +122,9 @@ class CommandHandlers:
         return raw
 
     def _index_body(self, folder: str, uid: int, raw: bytes) -> None:
-        from tui_mail.mail.parse import parse_message  # never raises
+        from tui_mail.backend.indexer import body_text
 
-        text = parse_message(raw).text
+        text = body_text(raw)
         if text:
             self.cache.save_body(folder, uid, raw, text)
 

@@ -137,6 +137,7 @@ class MailServiceImpl:
                 backoff=Backoff(opts.backoff_initial, opts.backoff_max),
                 timeout=opts.timeout,
                 max_job_retries=opts.max_job_retries,
+                index_all=self.config.general.index_bodies == "all",
             )
             self.workers[name] = worker
             worker.start()

@@ -86,6 +86,7 @@ class AccountWorker(threading.Thread):
         password_source: PasswordSource = _default_password,
         max_job_retries: int = 6,
         timeout: float = 60.0,
+        index_all: bool = False,
     ) -> None:
         super().__init__(name=f"imap-worker-{account.name}", daemon=True)
         self.account = account
@@ -109,8 +110,11 @@ class AccountWorker(threading.Thread):
         """Set while logged in; the IDLE watcher waits on it for a good password."""
         self.good_password: str | None = None
         from tui_mail.backend.handlers import CommandHandlers
+        from tui_mail.backend.indexer import BodyIndexer
 
-        self._handlers = CommandHandlers(self)
+        self.handlers = CommandHandlers(self)
+        self.indexer = BodyIndexer(self) if index_all else None
+        """Background body indexing (``index_bodies = "all"``); runs when the queue is empty."""
 
     # ------------------------------------------------------------ called from other threads
 
@@ -175,10 +179,14 @@ class AccountWorker(threading.Thread):
     def _loop(self) -> None:
         while not self._stopping.is_set():
             wait = self._offline_wait()
+            indexing = wait is None and self._indexing_wanted()
             try:
-                job = self._queue.get(timeout=wait)
+                job = self._queue.get_nowait() if indexing else self._queue.get(timeout=wait)
             except queue.Empty:
-                self._try_connect_in_background()
+                if indexing:
+                    self._index_step()
+                else:
+                    self._try_connect_in_background()
                 continue
             if job is _STOP:
                 return
@@ -208,6 +216,23 @@ class AccountWorker(threading.Thread):
                 self._execute(job)
         for job in deferred:
             self._queue.put(job)
+
+    def _indexing_wanted(self) -> bool:
+        return (
+            self.indexer is not None
+            and self.indexer.armed
+            and self.state is not AccountState.AUTH_FAILED
+        )
+
+    def _index_step(self) -> None:
+        """One indexing batch, run like a job (errors set the state) but never retried."""
+        assert self.indexer is not None
+        job = Job(None, Future(), call=self.indexer.step)
+        job.future.set_running_or_notify_cancel()
+        self._execute(job)
+        error = job.future.exception()
+        if error is not None:
+            self.indexer.pause(str(error))
 
     def _offline_wait(self) -> float | None:
         if self.state == AccountState.OFFLINE and self._session is None:
@@ -241,7 +266,7 @@ class AccountWorker(threading.Thread):
                     result = job.call()
                 else:
                     assert job.command is not None
-                    result = self._handlers.handle(job.command)
+                    result = self.handlers.handle(job.command)
             except AuthError as exc:
                 self._drop_session()
                 self._set_state(AccountState.AUTH_FAILED, exc.details or exc.summary)
@@ -271,6 +296,8 @@ class AccountWorker(threading.Thread):
                 )
                 return
             job.future.set_result(result)
+            if self.indexer is not None and isinstance(job.command, (api.SyncFolder, api.SyncAll)):
+                self.indexer.arm()  # new messages may wait for their bodies
             return
 
     def _sleep(self, seconds: float) -> bool:
@@ -327,6 +354,8 @@ class AccountWorker(threading.Thread):
         if state == self.state and reason == self._reason:
             return
         self.state, self._reason = state, reason
+        if state is AccountState.ONLINE and self.indexer is not None:
+            self.indexer.arm()  # back online: go on where a failure paused it
         self.emit(AccountStateChanged(self.account.name, state, reason))
 
     def emit(self, event: BackendEvent) -> None:

@@ -117,6 +117,7 @@ def demo_session(
                 "password_env": DEMO_PASSWORD_ENV,
             },
             smtp={"host": smtp.host, "port": smtp.port, "security": "none"},
+            general={"index_bodies": "all"},  # so `/` finds words in every demo body
         )
         cache_dir = root / "cache"
         env = {

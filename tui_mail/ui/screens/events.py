@@ -19,6 +19,7 @@ from tui_mail.backend.api import (
     FlagsChanged,
     FolderCountsChanged,
     FoldersChanged,
+    IndexProgress,
     MessagesAdded,
     MessagesRemoved,
     OutboxChanged,
@@ -51,6 +52,7 @@ class EventRouter:
             MessagesRemoved: self._rows_changed,
             FlagsChanged: self._rows_changed,
             SyncProgress: self._progress,
+            IndexProgress: self._index_progress,
             OutboxChanged: self._outbox,
         }
 
@@ -107,6 +109,11 @@ class EventRouter:
     def _progress(self, event: SyncProgress) -> None:
         if self._is_open(event.account, event.folder):
             self.screen.status.update_status(sync_done=event.done, sync_total=event.total)
+
+    def _index_progress(self, event: IndexProgress) -> None:
+        if event.account == self.screen.account:
+            total = 0 if event.finished else event.total  # 0: nothing to show
+            self.screen.status.update_status(index_done=event.done, index_total=total)
 
     def _outbox(self, event: OutboxChanged) -> None:
         self.screen.status.update_status(outbox=event.pending)

@@ -36,6 +36,8 @@ class StatusLine:
     reason: str = ""
     sync_done: int = 0
     sync_total: int = 0
+    index_done: int = 0
+    index_total: int = 0
     outbox: int = 0
 
 
@@ -55,6 +57,8 @@ def status_text(line: StatusLine) -> Text:
         text.append(": " + clean_line(line.reason, 80), style=colour)
     if line.sync_total and line.sync_done < line.sync_total:
         text.append(f" │ syncing {line.sync_done}/{line.sync_total}")
+    if line.index_total and line.index_done < line.index_total:
+        text.append(f" │ indexing {line.index_done:,}/{line.index_total:,}")
     if line.outbox:
         text.append(f" │ outbox: {line.outbox}", style="yellow")
     return text
