@@ -244,6 +244,24 @@ def test_merge_adds_server_hits_marked_in_order(search: MessageSearch) -> None:
     assert merged.server_searched and merged.title == local.title
 
 
+@pytest.mark.parametrize("key", list(api.SortKey))
+@pytest.mark.parametrize("descending", [True, False])
+def test_one_account_hits_come_in_every_sort_order(
+    search: MessageSearch, caches: dict[str, MailCache], key: api.SortKey, descending: bool
+) -> None:
+    """The one-account path reads hits as one packed string (no per-row keys): its order
+    must equal the folder view's for every sort, and a merge must still place server hits."""
+    order = api.ViewOrder(key, descending)
+    request = api.SearchMessages("work", "INBOX", "", order=order, server=True)
+    view = search.local(request)
+    folder_view = caches["work"].open_view("INBOX", order)
+    assert [r.summary.uid for r in view.rows(0, 9)] == list(folder_view.uids)
+    merged = search.merge(view, request, {("work", "INBOX"): [3, 99]})
+    assert [r.summary.uid for r in merged.rows(0, 9) if r.summary.uid != 99] == list(
+        folder_view.uids
+    )
+
+
 def test_server_jobs_cover_the_scope(search: MessageSearch) -> None:
     jobs = search.server_jobs(api.SearchMessages("work", "INBOX", "x", scope=SearchScope.ALL))
     assert [(j.account, j.folder) for j in jobs] == [

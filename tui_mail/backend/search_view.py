@@ -9,6 +9,7 @@ result go to the right place.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,8 +29,8 @@ class Hits:
     sources: array[int] = field(default_factory=lambda: array("H"))
     row_ids: array[int] = field(default_factory=lambda: array("q"))
     uids: array[int] = field(default_factory=lambda: array("q"))
-    keys: list[Any] = field(default_factory=list)
-    """Sort key per hit (for merging server results in order)."""
+    keys: list[Any] | None = field(default_factory=list)
+    """Sort key per hit (for merging server results in order); None: not read yet."""
     from_server: bytearray = field(default_factory=bytearray)
     uncached: dict[int, str] = field(default_factory=dict)
     """Position -> folder of hits with no cached summary."""
@@ -46,11 +47,29 @@ class Hits:
             bytearray(len(rows)),
         )
 
+    @classmethod
+    def of_hex(cls, source: int, packed: str | None) -> Hits:
+        """Hits of one account from ``printf('%016x%016x', id, uid)`` rows joined in order.
+
+        Why: 100,000 hits read as tuples cost ~70 ms of allocation (and feed the
+        garbage collector); as decimal text split in Python ~30 ms; as one hex
+        string decoded in C ~5 ms. The sort keys stay unread (``keys`` None)
+        until a merge needs them.
+        """
+        numbers = array("Q")
+        if packed:
+            numbers.frombytes(bytes.fromhex(packed))
+            if sys.byteorder == "little":
+                numbers.byteswap()  # the hex digits are big-endian
+        row_ids, uids = array("q", numbers[0::2].tobytes()), array("q", numbers[1::2].tobytes())
+        return cls(array("H", [source]) * len(uids), row_ids, uids, None, bytearray(len(uids)))
+
     def append(self, source: int, row_id: int, uid: int, key: Any, server: bool = False) -> None:
         """Add one hit at the end."""
         self.sources.append(source)
         self.row_ids.append(row_id)
         self.uids.append(uid)
+        assert self.keys is not None, "append to hits whose keys were not read"
         self.keys.append(key)
         self.from_server.append(int(server))
 
