@@ -11,6 +11,7 @@ Use ``fail_next`` to make the next command fail as a server refusal would.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -31,12 +32,15 @@ from tui_mail.backend.api import (
     MessagesAdded,
     MessagesRemoved,
     MoveMessages,
+    SearchMessages,
     SetFlags,
     SyncAll,
     SyncFolder,
     ViewOrder,
 )
 from tui_mail.backend.cache import MailCache
+from tui_mail.backend.search_view import SearchView
+from tui_mail.backend.searcher import MessageSearch
 from tui_mail.backend.views import CachedView
 from tui_mail.errors import MailError, NotFound, ServerError
 from tui_mail.models import SEEN, Address, Folder, FolderRole, MessageSummary
@@ -96,6 +100,9 @@ class CacheBackedService:
         self._uidnext: dict[str, int] = {}
         self.commands: list[Command] = []
         self.started = self.stopped = False
+        self.search_gate: threading.Event | None = None
+        """When set, local searches wait for it (to hold one in flight)."""
+        self._searcher: MessageSearch | None = None
 
     # ------------------------------------------------------------------ filling
 
@@ -131,7 +138,11 @@ class CacheBackedService:
 
     def stop(self, timeout: float = 5.0) -> None:
         self.stopped = True
+        if self.search_gate is not None:
+            self.search_gate.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._searcher is not None:
+            self._searcher.close()
 
     def cached_folders(self, account: str) -> list[Folder]:
         return self.cache.folders()
@@ -179,6 +190,13 @@ class CacheBackedService:
                 raise NotFound("No such message", f"{command.folder} {command.uid}")
             raw = raw_message(summary)  # filled without bodies (the 100k-row tests)
         return raw
+
+    def _SearchMessages(self, command: SearchMessages) -> SearchView:
+        if self.search_gate is not None:
+            self.search_gate.wait(10)
+        if self._searcher is None:
+            self._searcher = MessageSearch({self.account: self.cache.path}, zone=UTC)
+        return self._searcher.local(command)
 
     def _SetFlags(self, command: SetFlags) -> None:
         current = self.cache.flags(command.folder)

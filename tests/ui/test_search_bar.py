@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from tests.ui.service_double import CacheBackedService, make_summary
+from tui_mail.backend.api import SearchMessages
 from tui_mail.mail.query import SearchScope
 from tui_mail.ui.widgets.search_bar import SearchBar
 
@@ -107,3 +113,36 @@ async def test_limit_bar_has_no_scope_toggle() -> None:
         await pilot.pause(0.2)
         assert _posted(app) == [("SearchChanged", "x", "folder")]
         assert "Limit:" in str(app.bar.query_one(".search-prompt", Static).content)
+
+
+async def test_typing_during_a_slow_search_asks_once_more_for_the_newest_query(
+    app_factory: Callable[..., Any],
+) -> None:
+    """At most one search is in flight: keys typed meanwhile make one more search (for
+    the newest text) when it answers, and the stale answer is never shown."""
+
+    def fill(double: CacheBackedService) -> None:
+        double.add("INBOX", [make_summary(1, subject="annual report")])
+        double.add("INBOX", [make_summary(2, subject="anna's party")])
+        double.add("INBOX", [make_summary(3, subject="budget")])
+
+    app = app_factory(fill)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        double = app.double
+        double.search_gate = threading.Event()
+        await pilot.press("slash", "a")
+        await pilot.pause(0.2)  # the search for "a" is held in flight
+        await pilot.press(*"nna")
+        await pilot.pause(0.3)
+        searched = [c.query for c in double.commands if isinstance(c, SearchMessages)]
+        assert searched == ["a"], "no second search while one is in flight"
+        double.search_gate.set()
+        rows = app.main_screen.message_list.rows
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if len(rows) == 1:
+                break
+        searched = [c.query for c in double.commands if isinstance(c, SearchMessages)]
+        assert searched == ["a", "anna"]
+        assert [rows.row(i).summary.subject for i in range(len(rows))] == ["anna's party"]

@@ -33,6 +33,7 @@ class SearchController:
         self.scope = SearchScope.FOLDER
         self.server = False
         self._return_to: tuple[str, str, int | None] | None = None
+        self._in_flight = False
 
     @property
     def active(self) -> bool:
@@ -76,8 +77,16 @@ class SearchController:
         self.run()
 
     def run(self) -> None:
-        """Search again in an exclusive worker: a newer keystroke cancels a stale search."""
-        self.screen.run_worker(self._search(), exclusive=True, group="search", exit_on_error=False)
+        """Search for the current query: at once, or after the search in flight.
+
+        At most one search runs; when it answers for a query that has changed
+        meanwhile, its answer is dropped and the newest query asked at once, so
+        typing never queues stale searches and the last keystroke is answered
+        one search after it (no fixed delay).
+        """
+        if not self._in_flight:
+            self._in_flight = True
+            self.screen.run_worker(self._search(), group="search", exit_on_error=False)
 
     def location(self) -> tuple[str, str]:
         """Where actions apply: the open folder, or the cursor row's folder in results."""
@@ -87,10 +96,19 @@ class SearchController:
         return self.screen.account, self.screen.folder
 
     async def _search(self) -> None:
-        """Ask the backend (off the loop) and show the result view."""
+        """Ask the backend (off the loop) until an answer matches the query, then show it."""
+        try:
+            while await self._search_once() is False:
+                pass  # the query changed while the backend worked: ask again
+        finally:
+            self._in_flight = False
+
+    async def _search_once(self) -> bool:
+        """One search; False when its answer is stale (the query changed meanwhile)."""
         screen, bar = self.screen, self.bar
-        if bar is None:
-            return
+        asked = (self.query, self.scope, self.server)
+        if bar is None or not self.query.strip():
+            return True
         account, folder = self._return_to[:2] if self._return_to else (screen.account, screen.folder)
         command = SearchMessages(
             account, folder, self.query, self.scope, self.server, screen.message_list.order
@@ -98,10 +116,14 @@ class SearchController:
         try:
             view = await asyncio.wrap_future(screen.bridge.service.submit(command))
         except MailError as error:
-            bar.show_error(clean_line(error.details or error.summary))
-            return
+            view = error
         if bar is not self.bar:
-            return  # closed meanwhile
+            return True  # closed meanwhile
+        if (self.query, self.scope, self.server) != asked:
+            return False
+        if isinstance(view, MailError):
+            bar.show_error(clean_line(view.details or view.summary))
+            return True
         bar.clear_error()
         errors = getattr(view, "server_errors", ())
         if errors:
@@ -109,3 +131,4 @@ class SearchController:
         screen.message_list.set_view(view)
         title = getattr(view, "title", f"Search: {self.query}")
         screen.status.update_status(folder=clean_line(title), total=len(view), unread=0)
+        return True

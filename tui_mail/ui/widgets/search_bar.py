@@ -4,8 +4,8 @@ An ``Input`` with the scope shown beside it. It parses what is typed with
 ``tui_mail.mail.query`` (pure and fast, so on the event loop) and tells its
 screen, never the backend:
 
-- :class:`SearchBar.SearchChanged` a moment after typing pauses (debounced),
-  when the query parses: the screen runs a local search;
+- :class:`SearchBar.SearchChanged` when the query changed and parses (keys that
+  arrive together, e.g. a paste, make one): the screen runs a local search;
 - :class:`SearchBar.SearchSubmitted` on Enter: the screen adds the server search;
 - :class:`SearchBar.SearchClosed` on Escape: the screen goes back to the folder.
 
@@ -85,7 +85,7 @@ class SearchBar(Vertical):
         scope: SearchScope = SearchScope.FOLDER,
         *,
         limit: bool = False,
-        debounce: float = 0.15,
+        debounce: float = 0.02,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -153,7 +153,8 @@ class SearchBar(Vertical):
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
         self._stop_timer()
-        # Wait for a pause in typing: each local search reads the whole index.
+        # Keys delivered in one burst make one search; the screen keeps at most one
+        # search in flight, so fast typing needs no longer delay here.
         self._timer = self.set_timer(self.debounce, self._changed_now)
 
     @on(Input.Submitted)
