@@ -21,7 +21,7 @@ from tui_mail.backend import api
 from tui_mail.backend.cache_schema import uid_chunks
 from tui_mail.backend.search_sql import SqlTranslator
 from tui_mail.backend.search_view import Hits, SearchView
-from tui_mail.backend.views import ReadConnection
+from tui_mail.backend.views import HEX_INT, ReadConnection
 from tui_mail.errors import MailError
 from tui_mail.mail.query import Query, QueryError, SearchScope, parse
 from tui_mail.mail.query_imap import server_criteria
@@ -113,7 +113,7 @@ class MessageSearch:
             if len(scopes) == 1:  # one account: no merge, so no keys (see Hits.of_hex)
                 # SQLite keeps the subquery's order in the aggregate (the tests check it).
                 packed = reader.query(
-                    "SELECT group_concat(printf('%016x%016x', id, uid), '')"
+                    f"SELECT group_concat({HEX_INT.format('id')} || {HEX_INT.format('uid')}, '')"
                     f" FROM (SELECT s.id, s.uid {matching})",
                     params,
                 )
