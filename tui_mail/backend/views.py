@@ -70,6 +70,10 @@ class ReadConnection:
         # No memory map: mapped pages of a 100,000-message cache count in the app's
         # RSS (up to the file's size) and measured no faster than SQLite's own reads.
         conn.execute("PRAGMA mmap_size = 0")
+        # A small page cache per connection (SQLite's default is 2 MB, and the app
+        # holds about seven): the OS page cache keeps the file anyway. Measured at
+        # 100,000 messages: peak RSS -20 MB, views and searches no slower.
+        conn.execute("PRAGMA cache_size = -512")
         self._local.conn = conn
         return conn
 
