@@ -9,6 +9,8 @@ at once (they jump the queue).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.integration.backend_helpers import (
+    EventLog,
     dovecot_user,
     kill_dovecot_sessions,
     other_client,
@@ -23,7 +26,14 @@ from tests.integration.backend_helpers import (
     server_state,
     write_maildir_folder,
 )
-from tui_mail.backend import FetchBody, IndexProgress, ListFolders, SyncFolder, api
+from tui_mail.backend import (
+    FetchBody,
+    IndexProgress,
+    ListFolders,
+    MailServiceImpl,
+    SyncFolder,
+    api,
+)
 from tui_mail.backend.indexer import index_order
 from tui_mail.backend.search_view import SearchView
 from tui_mail.backend.searcher import MessageSearch
@@ -90,21 +100,26 @@ def test_every_body_is_indexed_in_every_folder_and_nothing_is_marked_read(
     assert after == before, "indexing changed flags (BODY.PEEK must not set \\Seen)"
 
 
-def _bulk_account(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+@contextmanager
+def indexing_bulk(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[tuple[MailServiceImpl, EventLog, Any]]:
+    """A fresh Dovecot user with 1,500 messages in "Bulk", opened as the UI would,
+    once the indexer has stored its first bodies: (service, events, dovecot)."""
     dovecot = request.getfixturevalue("dovecot")
     account = dovecot_user(dovecot, monkeypatch)
     write_maildir_folder(dovecot, account.username, "Bulk", 1500)
-    return account, dovecot
+    with running_service(_config(account, tmp_path), tmp_path) as (service, log):
+        service.submit(ListFolders("test")).result(WAIT)
+        service.submit(SyncFolder("test", "Bulk")).result(WAIT)
+        assert log.wait_for(lambda: any(p.done > 0 for p in log.of(IndexProgress)), WAIT)
+        yield service, log, dovecot
 
 
 def test_user_commands_jump_the_indexing_queue(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    account, _ = _bulk_account(request, monkeypatch)
-    with running_service(_config(account, tmp_path), tmp_path) as (service, log):
-        service.submit(ListFolders("test")).result(WAIT)
-        service.submit(SyncFolder("test", "Bulk")).result(WAIT)
-        assert log.wait_for(lambda: any(p.done > 0 for p in log.of(IndexProgress)), WAIT)
+    with indexing_bulk(request, monkeypatch, tmp_path) as (service, log, _):
         oldest = min(service.view("test", "Bulk", api.ViewOrder()).result(WAIT).uids)
         started = time.monotonic()
         raw = service.submit(FetchBody("test", "Bulk", oldest)).result(WAIT)
@@ -121,11 +136,7 @@ def test_indexing_goes_on_after_the_connection_drops(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The server ends our sessions mid-way; the worker reconnects and indexing finishes."""
-    account, dovecot = _bulk_account(request, monkeypatch)
-    with running_service(_config(account, tmp_path), tmp_path) as (service, log):
-        service.submit(ListFolders("test")).result(WAIT)
-        service.submit(SyncFolder("test", "Bulk")).result(WAIT)
-        assert log.wait_for(lambda: any(p.done > 0 for p in log.of(IndexProgress)), WAIT)
+    with indexing_bulk(request, monkeypatch, tmp_path) as (_, log, dovecot):
         assert kill_dovecot_sessions(dovecot) > 0
         assert log.wait_for(lambda: _finished(log), 120), log.of(IndexProgress)[-1]
         states = [e.state for e in log.of(api.AccountStateChanged)]
