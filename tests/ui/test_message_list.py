@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
@@ -290,3 +291,44 @@ async def test_clicks_move_the_cursor_and_double_click_opens(tmp_path: Path) -> 
         await pilot.double_click(MessageList, offset=(30, 5))
         await pilot.pause()
         assert messages.cursor == 5 and opened == [5]
+
+
+async def test_a_focus_change_redraws_only_the_cursor_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter, Escape and Tab move the focus: the other rows look the same, so keep them."""
+    app = ListHost(make_cache(tmp_path, 30))
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        messages = app.query_one(MessageList)
+        messages.move_cursor(3)
+        await pilot.pause()
+        drawn: list[tuple[int, bool]] = []
+        draw_row = messages._draw_row
+
+        def counting(index: int, focused: bool, width: int) -> Any:
+            drawn.append((index, focused))
+            return draw_row(index, focused, width)
+
+        monkeypatch.setattr(messages, "_draw_row", counting)
+        focused_cursor = messages.render_line(3)
+        messages.blur()
+        await pilot.pause()
+        assert drawn == [(3, False)]
+        assert messages.render_line(3).text == focused_cursor.text
+        assert list(messages.render_line(3)) != list(focused_cursor), "the cursor looks unfocused"
+        messages.focus()
+        await pilot.pause()
+        assert drawn == [(3, False)], "the focused cursor row was kept too"
+
+
+async def test_a_new_theme_redraws_the_rows(tmp_path: Path) -> None:
+    app = ListHost(make_cache(tmp_path, 5))
+    async with app.run_test(size=(100, 12)) as pilot:
+        await pilot.pause()
+        messages = app.query_one(MessageList)
+        before = messages.render_line(2)
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = messages.render_line(2)
+        assert after.text == before.text and list(after) != list(before)

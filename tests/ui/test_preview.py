@@ -87,7 +87,7 @@ async def test_raw_bytes_are_parsed_off_the_loop_and_links_listed() -> None:
         preview = app.query_one(MessagePreview)
         preview.show_loading("k2")
         await pilot.pause()
-        assert _plain(app) == "Loading…" and preview.has_class("-loading")
+        assert _plain(app) == "Loading…" and preview.state == "loading"
         preview.show_raw_message(HTML, "k2")
         await _wait_for(pilot, lambda: ("shown", "k2") in app.posted)
         shown = _plain(app)
@@ -118,7 +118,7 @@ async def test_error_state_is_sanitised() -> None:
         await pilot.pause()
         shown = _plain(app)
         assert shown.startswith("Could not fetch [b]x[/b]") and "\x1b" not in shown
-        assert preview.has_class("-error")
+        assert preview.state == "error"
 
 
 async def test_raw_source_and_all_headers_toggle() -> None:
@@ -158,3 +158,70 @@ async def test_space_pages_down() -> None:
 def test_raw_source_is_cut_at_the_limit() -> None:
     text = raw_source_text(b"x" * (RAW_SOURCE_LIMIT + 10)).plain
     assert "raw source cut" in text and len(text) < RAW_SOURCE_LIMIT + 200
+
+
+LONG = (
+    b"Subject: long\r\nFrom: a@b.example\r\n\r\n"
+    + b"first " * 30
+    + b"\r\n\r\n"
+    + b"".join(b"line %d\r\n" % n for n in range(200))
+)
+
+
+async def test_long_text_wraps_to_the_pane_and_again_when_it_is_resized() -> None:
+    app = _Host()
+    async with app.run_test(size=(60, 20)) as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_raw_message(LONG, "k6")
+        await _wait_for(pilot, lambda: ("shown", "k6") in app.posted)
+        lines = preview.virtual_size.height
+        assert lines > 200, "every line, the long one wrapped"
+        assert preview.show_vertical_scrollbar
+        await pilot.resize_terminal(200, 20)
+        await _wait_for(pilot, lambda: preview.virtual_size.height < lines)
+        assert "line 199" in _plain(app)
+
+
+async def test_short_texts_need_no_layout_and_keep_no_scrollbar() -> None:
+    app = _Host()
+    async with app.run_test(size=(60, 20)) as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_raw_message(HTML, "k7")
+        await _wait_for(pilot, lambda: ("shown", "k7") in app.posted)
+        size = preview.virtual_size
+        preview.show_loading("k8")
+        await pilot.pause()
+        assert preview.virtual_size == size, "same virtual size: no layout of the screen"
+        assert not preview.show_vertical_scrollbar
+
+
+async def test_selected_text_is_copied_unwrapped() -> None:
+    app = _Host()
+    async with app.run_test(size=(40, 20)) as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_raw_message(LONG, "k9")
+        await _wait_for(pilot, lambda: ("shown", "k9") in app.posted)
+        lines = _plain(app).split("\n")
+        header_lines = next(n for n, line in enumerate(lines) if line.startswith("first"))
+        # From the start of the long line (wrapped over several screen lines) into the next.
+        await pilot.mouse_down(MessagePreview, offset=(1, header_lines))
+        await pilot.hover(MessagePreview, offset=(5, header_lines + 6))
+        await pilot.mouse_up(MessagePreview, offset=(5, header_lines + 6))
+        await pilot.pause()
+        selected = app.screen.get_selected_text()
+        assert selected is not None and selected.startswith("first first first")
+        assert "first first\nfirst" not in selected, "no line breaks where the pane wrapped"
+        highlighted = preview.render_line(header_lines)
+        assert any(segment.style and segment.style.bgcolor for segment in highlighted)
+
+
+async def test_a_new_theme_redraws_the_text() -> None:
+    app = _Host()
+    async with app.run_test(size=(60, 20)) as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_raw_message(HTML, "k10")
+        await _wait_for(pilot, lambda: ("shown", "k10") in app.posted)
+        before = list(preview.render_line(0))
+        app.theme = "textual-light"
+        await _wait_for(pilot, lambda: list(preview.render_line(0)) != before)
+        assert preview.render_line(0).text == "".join(segment.text for segment in before)

@@ -18,7 +18,7 @@ from textual import app as textual_app
 from textual import work
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from tui_mail.mail.compose import presend_warnings
 from tui_mail.mail.sanitize import clean_line, clean_text
@@ -35,6 +35,7 @@ from tui_mail.ui.widgets.address_input import (
     parse_addresses,
 )
 from tui_mail.ui.widgets.attachment_panel import AttachmentPanel
+from tui_mail.ui.widgets.key_bar import KeyBar
 
 #: Seconds between autosaves (only when something changed).
 AUTOSAVE_SECONDS = 5.0
@@ -151,7 +152,7 @@ class ComposeScreen(Screen[ComposeResult]):
             id="compose-body",
         )
         yield AttachmentPanel(draft.attachments, id="compose-attachments")
-        yield Footer()
+        yield KeyBar()
 
     def _address_row(
         self, label: str, input_id: str, addresses: list[Address], row_id: str | None = None

@@ -20,9 +20,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 from textual.worker import Worker
 
 from tui_mail.backend.api import FetchBody, ListFolders, SyncAll, SyncFolder
@@ -37,6 +37,7 @@ from tui_mail.ui.screens.events import EventRouter
 from tui_mail.ui.screens.folder_picker import FolderPickerScreen
 from tui_mail.ui.screens.search_flow import SearchController
 from tui_mail.ui.widgets.folder_tree import FolderTree
+from tui_mail.ui.widgets.key_bar import KeyBar
 from tui_mail.ui.widgets.message_list import MessageList
 from tui_mail.ui.widgets.preview import MessagePreview
 from tui_mail.ui.widgets.search_bar import SearchBar
@@ -55,6 +56,14 @@ class MainScreen(Screen[None]):
     BINDINGS = keymap.binding_types_for("main", "message") + [
         b for b in keymap.bindings_for("preview") if b.id == "preview.back"
     ]
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """Textual's ``Screen.focused`` without its repaint of the whole screen.
+
+    The widgets that gain and lose focus repaint themselves, and their CSS is
+    applied again; repainting every pane as well made a focus move (Enter on a
+    message, Escape back, Tab) cost a full-screen redraw (issue #8).
+    """
 
     @dataclass
     class ComposeRequested(Message):
@@ -104,7 +113,7 @@ class MainScreen(Screen[None]):
                 yield self.message_list
                 yield self.preview
         yield self.status
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.status.update_status(account=self.account)

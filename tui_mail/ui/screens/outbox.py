@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import app as textual_app
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui_mail.backend.api import OutboxQueue
 from tui_mail.backend.outbox import OutboxEntry
@@ -26,6 +26,7 @@ from tui_mail.mail.parse import parse_message
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.ui import keymap
 from tui_mail.ui.screens.dialogs import YES_NO, ConfirmScreen
+from tui_mail.ui.widgets.key_bar import KeyBar
 
 #: Seconds between looks at the outbox folder while the screen is open.
 RELOAD_SECONDS = 1.0
@@ -60,7 +61,7 @@ class OutboxScreen(Screen[None]):
         yield table
         with VerticalScroll(id="outbox-detail"):
             yield Static(Text("Enter shows a message; s sends it again."), id="outbox-message")
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         self.query_one(DataTable).focus()

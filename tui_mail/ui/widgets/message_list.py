@@ -64,14 +64,18 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
     BINDINGS = keymap.binding_types_for("list")
     COMPONENT_CLASSES = {
         "message-list--cursor",
+        "message-list--cursor-focused",
         "message-list--unread",
         "message-list--tagged",
         "message-list--dim",
     }
+    # The focused cursor has its own component class rather than a ``:focus`` rule,
+    # so the list's styles are the same focused or not and a focus change keeps
+    # every drawn row but the cursor's (see ``render_line``).
     DEFAULT_CSS = """
     MessageList { background: $surface; overflow-x: hidden; }
     MessageList > .message-list--cursor { background: $panel-lighten-1; }
-    MessageList:focus > .message-list--cursor { background: $accent 40%; }
+    MessageList > .message-list--cursor-focused { background: $accent 40%; }
     MessageList > .message-list--unread { text-style: bold; }
     MessageList > .message-list--tagged { color: $warning; }
     MessageList > .message-list--dim { color: $text-muted; }
@@ -108,6 +112,10 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self.clock = clock or _local_now
         self._highlighted_uid: int | None = None
         self._strips: LRUCache[tuple[int, bool, int], Strip] = LRUCache(256)
+        """Drawn rows by (index, focused cursor row, width)."""
+        self._drawn_with: tuple[Style, ...] = ()
+        """The styles the cached rows were drawn with (see ``_check_styles``)."""
+        self._styles_changed = True
 
     # ------------------------------------------------------------------ state
 
@@ -258,9 +266,13 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
     # ------------------------------------------------------------------ drawing
 
     def render_line(self, y: int) -> Strip:
+        if self._styles_changed:
+            self._check_styles()
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
-        focused = self.has_focus
+        # Focus changes only the cursor row's look: keying the other rows without it
+        # lets a focus change (Enter, Escape, Tab) redraw one row, not the page.
+        focused = self.has_focus and index == self.cursor
         key = (index, focused, width)
         strip = self._strips.get(key)
         if strip is None:
@@ -268,8 +280,25 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
             self._strips.set(key, strip)
         return strip
 
+    def _check_styles(self) -> None:
+        """Forget the drawn rows when the styles they were drawn with changed (a new theme).
+
+        Textual re-applies the CSS on every focus change; most times nothing
+        changed, and the rows drawn so far stay good.
+        """
+        self._styles_changed = False
+        styles = (self.rich_style,) + tuple(
+            self.get_component_rich_style(name, partial=True)
+            for name in sorted(self.COMPONENT_CLASSES)
+        )
+        if styles != self._drawn_with:
+            self._drawn_with = styles
+            self._strips.clear()
+
     def _draw_row(self, index: int, focused: bool, width: int) -> Strip:
-        base = self.rich_style
+        # The widget's own style, as of _check_styles: rich_style walks the ancestors,
+        # which was most of a row's cost.
+        base = self._drawn_with[0]
         row = self.rows.row(index)
         if row is None:
             return Strip.blank(width, base)
@@ -281,7 +310,8 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         if tagged:
             style += self.get_component_rich_style("message-list--tagged", partial=True)
         if index == self.cursor:
-            style += self.get_component_rich_style("message-list--cursor", partial=True)
+            cursor = "message-list--cursor-focused" if focused else "message-list--cursor"
+            style += self.get_component_rich_style(cursor, partial=True)
         dim = style + self.get_component_rich_style("message-list--dim", partial=True)
         segments = self._cells(row, tagged, width, style, dim)
         return Strip(segments, width)
@@ -322,10 +352,10 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
 
-    def on_focus(self) -> None:
-        self._strips.clear()
-        self.refresh()
+    def notify_style_update(self) -> None:
+        """The CSS was applied again: check the styles before the next row is drawn.
 
-    def on_blur(self) -> None:
-        self._strips.clear()
-        self.refresh()
+        Not here: Textual updates the component styles after this call.
+        """
+        super().notify_style_update()
+        self._styles_changed = True

@@ -3,9 +3,13 @@
 Everything that reaches the screen here is built as ``rich.text.Text`` from
 strings that went through ``tui_mail.mail.sanitize``; nothing is ever parsed as
 markup, so a subject like ``[@click=app.quit]x[/]`` shows literally and a click
-on it does nothing. Parsing raw bytes, rendering and building the text all run
-off the event loop (``asyncio.to_thread``) in an exclusive worker, so a newer
-message supersedes a stale one.
+on it does nothing. Parsing raw bytes, rendering, building the text and
+wrapping it into screen lines all run off the event loop (``asyncio.to_thread``)
+in an exclusive worker, so a newer message supersedes a stale one.
+
+The pane is a Line-API ``ScrollView`` over those lines (``ui/widgets/wrapped_text.py``):
+showing a message or scrolling draws only the lines in view, and needs no
+layout of the screen while the text fits the pane (issue #8).
 """
 
 from __future__ import annotations
@@ -14,17 +18,21 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import Console
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.style import Style
 
 from tui_mail.mail.render import RenderedMessage, render_message
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import MessageBody
 from tui_mail.ui.keymap import bindings_for
+from tui_mail.ui.widgets.wrapped_text import WrappedText, WrapSpec, highlight_selection
 
 #: Raw source beyond this many bytes is cut (a note says so): showing 30 MB of
 #: base64 helps nobody and would stall the terminal.
@@ -33,6 +41,7 @@ RAW_SOURCE_LIMIT = 2_000_000
 _PREVIEW_BINDING_IDS = frozenset({"preview.page_down", "mail.headers", "mail.raw"})
 
 _RENDER_GROUP = "preview-render"
+_WRAP_GROUP = "preview-wrap"
 
 
 def message_text(rendered: RenderedMessage) -> Text:
@@ -91,7 +100,7 @@ class _Shown:
     rendered: RenderedMessage | None = None
 
 
-class MessagePreview(VerticalScroll, can_focus=True):
+class MessagePreview(ScrollView, can_focus=True):
     """A scrollable view of one message.
 
     Construct with the usual widget arguments (``id``, ``classes``). Feed it with:
@@ -109,18 +118,21 @@ class MessagePreview(VerticalScroll, can_focus=True):
     (``preview.page_down``) pages down, ``H`` (``mail.headers``) toggles all
     headers, ``V`` (``mail.raw``) toggles the raw source. The same actions are
     public methods (:meth:`toggle_all_headers`, :meth:`toggle_raw_source`) for
-    the main screen's bindings. Mouse wheel scrolling is the container's.
+    the main screen's bindings. Mouse wheel scrolling and text selection work
+    as in any Textual pane.
 
     Posts :class:`MessagePreview.Rendered` (the parsed body, e.g. for reply and
     save) and :class:`MessagePreview.Shown` once a message is on screen (the
     moment to mark it read).
     """
 
+    COMPONENT_CLASSES = {"message-preview--loading", "message-preview--error"}
+    # The loading and error looks are component styles applied to the text, not
+    # classes on the pane: a class change re-applies the CSS, on every cursor move.
     DEFAULT_CSS = """
-    MessagePreview { height: 1fr; padding: 0 1; }
-    MessagePreview > #preview-content { width: 1fr; height: auto; }
-    MessagePreview.-loading > #preview-content { color: $text-muted; text-style: italic; }
-    MessagePreview.-error > #preview-content { color: $error; }
+    MessagePreview { height: 1fr; padding: 0 1; overflow-x: hidden; }
+    MessagePreview > .message-preview--loading { color: $text-muted; text-style: italic; }
+    MessagePreview > .message-preview--error { color: $error; }
     """
 
     BINDINGS = [b for b in bindings_for("preview", "message") if b.id in _PREVIEW_BINDING_IDS]
@@ -144,10 +156,10 @@ class MessagePreview(VerticalScroll, can_focus=True):
         """Whether every header is shown (toggled by ``H``)."""
         self.raw_mode = False
         """Whether the raw source is shown instead of the rendered message (``V``)."""
+        self.state = ""
+        """What the pane shows: a message or nothing (""), "loading" or an "error"."""
         self._shown = _Shown()
-
-    def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="preview-content", markup=False)
+        self._wrapped = WrapSpec(0, 0, 0, Style(), Console()).wrap(Text(""))
 
     # ------------------------------------------------------------------ public API
 
@@ -169,8 +181,7 @@ class MessagePreview(VerticalScroll, can_focus=True):
     @property
     def text(self) -> Text:
         """The text on display now (for tests and copy actions)."""
-        content = self.query_one("#preview-content", Static).content
-        return content if isinstance(content, Text) else Text(str(content))
+        return self._wrapped.text
 
     def clear(self) -> None:
         """Show nothing."""
@@ -182,7 +193,7 @@ class MessagePreview(VerticalScroll, can_focus=True):
         """Show "Loading…" for the message ``key`` while its body is fetched."""
         self._stop_rendering()
         self._shown = _Shown(key=key)
-        self._set_text(Text("Loading…"), state="-loading")
+        self._set_text(Text("Loading…"), state="loading")
 
     def show_error(self, summary: str, details: str = "", key: Any = None) -> None:
         """Show why a message could not be shown (sanitised, no traceback)."""
@@ -192,7 +203,7 @@ class MessagePreview(VerticalScroll, can_focus=True):
         if details:
             text.append("\n\n")
             text.append(clean_text(details), style="")
-        self._set_text(text, state="-error")
+        self._set_text(text, state="error")
 
     def show_raw_message(self, raw: bytes, key: Any = None) -> None:
         """Parse and render ``raw`` off the loop, then show it (keeps ``raw`` for ``V``)."""
@@ -237,7 +248,7 @@ class MessagePreview(VerticalScroll, can_focus=True):
         if self.raw_mode:
             self._show_raw_source(self._shown.raw)
         elif self._shown.rendered is not None:
-            self._set_text(message_text(self._shown.rendered), state="")
+            self._show_text_off_loop(message_text(self._shown.rendered))
         else:
             self._render_off_loop(self._shown.key, self._shown.body, self._shown.raw)
 
@@ -255,25 +266,111 @@ class MessagePreview(VerticalScroll, can_focus=True):
         """Toggle the raw source (``V``)."""
         self.toggle_raw_source()
 
+    # ------------------------------------------------------------------ drawing
+
+    def render_line(self, y: int) -> Strip:
+        wrapped = self._wrapped
+        index = self.scroll_offset.y + y
+        if index >= len(wrapped.lines):
+            return Strip([], 0)  # Textual pads it with the pane's background
+        strip = wrapped.lines[index]
+        selection = self.text_selection
+        if selection is not None:
+            selected = self.screen.get_component_rich_style("screen--selection")
+            strip = highlight_selection(strip, selection, selected)
+        return strip
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text (from the unwrapped text, as Textual's Static gives it)."""
+        return selection.extract(self._wrapped.plain), "\n"
+
+    def on_resize(self) -> None:
+        spec = self._wrapped.spec
+        if (spec.width, spec.height) != self._room():
+            self._rewrap()
+
+    def notify_style_update(self) -> None:
+        """The CSS was applied again (a theme change): draw the text again if its style changed.
+
+        Textual calls this on every focus change too; then nothing changed.
+        """
+        super().notify_style_update()
+        if self.is_mounted:
+            self.call_later(self._rewrap_if_restyled)
+
+    def _rewrap_if_restyled(self) -> None:
+        if self._style_for(self.state) != self._wrapped.spec.style:
+            self._rewrap()
+
     # ------------------------------------------------------------------ internals
 
     def _stop_rendering(self) -> None:
         self.workers.cancel_group(self, _RENDER_GROUP)
+        self.workers.cancel_group(self, _WRAP_GROUP)
+
+    def _style_for(self, state: str) -> Style:
+        """The base style of the text: the pane's, with the loading or error look."""
+        style = self.visual_style
+        if state:
+            style += Style.from_styles(self.get_component_styles(f"message-preview--{state}"))
+        return style
+
+    def _room(self) -> tuple[int, int]:
+        """The (width, height) the text has, scrollbar included."""
+        region = self.content_region
+        return region.width, region.height
+
+    def _spec(self, state: str) -> WrapSpec:
+        """How to wrap a text for this pane now (read on the loop, used in a thread)."""
+        width, height = self._room()
+        gutter = self.styles.scrollbar_size_vertical
+        return WrapSpec(width, height, gutter, self._style_for(state), self.app.console)
 
     def _set_text(self, text: Text, *, state: str) -> None:
-        self.set_class(state == "-loading", "-loading")
-        self.set_class(state == "-error", "-error")
-        self.query_one("#preview-content", Static).update(text)
-        self.scroll_home(animate=False)
+        """Show a short text at once (loading, errors, small messages)."""
+        self._show_wrapped(self._spec(state).wrap(text), state)
+
+    def _show_wrapped(self, wrapped: WrappedText, state: str, *, keep_scroll: bool = False) -> None:
+        """Put wrapped lines on screen: only the lines in view are drawn."""
+        self.state = state
+        self._wrapped = wrapped
+        spec = wrapped.spec
+        # Never less than the pane: text that fits keeps the same virtual size from one
+        # message to the next, so showing it needs no layout of the screen.
+        self.virtual_size = Size(wrapped.width, max(len(wrapped.lines), spec.height))
+        if not keep_scroll:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+        if (spec.width, spec.height) != self._room():
+            self._rewrap()  # the pane was resized while this text was wrapped
+
+    def _rewrap(self) -> None:
+        """Wrap the text shown again for a new size or style (off the loop)."""
+        text = self._wrapped.text
+        if text.plain:
+            self._wrap_off_loop(text, self.state)
+        else:
+            self._show_wrapped(self._spec(self.state).wrap(text), self.state)
+
+    @work(exclusive=True, group=_WRAP_GROUP)
+    async def _wrap_off_loop(self, text: Text, state: str) -> None:
+        wrapped = await asyncio.to_thread(self._spec(state).wrap, text)
+        if self._wrapped.text is text:
+            self._show_wrapped(wrapped, state, keep_scroll=True)
+
+    @work(exclusive=True, group=_RENDER_GROUP)
+    async def _show_text_off_loop(self, text: Text) -> None:
+        """Wrap a (possibly long) message text in a thread, then show it."""
+        self._show_wrapped(await asyncio.to_thread(self._spec("").wrap, text), "")
 
     @work(exclusive=True, group=_RENDER_GROUP)
     async def _render_off_loop(self, key: Any, body: MessageBody | None, raw: bytes | None) -> None:
-        """Parse (when needed), render and build the text in a thread; show it here."""
-        # width 0: the Static soft-wraps to the pane, so a resize needs no re-render
-        width, all_headers = 0, self.all_headers
+        """Parse (when needed), render, build the text and wrap it in a thread; show it here."""
+        self.workers.cancel_group(self, _WRAP_GROUP)
+        spec, all_headers = self._spec(""), self.all_headers
         try:
-            body, rendered, text = await asyncio.to_thread(
-                _render_in_thread, body, raw, width, all_headers
+            body, rendered, wrapped = await asyncio.to_thread(
+                _render_in_thread, body, raw, all_headers, spec
             )
         except Exception as exc:  # never a traceback in the pane: say what failed
             self.show_error("Could not show this message", f"{type(exc).__name__}: {exc}", key)
@@ -282,24 +379,26 @@ class MessagePreview(VerticalScroll, can_focus=True):
             return
         self._shown = _Shown(key=key, body=body, raw=raw, rendered=rendered)
         self.raw_mode = False
-        self._set_text(text, state="")
+        self._show_wrapped(wrapped, "")
         self.post_message(self.Rendered(key, body))
         self.post_message(self.Shown(key))
 
     @work(exclusive=True, group=_RENDER_GROUP)
     async def _show_raw_source(self, raw: bytes) -> None:
-        text = await asyncio.to_thread(raw_source_text, raw)
+        spec = self._spec("")
+        wrapped = await asyncio.to_thread(lambda: spec.wrap(raw_source_text(raw)))
         if self.raw_mode:
-            self._set_text(text, state="")
+            self._show_wrapped(wrapped, "")
 
 
 def _render_in_thread(
-    body: MessageBody | None, raw: bytes | None, width: int, all_headers: bool
-) -> tuple[MessageBody, RenderedMessage, Text]:
-    """Parse ``raw`` when no body is given, render, and build the display text."""
+    body: MessageBody | None, raw: bytes | None, all_headers: bool, spec: WrapSpec
+) -> tuple[MessageBody, RenderedMessage, WrappedText]:
+    """Parse ``raw`` when no body is given, render, build the display text and wrap it."""
     if body is None:
         from tui_mail.mail.parse import parse_message
 
         body = parse_message(raw or b"")
-    rendered = render_message(body, width=width, all_headers=all_headers)
-    return body, rendered, message_text(rendered)
+    # width 0: no wrapping here; the spec wraps the text to the pane.
+    rendered = render_message(body, width=0, all_headers=all_headers)
+    return body, rendered, spec.wrap(message_text(rendered))
