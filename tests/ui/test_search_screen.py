@@ -42,6 +42,8 @@ async def test_search_as_you_type_then_escape_returns_to_the_folder(
         await wait_until(pilot, lambda: len(screen.message_list.rows) == total)
         assert not screen.query(SearchBar)
         assert current_id(screen) == before
+        status = screen.status.render().plain
+        assert "Search" not in status and f"{total} messages" in status
 
 
 async def test_a_malformed_query_says_what_is_wrong_and_keeps_the_app(

@@ -136,6 +136,17 @@ class MainScreen(Screen[None]):
         folders = await self.bridge.call(ListFolders(account))
         self.router.folders_known(account, folders)
 
+    def show_folder_status(self) -> None:
+        """The status bar names the open folder with its counts (e.g. back from a search)."""
+        known = self.folder_tree.folders.get(self.account, {}).get(self.folder)
+        self.status.update_status(
+            account=self.account,
+            folder=self.folder,
+            total=known.total if known else 0,
+            unread=known.unread if known else 0,
+            **self.router.state_fields(self.account),
+        )
+
     @work(exclusive=True, group="open-folder", exit_on_error=False)
     async def open_folder(self, account: str, folder: str) -> None:
         """Show a folder's cached rows now, then sync it."""
@@ -143,13 +154,7 @@ class MainScreen(Screen[None]):
         known = self.folder_tree.folders.get(account, {}).get(folder)
         role = known.role if known else FolderRole.NONE
         self.folder_tree.select_folder(account, folder)
-        self.status.update_status(
-            account=account,
-            folder=folder,
-            total=known.total if known else 0,
-            unread=known.unread if known else 0,
-            **self.router.state_fields(account),
-        )
+        self.show_folder_status()
         view = await self.bridge.view(account, folder, self.message_list.order)
         self.message_list.reset(view, show_recipient=role in (FolderRole.SENT, FolderRole.DRAFTS))
         if not len(self.message_list.rows):

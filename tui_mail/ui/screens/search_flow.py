@@ -63,7 +63,7 @@ class SearchController:
             account, folder, uid = back
             screen.account, screen.folder = account, folder
             screen.rebuild_view(keep_uid=uid)
-        screen.status.update_status(folder=screen.folder)
+        screen.show_folder_status()
         screen.message_list.focus()
 
     def changed(self, query: str, scope: SearchScope, *, server: bool = False) -> None:
@@ -72,7 +72,7 @@ class SearchController:
         if not query.strip():
             back = self._return_to
             self.screen.rebuild_view(keep_uid=back[2] if back else None)
-            self.screen.status.update_status(folder=self.screen.folder)
+            self.screen.show_folder_status()
             return
         self.run()
 

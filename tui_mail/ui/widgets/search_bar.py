@@ -126,8 +126,9 @@ class SearchBar(Vertical):
         self.set_class(bool(message), "-error")
 
     def clear_error(self) -> None:
-        """Hide the error line."""
-        self.show_error("")
+        """Hide the error line (no-op when hidden: an update costs a layout per search)."""
+        if self.has_class("-error"):
+            self.show_error("")
 
     def _checked(self) -> str | None:
         """The query when it parses; else show why and give None."""
