@@ -87,7 +87,7 @@ class TuiMailApp(App[int]):
         # The sync and view threads are CPU-bound Python; with the default 5 ms GIL
         # switch interval the UI loop waited up to 5 ms at every GIL re-acquire (each
         # SQLite call, each terminal write) and stalled 90-110 ms at 100,000 messages.
-        # 1 ms: largest gap 65-67 ms, sync time unchanged (tests/ui/test_big_folder.py).
+        # 1 ms: largest gap 65-86 ms, sync time unchanged (tests/ui/test_big_folder.py).
         sys.setswitchinterval(0.001)
         theme = self.config.general.theme or "textual-dark"
         if theme in self.available_themes:

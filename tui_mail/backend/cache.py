@@ -5,23 +5,22 @@ written by one thread at a time (the account worker); ``open_view`` and
 ``search`` read through read-only connections of their own, one per reading
 thread (see ``backend/views.py``), so the UI can window through a folder while
 the worker writes. Schema, migrations and the row format live in
-``backend/cache_schema.py``. Every SQLite failure surfaces as ``MailError``.
+``backend/cache_schema.py``; bodies, full-text search and address lookups in
+``backend/cache_bodies.py`` (a mixin). Every SQLite failure surfaces as ``MailError``.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ParamSpec, TypeVar
 
 from tui_mail.backend.api import ViewOrder
+from tui_mail.backend.cache_bodies import BodiesAndLookups, guarded
 from tui_mail.backend.cache_schema import (
-    ADDRESSES_SQL,
     INDEX_SUMMARY,
     SUMMARY_COLUMNS,
     UPSERT_SUMMARY,
@@ -37,7 +36,7 @@ from tui_mail.backend.cache_schema import (
 )
 from tui_mail.backend.views import CachedView, ReadConnection, build_view
 from tui_mail.errors import MailError
-from tui_mail.models import SEEN, Address, Folder, FolderRole, MessageSummary
+from tui_mail.models import SEEN, Folder, FolderRole, MessageSummary
 
 
 @dataclass(frozen=True)
@@ -49,25 +48,7 @@ class FolderState:
     highestmodseq: int = 0
 
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _guarded(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Turn SQLite failures (disk full, damaged file, closed cache) into ``MailError``."""
-
-    @functools.wraps(method)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return method(*args, **kwargs)
-        except sqlite3.Error as exc:
-            cache = args[0]
-            raise MailError("The mail cache failed", f"{cache.path}: {exc}") from exc  # type: ignore[attr-defined]
-
-    return wrapper
-
-
-class MailCache:
+class MailCache(BodiesAndLookups):
     """One account's cache file: folders with sync state, summaries, bodies, search.
 
     Folders are named by their decoded name. Writes are one transaction per call
@@ -161,7 +142,7 @@ class MailCache:
 
     # ------------------------------------------------------------------ folders
 
-    @_guarded
+    @guarded
     def save_folders(self, folders: Sequence[Folder]) -> None:
         """Replace the known folder set, in this order, with the counts given.
 
@@ -190,7 +171,7 @@ class MailCache:
             conn.execute(f"DELETE FROM folders WHERE name NOT IN ({marks})", names)
         self._folder_ids.clear()
 
-    @_guarded
+    @guarded
     def folders(self) -> list[Folder]:
         """The saved folder list, in saved order, with stored counts."""
         rows = self._conn.execute(
@@ -208,7 +189,7 @@ class MailCache:
             )
         return result
 
-    @_guarded
+    @guarded
     def set_counts(self, folder: str, total: int, unread: int) -> None:
         """Store the server's counts for a folder."""
         folder_id = self._folder_id(folder)
@@ -216,7 +197,7 @@ class MailCache:
             "UPDATE folders SET total = ?, unread = ? WHERE id = ?", (total, unread, folder_id)
         )
 
-    @_guarded
+    @guarded
     def folder_state(self, folder: str) -> FolderState | None:
         """UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ from the last sync, or None if never synced."""
         row = self._conn.execute(
@@ -226,7 +207,7 @@ class MailCache:
             return None
         return FolderState(int(row[0]), int(row[1]), int(row[2]))
 
-    @_guarded
+    @guarded
     def set_folder_state(self, folder: str, state: FolderState) -> None:
         """Remember the folder's sync state."""
         folder_id = self._folder_id(folder)
@@ -235,7 +216,7 @@ class MailCache:
             (state.uidvalidity, state.uidnext, state.highestmodseq, folder_id),
         )
 
-    @_guarded
+    @guarded
     def reset_folder(self, folder: str) -> None:
         """Drop a folder's summaries, bodies, index entries and sync state (UIDVALIDITY changed)."""
         folder_id = self._existing_folder_id(folder)
@@ -252,7 +233,7 @@ class MailCache:
 
     # ------------------------------------------------------------------ summaries
 
-    @_guarded
+    @guarded
     def add_summaries(self, folder: str, summaries: Sequence[MessageSummary]) -> None:
         """Insert or update summaries by (folder, uid), and index them, in one transaction."""
         if not summaries:
@@ -289,7 +270,7 @@ class MailCache:
             )
         return found
 
-    @_guarded
+    @guarded
     def uids(self, folder: str) -> list[int]:
         """All cached UIDs of a folder, ascending."""
         return [
@@ -301,7 +282,7 @@ class MailCache:
             )
         ]
 
-    @_guarded
+    @guarded
     def remove_uids(self, folder: str, uids: Iterable[int]) -> None:
         """Forget messages (expunged): their summaries, bodies and index entries."""
         folder_id = self._existing_folder_id(folder)
@@ -312,7 +293,7 @@ class MailCache:
             conn.executemany("DELETE FROM summaries WHERE folder_id = ? AND uid = ?", pairs)
             conn.executemany("DELETE FROM bodies WHERE folder_id = ? AND uid = ?", pairs)
 
-    @_guarded
+    @guarded
     def set_flags(self, folder: str, flags: Mapping[int, frozenset[str]]) -> None:
         """Replace the flags of cached messages (unknown UIDs are ignored)."""
         folder_id = self._existing_folder_id(folder)
@@ -327,7 +308,7 @@ class MailCache:
                 ],
             )
 
-    @_guarded
+    @guarded
     def flags(self, folder: str) -> dict[int, frozenset[str]]:
         """UID -> flags for every cached message of a folder."""
         rows = self._conn.execute(
@@ -345,7 +326,7 @@ class MailCache:
             result[uid] = flags
         return result
 
-    @_guarded
+    @guarded
     def summary(self, folder: str, uid: int) -> MessageSummary | None:
         """One cached summary, or None."""
         row = self._conn.execute(
@@ -355,7 +336,7 @@ class MailCache:
         ).fetchone()
         return summary_from_row(self.account, folder, row) if row else None
 
-    @_guarded
+    @guarded
     def counts(self, folder: str) -> tuple[int, int]:
         """(total, unread) counted from the cached rows."""
         row = self._conn.execute(
@@ -365,7 +346,7 @@ class MailCache:
         ).fetchone()
         return int(row[0]), int(row[1])
 
-    @_guarded
+    @guarded
     def max_uid(self, folder: str) -> int:
         """The highest cached UID of a folder; 0 when none."""
         row = self._conn.execute(
@@ -375,107 +356,6 @@ class MailCache:
         ).fetchone()
         return int(row[0] or 0)
 
-    # ------------------------------------------------------------------ bodies
-
-    @_guarded
-    def body(self, folder: str, uid: int) -> bytes | None:
-        """The cached raw message, or None."""
-        row = self._conn.execute(
-            "SELECT raw FROM bodies"
-            " WHERE folder_id = (SELECT id FROM folders WHERE name = ?) AND uid = ?",
-            (folder, uid),
-        ).fetchone()
-        return bytes(row[0]) if row else None
-
-    @_guarded
-    def save_body(self, folder: str, uid: int, raw: bytes, text: str = "") -> None:
-        """Cache a raw message; ``text`` (its plain text) goes into the search index.
-
-        The text is indexed only when the message's summary is cached already.
-        """
-        with self._transaction() as conn:
-            folder_id = self._folder_id(folder)
-            conn.execute(
-                "INSERT OR REPLACE INTO bodies (folder_id, uid, raw) VALUES (?, ?, ?)",
-                (folder_id, uid, raw),
-            )
-            if text:
-                write_rows(
-                    conn,
-                    "UPDATE search SET body = ? WHERE rowid ="
-                    " (SELECT id FROM summaries WHERE folder_id = ? AND uid = ?)",
-                    [(text, folder_id, uid)],
-                )
-
-    @_guarded
-    def bodies_missing(self, folder: str, limit: int, max_size: int) -> list[tuple[int, int]]:
-        """(uid, size) of up to ``limit`` messages without a cached body, newest first.
-
-        Messages over ``max_size`` bytes are left out (they are indexed when opened).
-        """
-        return self._conn.execute(
-            "SELECT s.uid, s.size FROM summaries AS s"
-            " WHERE s.folder_id = (SELECT id FROM folders WHERE name = ?) AND s.size <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM bodies AS b"
-            "   WHERE b.folder_id = s.folder_id AND b.uid = s.uid)"
-            " ORDER BY s.date DESC, s.uid DESC LIMIT ?",
-            (folder, max_size, limit),
-        ).fetchall()
-
-    @_guarded
-    def body_counts(self, max_size: int) -> tuple[int, int]:
-        """(messages with a cached body, messages up to ``max_size`` bytes), all folders."""
-        with_body = self._conn.execute(
-            "SELECT count(*) FROM bodies AS b JOIN summaries AS s"
-            " ON s.folder_id = b.folder_id AND s.uid = b.uid WHERE s.size <= ?",
-            (max_size,),
-        ).fetchone()[0]
-        wanted = self._conn.execute(
-            "SELECT count(*) FROM summaries WHERE size <= ?", (max_size,)
-        ).fetchone()[0]
-        return int(with_body), int(wanted)
-
-    # ------------------------------------------------------------------ search and views
-
-    @_guarded
-    def search(self, folder: str, text: str) -> list[int]:
-        """UIDs (ascending) whose subject, addresses or body contain every word of ``text``.
-
-        Words are matched as prefixes, case- and accent-insensitively; the user's
-        text is quoted, so FTS5 query syntax in it has no effect. Like ``open_view``,
-        this reads through the read-only side, so any thread may call it.
-        """
-        words = text.split()
-        if not words:
-            return []
-        query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        rows = self._reader.query(
-            # The full-text match runs once, as a subquery: written as a join,
-            # SQLite may re-run the match for every row of the folder (minutes).
-            "SELECT uid FROM summaries"
-            " WHERE folder_id = (SELECT id FROM folders WHERE name = ?)"
-            " AND id IN (SELECT rowid FROM search WHERE search MATCH ?)"
-            " ORDER BY uid",
-            (folder, query),
-        )
-        return [row[0] for row in rows]
-
-    @_guarded
-    def addresses(self, text: str, limit: int = 20, sent_folder: str = "") -> list[Address]:
-        """Addresses seen in From/To/Cc whose ``name email`` holds ``text``'s letters in order.
-
-        A fuzzy (subsequence, case-insensitive for ASCII) match done in SQL, one
-        entry per address: people written to (To/Cc of the Sent folder, by role
-        or the name ``sent_folder``) first, then the most often seen, then the
-        most recent. Reads through the read-only side, so any thread may call it.
-        """
-        letters = [ch for ch in text if not ch.isspace()]
-        if not letters:
-            return []
-        pattern = "%" + "%".join(_like_escape(ch) for ch in letters) + "%"
-        rows = self._reader.query(ADDRESSES_SQL, (sent_folder, pattern, limit))
-        return [Address(str(name or ""), str(email)) for email, name in rows]
-
     def open_view(
         self, folder: str, order: ViewOrder, collapsed: frozenset[int] = frozenset()
     ) -> CachedView:
@@ -484,8 +364,3 @@ class MailCache:
         In threaded order, root UIDs in ``collapsed`` show with their replies folded.
         """
         return build_view(self._reader, self.account, folder, order, collapsed)
-
-
-def _like_escape(char: str) -> str:
-    """One typed character as a literal in a LIKE pattern (``ESCAPE '\\'``)."""
-    return "\\" + char if char in "%_\\" else char
