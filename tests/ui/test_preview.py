@@ -8,7 +8,8 @@ from textual.app import App, ComposeResult
 
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.render import render_message
-from tui_mail.ui.widgets.preview import RAW_SOURCE_LIMIT, MessagePreview, raw_source_text
+from tui_mail.ui.message_text import RAW_SOURCE_LIMIT, raw_source_text
+from tui_mail.ui.widgets.preview import MessagePreview
 
 HOSTILE = (
     b"From: =?utf-8?q?Mallory_=1B]52;c;ZXZpbA=3D=3D=07?= <m@evil.example>\r\n"

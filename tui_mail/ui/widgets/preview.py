@@ -7,7 +7,8 @@ on it does nothing. Parsing raw bytes, rendering, building the text and
 wrapping it into screen lines all run off the event loop (``asyncio.to_thread``)
 in an exclusive worker, so a newer message supersedes a stale one.
 
-The pane is a Line-API ``ScrollView`` over those lines (``ui/widgets/wrapped_text.py``):
+The text itself is built by ``ui/message_text.py``. The pane is a Line-API
+``ScrollView`` over those lines (``ui/widgets/wrapped_text.py``):
 showing a message or scrolling draws only the lines in view, and needs no
 layout of the screen while the text fits the pane (issue #8).
 """
@@ -28,66 +29,17 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 
-from tui_mail.mail.render import RenderedMessage, render_message
+from tui_mail.mail.render import RenderedMessage
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import MessageBody
 from tui_mail.ui.keymap import bindings_for
+from tui_mail.ui.message_text import message_text, raw_source_text, render_in_thread
 from tui_mail.ui.widgets.wrapped_text import WrappedText, WrapSpec, highlight_selection
-
-#: Raw source beyond this many bytes is cut (a note says so): showing 30 MB of
-#: base64 helps nobody and would stall the terminal.
-RAW_SOURCE_LIMIT = 2_000_000
 
 _PREVIEW_BINDING_IDS = frozenset({"preview.page_down", "mail.headers", "mail.raw"})
 
 _RENDER_GROUP = "preview-render"
 _WRAP_GROUP = "preview-wrap"
-
-
-def message_text(rendered: RenderedMessage) -> Text:
-    """Build the preview text of a rendered message: headers, body, attachments, links, notes.
-
-    Every string is cleaned again here (cheap, idempotent) so the widget stays
-    safe even when handed something that skipped ``mail.render``.
-    """
-    text = Text(no_wrap=False, end="")
-    for name, value in rendered.header_lines:
-        text.append(f"{clean_line(name, 80)}: ", style="bold")
-        text.append(clean_line(value, 4000))
-        text.append("\n")
-    text.append("\n")
-    text.append(clean_text(rendered.text))
-    _append_section(text, "Attachments", rendered.attachments)
-    _append_section(text, "Links", rendered.links)
-    notes = list(getattr(rendered, "notes", ()) or ())
-    if notes:
-        text.append("\n\n")
-        for note in notes:
-            text.append(f"Note: {clean_line(str(note))}\n", style="italic yellow")
-    return text
-
-
-def _append_section(text: Text, title: str, lines: list[str]) -> None:
-    """Append a titled list (lines are already numbered by ``mail.render``)."""
-    if not lines:
-        return
-    text.append(f"\n\n{title}\n", style="bold underline")
-    for line in lines:
-        style = "red" if "deceptive" in line.lower() else ""
-        text.append(f"  {clean_line(line, 2000)}\n", style=style)
-
-
-def raw_source_text(raw: bytes) -> Text:
-    """The raw message bytes as sanitised text (decoded with replacement, cut at the limit)."""
-    cut = len(raw) > RAW_SOURCE_LIMIT
-    decoded = raw[:RAW_SOURCE_LIMIT].decode("utf-8", errors="replace")
-    text = Text(clean_text(decoded), end="")
-    if cut:
-        text.append(
-            f"\n\n[raw source cut at {RAW_SOURCE_LIMIT:,} of {len(raw):,} bytes]",
-            style="italic yellow",
-        )
-    return text
 
 
 @dataclass
@@ -370,7 +322,7 @@ class MessagePreview(ScrollView, can_focus=True):
         spec, all_headers = self._spec(""), self.all_headers
         try:
             body, rendered, wrapped = await asyncio.to_thread(
-                _render_in_thread, body, raw, all_headers, spec
+                render_in_thread, body, raw, all_headers, spec
             )
         except Exception as exc:  # never a traceback in the pane: say what failed
             self.show_error("Could not show this message", f"{type(exc).__name__}: {exc}", key)
@@ -389,16 +341,3 @@ class MessagePreview(ScrollView, can_focus=True):
         wrapped = await asyncio.to_thread(lambda: spec.wrap(raw_source_text(raw)))
         if self.raw_mode:
             self._show_wrapped(wrapped, "")
-
-
-def _render_in_thread(
-    body: MessageBody | None, raw: bytes | None, all_headers: bool, spec: WrapSpec
-) -> tuple[MessageBody, RenderedMessage, WrappedText]:
-    """Parse ``raw`` when no body is given, render, build the display text and wrap it."""
-    if body is None:
-        from tui_mail.mail.parse import parse_message
-
-        body = parse_message(raw or b"")
-    # width 0: no wrapping here; the spec wraps the text to the pane.
-    rendered = render_message(body, width=0, all_headers=all_headers)
-    return body, rendered, spec.wrap(message_text(rendered))

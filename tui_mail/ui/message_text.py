@@ -1,0 +1,78 @@
+"""The preview's text: a rendered message (or raw source) as ``rich.text.Text``.
+
+Pure functions, run off the event loop by ``ui/widgets/preview.py``. Every
+string is cleaned with ``tui_mail.mail.sanitize`` and appended as plain text
+(never markup), so nothing a message holds can style, link or escape.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui_mail.mail.render import RenderedMessage, render_message
+from tui_mail.mail.sanitize import clean_line, clean_text
+from tui_mail.models import MessageBody
+from tui_mail.ui.widgets.wrapped_text import WrappedText, WrapSpec
+
+#: Raw source beyond this many bytes is cut (a note says so): showing 30 MB of
+#: base64 helps nobody and would stall the terminal.
+RAW_SOURCE_LIMIT = 2_000_000
+
+
+def message_text(rendered: RenderedMessage) -> Text:
+    """Build the preview text of a rendered message: headers, body, attachments, links, notes.
+
+    Every string is cleaned again here (cheap, idempotent) so the widget stays
+    safe even when handed something that skipped ``mail.render``.
+    """
+    text = Text(no_wrap=False, end="")
+    for name, value in rendered.header_lines:
+        text.append(f"{clean_line(name, 80)}: ", style="bold")
+        text.append(clean_line(value, 4000))
+        text.append("\n")
+    text.append("\n")
+    text.append(clean_text(rendered.text))
+    _append_section(text, "Attachments", rendered.attachments)
+    _append_section(text, "Links", rendered.links)
+    notes = list(getattr(rendered, "notes", ()) or ())
+    if notes:
+        text.append("\n\n")
+        for note in notes:
+            text.append(f"Note: {clean_line(str(note))}\n", style="italic yellow")
+    return text
+
+
+def _append_section(text: Text, title: str, lines: list[str]) -> None:
+    """Append a titled list (lines are already numbered by ``mail.render``)."""
+    if not lines:
+        return
+    text.append(f"\n\n{title}\n", style="bold underline")
+    for line in lines:
+        style = "red" if "deceptive" in line.lower() else ""
+        text.append(f"  {clean_line(line, 2000)}\n", style=style)
+
+
+def raw_source_text(raw: bytes) -> Text:
+    """The raw message bytes as sanitised text (decoded with replacement, cut at the limit)."""
+    cut = len(raw) > RAW_SOURCE_LIMIT
+    decoded = raw[:RAW_SOURCE_LIMIT].decode("utf-8", errors="replace")
+    text = Text(clean_text(decoded), end="")
+    if cut:
+        text.append(
+            f"\n\n[raw source cut at {RAW_SOURCE_LIMIT:,} of {len(raw):,} bytes]",
+            style="italic yellow",
+        )
+    return text
+
+
+def render_in_thread(
+    body: MessageBody | None, raw: bytes | None, all_headers: bool, spec: WrapSpec
+) -> tuple[MessageBody, RenderedMessage, WrappedText]:
+    """Parse ``raw`` when no body is given, render, build the display text and wrap it."""
+    if body is None:
+        from tui_mail.mail.parse import parse_message
+
+        body = parse_message(raw or b"")
+    # width 0: no wrapping here; the spec wraps the text to the pane.
+    rendered = render_message(body, width=0, all_headers=all_headers)
+    return body, rendered, spec.wrap(message_text(rendered))
