@@ -128,6 +128,8 @@ class BodyIndexer:
             if not isinstance(raw, bytes):  # expunged meanwhile: the next sync drops it
                 self._skipped.add((folder, uid))
                 continue
+            if cache.summary(folder, uid) is None:
+                continue  # deleted by a user job run between two saves: keep no orphan body
             cache.save_body(folder, uid, raw, body_text(raw))
             self._done += 1
             # Saved before yielding: a user's delete run here also drops the body row.
