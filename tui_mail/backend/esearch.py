@@ -24,12 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tui_mail.backend.imap_protocol import MAX_UIDS, expand_ranges, sequence_ranges
 from tui_mail.errors import ServerError
 
-_UINT32_MAX = 2**32 - 1
-#: The most UIDs one search may return. A folder is far smaller in practice; the
-#: cap is there so a hostile ``ALL 1:4294967295`` fails instead of taking gigabytes.
-MAX_UIDS = 10_000_000
 #: A whole token: "(", ")", a quoted string (with \\ and \" escapes) or an atom-like run.
 _TOKEN = re.compile(
     rb' *(?:(?P<open>\()|(?P<close>\))|"(?P<quoted>(?:[^"\\\x00\r\n]|\\["\\])*)"'
@@ -38,7 +35,6 @@ _TOKEN = re.compile(
 _LITERAL_MARK = re.compile(rb"\{(\d{1,10})\}$")
 #: tagged-ext-label (RFC 4466): how a return item such as ALL, MIN, MODSEQ is named.
 _LABEL = re.compile(rb"[A-Za-z\-_.][A-Za-z0-9\-_.:]*")
-_NZ_NUMBER = re.compile(rb"[1-9][0-9]{0,9}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,20 +132,14 @@ def _nest(tokens: list[bytes | _Str | str]) -> list[_Value]:
 def parse_sequence_set(text: bytes) -> tuple[tuple[int, int], ...]:
     """``1:5,9,12:10`` -> ``((1, 5), (9, 9), (10, 12))``: each range as (low, high).
 
-    RFC 3501 lets a range be written either way round, so ``5:1`` is 1..5. ``*``
-    (meaning "the largest") has no place in an answer and is refused, as are zero,
-    empty pieces and numbers beyond 32 bits.
+    RFC 3501 lets a range be written either way round, so ``5:1`` is 1..5; what
+    :func:`~tui_mail.backend.imap_protocol.sequence_ranges` refuses is refused here.
     """
-    ranges: list[tuple[int, int]] = []
-    for piece in text.split(b","):
-        ends = piece.split(b":")
-        if len(ends) > 2 or not all(_NZ_NUMBER.fullmatch(end) for end in ends):
-            raise _bad("bad sequence-set", text[:80])
-        numbers = [int(end) for end in ends]
-        if any(number > _UINT32_MAX for number in numbers):
-            raise _bad("number beyond 32 bits", piece)
-        ranges.append((min(numbers), max(numbers)))
-    return tuple(ranges)
+    try:
+        ranges = sequence_ranges(text)
+    except ServerError:
+        raise _bad("bad sequence-set", text[:80]) from None
+    return tuple((min(first, last), max(first, last)) for first, last in ranges)
 
 
 def parse_esearch(items: Sequence[Any]) -> ESearchResponse:
@@ -199,21 +189,9 @@ def parse_esearch(items: Sequence[Any]) -> ESearchResponse:
 
 
 def expand(ranges: Iterable[tuple[int, int]], limit: int = MAX_UIDS) -> list[int]:
-    """The sorted, distinct numbers of ``ranges``; ServerError past ``limit`` numbers.
-
-    The count is taken before anything is built, so a hostile range costs nothing.
-    """
-    ranges = list(ranges)
-    total = sum(high - low + 1 for low, high in ranges)
-    if total > limit:
-        raise ServerError(
-            "the server answered a search with too many messages",
-            f"{total} UIDs (at most {limit} are accepted)",
-        )
-    found: set[int] = set()
-    for low, high in ranges:
-        found.update(range(low, high + 1))
-    return sorted(found)
+    """The sorted, distinct numbers of ``ranges``; ServerError past ``limit`` numbers
+    (overlaps counted as sent, before anything is built)."""
+    return sorted(set(expand_ranges(list(ranges), limit)))
 
 
 def esearch_uids(responses: Sequence[Sequence[Any]], limit: int = MAX_UIDS) -> list[int]:

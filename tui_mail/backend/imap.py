@@ -25,6 +25,7 @@ from imapclient.response_parser import parse_fetch_response, parse_message_list,
 from tui_mail.backend.esearch import esearch_uids
 from tui_mail.backend.folders import ListedFolder
 from tui_mail.backend.imap_protocol import (
+    UINT32_MAX,
     TlsInfo,
     as_bytes,
     copyuid_map,
@@ -55,7 +56,6 @@ MAX_LITERAL_BYTES = 512 * 1024 * 1024
 #: Dovecot sends for a message with 50,000 recipients (2.6 MB): one such message
 #: made every sync of its folder fail. Parsing 8 MB takes imapclient about 4 s.
 MAX_LINE_BYTES = 8 * 1024 * 1024
-_UINT32_MAX = 2**32 - 1
 #: RFC 7162: mod-sequences are 63-bit.
 _MODSEQ_MAX = 2**63 - 1
 _APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
@@ -274,9 +274,9 @@ class ImapSession:
             info = self.client.select_folder(folder, readonly=readonly)
             # Out-of-range numbers (a broken server) would fail later in SQLite.
             selected = SelectInfo(
-                uidvalidity=_number(info.get(b"UIDVALIDITY", 0), _UINT32_MAX),
-                uidnext=_number(info.get(b"UIDNEXT", 0), _UINT32_MAX),
-                exists=_number(info.get(b"EXISTS", 0), _UINT32_MAX),
+                uidvalidity=_number(info.get(b"UIDVALIDITY", 0), UINT32_MAX),
+                uidnext=_number(info.get(b"UIDNEXT", 0), UINT32_MAX),
+                exists=_number(info.get(b"EXISTS", 0), UINT32_MAX),
                 highestmodseq=_number(info.get(b"HIGHESTMODSEQ", 0), _MODSEQ_MAX),
             )
         self.selected = folder
@@ -303,7 +303,7 @@ class ImapSession:
             # imapclient.search() would re-quote our values; send them as built.
             if not extended:
                 data = self.client._raw_command_untagged(b"SEARCH", args)
-                return sorted(_number(u, _UINT32_MAX) for u in parse_message_list(data))
+                return sorted(_number(u, UINT32_MAX) for u in parse_message_list(data))
             # imaplib files the answer under "ESEARCH", not "SEARCH"; drop any stale
             # one so it cannot merge into ours (imaplib never clears them).
             self.client._imap.untagged_responses.pop("ESEARCH", None)
@@ -338,7 +338,7 @@ class ImapSession:
         for line in lines:
             text = as_bytes(line).decode("ascii", "replace")
             text = re.sub(r"\(EARLIER\)", "", text, flags=re.IGNORECASE).strip()
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ServerError):  # unreadable or absurd: the next sync compares
                 uids.extend(parse_uid_set(text))
         return uids
 

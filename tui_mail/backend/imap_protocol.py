@@ -83,18 +83,55 @@ def make_ssl_context(ca_file: Any = None) -> ssl.SSLContext:
     return context
 
 
-def parse_uid_set(text: bytes | str) -> list[int]:
-    """``1:3,7`` -> ``[1, 2, 3, 7]`` in the order given (COPYUID, VANISHED)."""
-    raw = text.decode("ascii") if isinstance(text, bytes) else text
+UINT32_MAX = 2**32 - 1
+#: The most UIDs one server answer may list. A folder is far smaller in practice; the
+#: cap is there so a hostile ``1:4294967295`` (20 bytes) fails instead of taking gigabytes.
+MAX_UIDS = 10_000_000
+_NZ_NUMBER = re.compile(rb"[1-9][0-9]{0,9}")
+
+
+def sequence_ranges(text: bytes | str) -> list[tuple[int, int]]:
+    """``1:3,7,10:9`` -> ``[(1, 3), (7, 7), (10, 9)]``: each range as written.
+
+    Strict: ``*`` (it has no place in an answer), zero, empty pieces and numbers
+    beyond 32 bits raise ``ServerError``.
+    """
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else text
+    ranges: list[tuple[int, int]] = []
+    for piece in raw.split(b","):
+        ends = piece.split(b":")
+        if len(ends) > 2 or not all(_NZ_NUMBER.fullmatch(end) for end in ends):
+            raise ServerError("bad UID set in a server answer", repr(raw[:80]))
+        numbers = [int(end) for end in ends]
+        if any(number > UINT32_MAX for number in numbers):
+            raise ServerError("UID beyond 32 bits in a server answer", repr(piece))
+        ranges.append((numbers[0], numbers[-1]))
+    return ranges
+
+
+def expand_ranges(ranges: Sequence[tuple[int, int]], limit: int = MAX_UIDS) -> list[int]:
+    """The numbers of ``ranges`` in the order written (a reversed range counts down).
+
+    Counted before anything is built: past ``limit`` numbers it raises ``ServerError``,
+    so a hostile range costs nothing.
+    """
+    total = sum(abs(last - first) + 1 for first, last in ranges)
+    if total > limit:
+        raise ServerError(
+            "the server answered with too many messages",
+            f"{total} UIDs (at most {limit} are accepted)",
+        )
     uids: list[int] = []
-    for piece in raw.split(","):
-        if ":" in piece:
-            low, high = (int(p) for p in piece.split(":", 1))
-            step = 1 if high >= low else -1
-            uids.extend(range(low, high + step, step))
-        elif piece.strip():
-            uids.append(int(piece))
+    for first, last in ranges:
+        step = 1 if last >= first else -1
+        uids.extend(range(first, last + step, step))
     return uids
+
+
+def parse_uid_set(text: bytes | str) -> list[int]:
+    """``1:3,7`` -> ``[1, 2, 3, 7]`` in the order given (COPYUID, VANISHED); strict and
+    bounded as :func:`sequence_ranges` and :func:`expand_ranges` are."""
+    return expand_ranges(sequence_ranges(text))
 
 
 def copyuid_map(texts: Sequence[bytes]) -> dict[int, int]:
