@@ -35,18 +35,6 @@ class Hits:
     """Position -> folder of hits with no cached summary."""
 
     @classmethod
-    def of_rows(cls, source: int, rows: Sequence[tuple[int, int, Any]]) -> Hits:
-        """Hits of one account from ``(row id, uid, key)`` rows, in order (built in bulk:
-        a search as you type may match 100,000 messages)."""
-        return cls(
-            array("H", [source]) * len(rows),
-            array("q", [row[0] for row in rows]),
-            array("q", [row[1] for row in rows]),
-            [row[2] for row in rows],
-            bytearray(len(rows)),
-        )
-
-    @classmethod
     def of_hex(cls, source: int, packed: str | None) -> Hits:
         """Hits of one account from a ``group_concat`` of ``HEX_INT`` row id, UID pairs.
 

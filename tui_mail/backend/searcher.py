@@ -120,16 +120,12 @@ class MessageSearch:
                 return SearchView(title, self.accounts, Hits.of_hex(source, packed[0][0]))
             rows = reader.query(f"SELECT s.id, s.uid, s.{column} {matching}", params)
             per_account.append((source, rows))
-        if len(per_account) == 1:
-            hits = Hits.of_rows(*per_account[0])
-        else:
-            hits = Hits()
-            merged = [(source, row) for source, rows in per_account for row in rows]
-            merged.sort(
-                key=lambda h: _order_key(h[1][2], h[1][1]), reverse=request.order.descending
-            )
-            for source, (row_id, uid, key) in merged:
-                hits.append(source, row_id, uid, key)
+        # Several accounts: their hits merged in view order (each account's rows carry keys).
+        hits = Hits()
+        merged = [(source, row) for source, rows in per_account for row in rows]
+        merged.sort(key=lambda h: _order_key(h[1][2], h[1][1]), reverse=request.order.descending)
+        for source, (row_id, uid, key) in merged:
+            hits.append(source, row_id, uid, key)
         return SearchView(title, self.accounts, hits)
 
     def server_jobs(self, request: api.SearchMessages) -> list[api.ServerSearch]:
