@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -202,6 +203,34 @@ def test_draft_store_survives_sigkill_mid_saving(tmp_path: Path) -> None:
     (saved,) = DraftStore(tmp_path).load_all()
     count = saved.body[: len(saved.body) // 20000]
     assert saved.body == count * 20000 and int(count) >= 3
+
+
+def test_overlapping_autosaves_of_one_draft_all_succeed_and_keep_the_newest(
+    tmp_path: Path,
+) -> None:
+    """Autosaves run in worker threads: eight saving one draft at once must not fail
+    (they used to race on one temporary file) and the file ends with the last text."""
+    store = DraftStore(tmp_path)
+    draft = Draft(account="w", from_=Address("", "a@x.org"), draft_id="d1")
+    errors: list[BaseException] = []
+
+    def save_many(worker: int) -> None:
+        try:
+            for n in range(40):
+                draft.body = f"{worker}-{n} " * 2000
+                store.save(draft)
+        except BaseException as error:  # collected for the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=save_many, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    store.save(draft)
+    assert [saved.body for saved in store.load_all()] == [draft.body]
+    assert list(tmp_path.glob(".*.tmp")) == []
 
 
 def test_entry_defaults_are_json_round_trippable(tmp_path: Path) -> None:

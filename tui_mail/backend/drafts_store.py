@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
 from dataclasses import asdict
 from pathlib import Path
@@ -28,14 +29,21 @@ class DraftStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Autosaves run in worker threads and may overlap: one at a time, or two
+        # writers race on the same temporary file and one save fails.
+        self._lock = threading.Lock()
 
     def save(self, draft: Draft) -> None:
-        """Write ``draft`` atomically; gives it a ``draft_id`` first when it has none."""
+        """Write ``draft`` atomically; gives it a ``draft_id`` first when it has none.
+
+        The draft is read under the lock, so of two overlapping saves of one draft the
+        one that writes last writes its newest text.
+        """
         if not draft.draft_id:
             draft.draft_id = uuid.uuid4().hex
-        write_private_file(
-            self._path(draft.draft_id), json.dumps(asdict(draft), ensure_ascii=False)
-        )
+        with self._lock:
+            text = json.dumps(asdict(draft), ensure_ascii=False)
+            write_private_file(self._path(draft.draft_id), text)
 
     def load_all(self) -> list[Draft]:
         """Every readable saved draft, oldest save first; unreadable files are skipped."""
@@ -49,7 +57,8 @@ class DraftStore:
 
     def remove(self, draft_id: str) -> None:
         """Forget a draft (sent or discarded); a missing one is not an error."""
-        self._path(draft_id).unlink(missing_ok=True)
+        with self._lock:
+            self._path(draft_id).unlink(missing_ok=True)
 
     def _path(self, draft_id: str) -> Path:
         if not _SAFE_ID.fullmatch(draft_id):
