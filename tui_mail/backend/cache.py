@@ -271,6 +271,14 @@ class MailCache(BodiesAndLookups):
         return found
 
     @guarded
+    def known_uids(self, folder: str, uids: Iterable[int]) -> set[int]:
+        """Those of ``uids`` that are cached in ``folder``."""
+        folder_id = self._existing_folder_id(folder)
+        if folder_id is None:
+            return set()
+        return set(self._row_ids(folder_id, sorted(set(uids))))
+
+    @guarded
     def uids(self, folder: str) -> list[int]:
         """All cached UIDs of a folder, ascending."""
         return [

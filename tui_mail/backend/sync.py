@@ -13,7 +13,7 @@ redoes what is missing; rows are upserted by UID so nothing is duplicated).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from tui_mail.backend.api import (
@@ -60,6 +60,33 @@ def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+class CachedUids:
+    """A folder's cached UIDs, read whole only when a sync must compare every one.
+
+    Why: the usual resync (QRESYNC or CONDSTORE, little changed) needs only the count
+    and a few membership checks, and reading 100,000 UIDs into a set for those cost
+    about 10 MB of peak memory at every start.
+    """
+
+    def __init__(self, cache: MailCache, folder: str) -> None:
+        self._cache = cache
+        self._folder = folder
+        self._all: set[int] | None = None
+        self.count = cache.counts(folder)[0]
+
+    def all(self) -> set[int]:
+        """Every cached UID (read once)."""
+        if self._all is None:
+            self._all = set(self._cache.uids(self._folder))
+        return self._all
+
+    def among(self, uids: Iterable[int]) -> set[int]:
+        """Those of ``uids`` that are cached."""
+        if self._all is not None:
+            return self._all.intersection(uids)
+        return self._cache.known_uids(self._folder, uids)
+
+
 class FolderSync:
     """One sync of one folder over an authenticated session."""
 
@@ -93,26 +120,29 @@ class FolderSync:
             if stale:
                 self.emit(MessagesRemoved(self.account, self.folder, stale))
             state = None
-        cached = set(self.cache.uids(self.folder))
+        cached = CachedUids(self.cache, self.folder)
         condstore = "CONDSTORE" in self.session.enabled and info.highestmodseq > 0
         changed_flags, vanished = self._flag_changes(info, state, cached, condstore)
         server_uids = self._server_uids(info, state, cached, vanished)
-        removed = sorted(cached - server_uids) if server_uids is not None else sorted(vanished)
-        removed = [u for u in removed if u in cached]
+        if server_uids is not None:
+            removed = sorted(cached.all() - server_uids)
+        else:
+            removed = sorted(cached.among(vanished))
         if removed:
             self.cache.remove_uids(self.folder, removed)
             self.emit(MessagesRemoved(self.account, self.folder, tuple(removed)))
-        changed_flags = {u: f for u, f in changed_flags.items() if u in cached and u not in removed}
+        still_cached = cached.among(changed_flags).difference(removed)
+        changed_flags = {u: f for u, f in changed_flags.items() if u in still_cached}
         if changed_flags:
             self.cache.set_flags(self.folder, changed_flags)
             self.emit(FlagsChanged(self.account, self.folder, changed_flags))
         if server_uids is None:
             new = self.session.search(["UID", f"{max(state.uidnext if state else 1, 1)}:*"])
-            new_uids = sorted(set(new) - cached, reverse=True)
+            new_uids = sorted(set(new) - cached.among(new), reverse=True)
         else:
-            new_uids = sorted(server_uids - cached, reverse=True)
+            new_uids = sorted(server_uids - cached.all(), reverse=True)
         self._fetch_new(new_uids, info.uidvalidity)
-        if len(self.cache.uids(self.folder)) != info.exists:
+        if self.cache.counts(self.folder)[0] != info.exists:
             self._reconcile_all(info.uidvalidity)
         uidnext = info.uidnext or (self.cache.max_uid(self.folder) + 1)
         self.cache.set_folder_state(
@@ -124,10 +154,10 @@ class FolderSync:
         return SyncResult(total, unread, len(new_uids), len(removed), len(changed_flags))
 
     def _flag_changes(
-        self, info: SelectInfo, state: FolderState | None, cached: set[int], condstore: bool
+        self, info: SelectInfo, state: FolderState | None, cached: CachedUids, condstore: bool
     ) -> tuple[dict[int, frozenset[str]], set[int]]:
         """New flags of cached rows, and (with QRESYNC) UIDs the server expunged."""
-        if not cached:
+        if not cached.count:
             return {}, set()
         if condstore and state is not None and state.highestmodseq:
             if state.highestmodseq == info.highestmodseq:
@@ -141,7 +171,7 @@ class FolderSync:
             return {uid: decode_flags(d.get(b"FLAGS")) for uid, d in changes.items()}, vanished
         known = self.cache.flags(self.folder)
         changed: dict[int, frozenset[str]] = {}
-        for chunk in _chunks(sorted(cached), FLAG_SWEEP_CHUNK):
+        for chunk in _chunks(sorted(cached.all()), FLAG_SWEEP_CHUNK):
             for uid, item in self.session.fetch(chunk, ["FLAGS"]).items():
                 flags = decode_flags(item.get(b"FLAGS"))
                 if known.get(uid) != flags:
@@ -149,14 +179,14 @@ class FolderSync:
         return changed, set()
 
     def _server_uids(
-        self, info: SelectInfo, state: FolderState | None, cached: set[int], vanished: set[int]
+        self, info: SelectInfo, state: FolderState | None, cached: CachedUids, vanished: set[int]
     ) -> set[int] | None:
         """All UIDs on the server, or None when QRESYNC already told us what vanished."""
         qresync = "QRESYNC" in self.session.enabled and state is not None and state.highestmodseq
         if qresync:
             return None
-        if state is not None and state.uidnext == info.uidnext and len(cached) == info.exists:
-            return set(cached)  # nothing new and nothing gone
+        if state is not None and state.uidnext == info.uidnext and cached.count == info.exists:
+            return cached.all()  # nothing new and nothing gone
         return set(self.session.search(["ALL"]))
 
     def _fetch_new(self, new_uids: Sequence[int], uidvalidity: int) -> None:
