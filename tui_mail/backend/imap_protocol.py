@@ -109,18 +109,23 @@ def sequence_ranges(text: bytes | str) -> list[tuple[int, int]]:
     return ranges
 
 
-def expand_ranges(ranges: Sequence[tuple[int, int]], limit: int = MAX_UIDS) -> list[int]:
-    """The numbers of ``ranges`` in the order written (a reversed range counts down).
-
-    Counted before anything is built: past ``limit`` numbers it raises ``ServerError``,
-    so a hostile range costs nothing.
-    """
+def check_range_total(ranges: Sequence[tuple[int, int]], limit: int = MAX_UIDS) -> None:
+    """``ServerError`` when ``ranges`` hold more than ``limit`` numbers (counted, not built)."""
     total = sum(abs(last - first) + 1 for first, last in ranges)
     if total > limit:
         raise ServerError(
             "the server answered with too many messages",
             f"{total} UIDs (at most {limit} are accepted)",
         )
+
+
+def expand_ranges(ranges: Sequence[tuple[int, int]], limit: int = MAX_UIDS) -> list[int]:
+    """The numbers of ``ranges`` in the order written (a reversed range counts down).
+
+    Counted before anything is built: past ``limit`` numbers it raises ``ServerError``,
+    so a hostile range costs nothing.
+    """
+    check_range_total(ranges, limit)
     uids: list[int] = []
     for first, last in ranges:
         step = 1 if last >= first else -1

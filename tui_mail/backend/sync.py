@@ -13,7 +13,8 @@ redoes what is missing; rows are upserted by UID so nothing is duplicated).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from tui_mail.backend.api import (
@@ -56,8 +57,8 @@ class SyncResult:
     flag_changes: int
 
 
-def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    return (items[i : i + size] for i in range(0, len(items), size))
 
 
 class CachedUids:
@@ -120,6 +121,27 @@ class FolderSync:
             if stale:
                 self.emit(MessagesRemoved(self.account, self.folder, stale))
             state = None
+        removed, flag_changes, new_uids = self._reconcile(info, state)
+        self._fetch_new(new_uids, info.uidvalidity)
+        if self.cache.counts(self.folder)[0] != info.exists:
+            self._reconcile_all(info.uidvalidity)
+        uidnext = info.uidnext or (self.cache.max_uid(self.folder) + 1)
+        self.cache.set_folder_state(
+            self.folder, FolderState(info.uidvalidity, uidnext, info.highestmodseq)
+        )
+        total, unread = self.cache.counts(self.folder)
+        self.cache.set_counts(self.folder, total, unread)
+        self.emit(FolderCountsChanged(self.account, self.folder, total, unread))
+        return SyncResult(total, unread, len(new_uids), removed, flag_changes)
+
+    def _reconcile(
+        self, info: SelectInfo, state: FolderState | None
+    ) -> tuple[int, int, array[int]]:
+        """Apply expunges and flag changes; return their counts and the UIDs to fetch.
+
+        The UID sets built here (100,000 UIDs are about 9 MB as Python ints) are freed
+        when this returns, before the long fetch; the UIDs to fetch are kept packed.
+        """
         cached = CachedUids(self.cache, self.folder)
         condstore = "CONDSTORE" in self.session.enabled and info.highestmodseq > 0
         changed_flags, vanished = self._flag_changes(info, state, cached, condstore)
@@ -139,19 +161,11 @@ class FolderSync:
         if server_uids is None:
             new = self.session.search(["UID", f"{max(state.uidnext if state else 1, 1)}:*"])
             new_uids = sorted(set(new) - cached.among(new), reverse=True)
-        else:
+        elif cached.count:
             new_uids = sorted(server_uids - cached.all(), reverse=True)
-        self._fetch_new(new_uids, info.uidvalidity)
-        if self.cache.counts(self.folder)[0] != info.exists:
-            self._reconcile_all(info.uidvalidity)
-        uidnext = info.uidnext or (self.cache.max_uid(self.folder) + 1)
-        self.cache.set_folder_state(
-            self.folder, FolderState(info.uidvalidity, uidnext, info.highestmodseq)
-        )
-        total, unread = self.cache.counts(self.folder)
-        self.cache.set_counts(self.folder, total, unread)
-        self.emit(FolderCountsChanged(self.account, self.folder, total, unread))
-        return SyncResult(total, unread, len(new_uids), len(removed), len(changed_flags))
+        else:
+            new_uids = sorted(server_uids, reverse=True)
+        return len(removed), len(changed_flags), array("I", new_uids)
 
     def _flag_changes(
         self, info: SelectInfo, state: FolderState | None, cached: CachedUids, condstore: bool
