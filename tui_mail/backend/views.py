@@ -1,7 +1,7 @@
 """Windowed message-list views over the cache (the ``MessageView`` protocol).
 
-A view is a snapshot of one folder's order: the UIDs in an ``array('q')``
-(8 bytes a row), built with one indexed ``ORDER BY`` (or JWZ threading), and
+A view is a snapshot of one folder's order: the UIDs in an ``array('I')``
+(4 bytes a row; ``array('q')`` for threads), built with one indexed ``ORDER BY`` (or JWZ threading), and
 each window's rows read on demand with one ``uid IN (...)`` query. Views read
 through read-only connections of their own (one per reading thread), so the
 UI thread can read windows while the account worker writes.
@@ -220,26 +220,34 @@ def build_view(
     # One hex string instead of a tuple per row (see unpack_hex).
     # SQLite keeps the subquery's order in the aggregate (the view tests check it).
     rows = reader.query(
-        f"SELECT group_concat({HEX_INT.format('uid')}, '') FROM (SELECT uid FROM summaries"
+        f"SELECT group_concat({HEX_UID.format('uid')}, '') FROM (SELECT uid FROM summaries"
         f" WHERE folder_id = ? ORDER BY {column} {direction}, uid {direction})",
         (folder_id,),
     )
-    return CachedView(reader, account, folder, folder_id, unpack_hex(rows[0][0] if rows else None))
+    packed = rows[0][0] if rows else None
+    return CachedView(reader, account, folder, folder_id, unpack_hex(packed, UID_HEX_DIGITS))
 
 
 HEX_INT = "printf('%016x', {})"
 """SQL formatting an integer column as 16 hex digits, for ``group_concat(..., '')``."""
+HEX_UID = "printf('%08x', {})"
+"""The same for a UID (32 bits in IMAP): half the text, so half the peak memory of a
+100,000-message view while it is built (the string, its bytes and the array)."""
+UID_HEX_DIGITS = 8
+_ARRAY_TYPE = {8: "I", 16: "q"}
+"""The array type code for the integers of each hex width (4 and 8 bytes)."""
 
 
-def unpack_hex(packed: str | None) -> array[int]:
-    """The integers of a ``group_concat`` of :data:`HEX_INT` values, in order.
+def unpack_hex(packed: str | None, digits: int = 16) -> array[int]:
+    """The integers of a ``group_concat`` of :data:`HEX_INT` (or, with ``digits`` 8,
+    :data:`HEX_UID`) values, in order.
 
     Why not rows or decimal text: 100,000 tuples cost a full garbage collection
     pass (measured 50-140 ms with every thread stopped) every few views, and
     splitting decimal text runs ~30 ms in single C calls that hold the GIL (the
     UI loop waits all along); ``bytes.fromhex`` takes ~2 ms.
     """
-    numbers = array("q")
+    numbers = array(_ARRAY_TYPE[digits])
     if packed:
         numbers.frombytes(bytes.fromhex(packed))
         if sys.byteorder == "little":
