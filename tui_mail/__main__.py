@@ -13,7 +13,6 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
 from tui_mail import __version__, paths
@@ -84,7 +83,9 @@ def run_app(config: Config, account: str | None) -> int:
     """Run the Textual app on ``config`` until the user quits."""
     from tui_mail.app import TuiMailApp
     from tui_mail.backend import MailServiceImpl
+    from tui_mail.memory import limit_allocator_retention
 
+    limit_allocator_retention()
     app = TuiMailApp(config, lambda listener: MailServiceImpl(config, listener), account=account)
     app.run()
     return int(app.return_code or 0)
@@ -135,6 +136,8 @@ def run_setup(config_arg: str | None) -> int:
     target = paths.config_path(config_arg)
     if target.exists():
         raise UserError(f"{target} exists already; edit it, or move it away first")
+    from importlib import resources
+
     example = resources.files("tui_mail").joinpath("config.example.toml").read_text("utf-8")
     paths.write_private_file(target, example)
     print(f"Wrote {target} (mode 0600). Edit the account in it, then run `tui-mail check`.")
