@@ -288,7 +288,8 @@ class ImapSession:
             self.select(folder)
 
     def search(self, criteria: Sequence[Any]) -> list[int]:
-        """UID SEARCH with every user value quoted safely or sent as a literal.
+        """UID SEARCH with every user value quoted safely or sent as a literal: the
+        matching UIDs, ascending and distinct.
 
         Where the server offers ESEARCH (RFC 4731) the UIDs are asked for as
         ``RETURN (ALL)``: ranges like ``1:5000`` instead of 5,000 numbers on a line.
@@ -303,7 +304,9 @@ class ImapSession:
             # imapclient.search() would re-quote our values; send them as built.
             if not extended:
                 data = self.client._raw_command_untagged(b"SEARCH", args)
-                return sorted(_number(u, UINT32_MAX) for u in parse_message_list(data))
+                # Distinct, as ESEARCH's are: a server that repeats a UID must not make
+                # a sync fetch and store it twice.
+                return sorted({_number(u, UINT32_MAX) for u in parse_message_list(data)})
             # imaplib files the answer under "ESEARCH", not "SEARCH"; drop any stale
             # one so it cannot merge into ours (imaplib never clears them).
             self.client._imap.untagged_responses.pop("ESEARCH", None)
