@@ -88,6 +88,7 @@ class MailCache(BodiesAndLookups):
             enable_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA cache_size = -1024")
             migrate(conn)
         except sqlite3.OperationalError as exc:
             conn.close()
