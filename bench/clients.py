@@ -19,6 +19,10 @@ from bench.floor_app import READY_TEXT
 from bench.search import QUERY, has_search
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TYPING_STEP_PREFIX = "search_letter_"
+"""Steps of the search query's letters, one key each (the report folds them into one column)."""
+MULTI_KEY_STEPS = frozenset({"search"})
+"""Steps that send several keys: not counted in the costliest single key."""
 PASSWORD_ENV = "TUI_MAIL_BENCH_PASSWORD"
 
 
@@ -151,9 +155,20 @@ NEOMUTT = Client("neomutt", MARKERS.newest_subject, _neomutt_launch, NEOMUTT_STE
 
 #: After the other steps the cursor is on the oldest message, so the newest subject
 #: shows again only once the search has found it.
+#: "search" types the whole query at once and times it until the newest message is
+#: listed (the cursor was on the oldest): search-as-you-type latency. Then every key
+#: is timed alone for its event-loop CPU: ``/`` until the bar shows, each letter until
+#: the screen changes (the bar echoes it), Escape until the folder is back.
 TUI_MAIL_SEARCH_STEPS = (
-    Step("search_open", ("/",), untimed=True),
+    Step("search_open", ("/",), "Search:"),
     Step("search", (QUERY,), MARKERS.newest_subject, literal=True),
+    Step("search_close", ("Escape",), MARKERS.oldest_subject),
+    Step("search_again", ("/",), "Search:", untimed=True),
+    *(
+        Step(f"{TYPING_STEP_PREFIX}{number}", (letter,), literal=True)
+        for number, letter in enumerate(QUERY, start=1)
+    ),
+    Step("search_leave", ("Escape",), MARKERS.oldest_subject, untimed=True),
 )
 
 

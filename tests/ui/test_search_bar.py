@@ -27,6 +27,9 @@ class _Host(App[None]):
     def compose(self) -> ComposeResult:
         yield self.bar
 
+    def on_mount(self) -> None:
+        self.bar.open(limit=self.bar.limit)  # the screen keeps its bar hidden until / or l
+
     def on_search_bar_search_changed(self, message: SearchBar.SearchChanged) -> None:
         self.seen.append(message)
 
@@ -108,7 +111,7 @@ async def test_show_error_never_interprets_markup() -> None:
 async def test_limit_bar_has_no_scope_toggle() -> None:
     app = _Host(SearchBar(scope=SearchScope.ALL, limit=True, debounce=0.05))
     async with app.run_test() as pilot:
-        assert not app.bar.query(".search-scope")
+        assert not app.bar.query_one(".search-scope").display
         await pilot.press(*"x", "ctrl+t")
         await pilot.pause(0.2)
         assert _posted(app) == [("SearchChanged", "x", "folder")]

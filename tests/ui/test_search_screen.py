@@ -28,8 +28,12 @@ async def test_search_as_you_type_then_escape_returns_to_the_folder(
         await pilot.press("j", "j")
         before = current_id(screen)
         word = subjects(screen)[0].split()[-1].strip(":,.!?").lower()
+        list_size = screen.message_list.size
         await pilot.press("slash")
-        await wait_until(pilot, lambda: screen.query(SearchBar))
+        await wait_until(pilot, lambda: screen.search_bar.display)
+        # The bar covers the key bar's line: the list keeps its size (no relayout).
+        assert screen.search_bar.region.y == screen.key_bar.region.y
+        assert screen.message_list.size == list_size
         await pilot.press(*f"subject:{word}")
         await wait_until(pilot, lambda: 0 < len(screen.message_list.rows) < total)
         assert all(word in s.lower() for s in subjects(screen))
@@ -40,7 +44,7 @@ async def test_search_as_you_type_then_escape_returns_to_the_folder(
         screen.query_one(SearchBar).query_one("Input").focus()
         await pilot.press("escape")
         await wait_until(pilot, lambda: len(screen.message_list.rows) == total)
-        assert not screen.query(SearchBar)
+        assert not screen.search_bar.display
         assert current_id(screen) == before
         status = screen.status.render().plain
         assert "Search" not in status and f"{total} messages" in status
@@ -53,7 +57,7 @@ async def test_a_malformed_query_says_what_is_wrong_and_keeps_the_app(
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await opened(pilot, app, imap_server)
         await pilot.press("l")
-        await wait_until(pilot, lambda: screen.query(SearchBar))
+        await wait_until(pilot, lambda: screen.search_bar.display)
         await pilot.press(*"before:2024-13-45")
         await pilot.pause(0.6)
         error = str(screen.query_one(SearchBar).query_one(".search-error").render())

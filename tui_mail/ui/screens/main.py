@@ -105,6 +105,9 @@ class MainScreen(Screen[None]):
         self.saver = AttachmentSaver(bridge.app, downloads_dir)
         self.opener = AttachmentOpener(bridge.app)
         self._refresh_pending = False
+        self.key_bar = KeyBar()
+        self.search_bar = SearchBar(id="search-bar")
+        """Hidden until ``/`` or ``l``; then it covers the key bar's line (app.tcss layers)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -113,7 +116,8 @@ class MainScreen(Screen[None]):
                 yield self.message_list
                 yield self.preview
         yield self.status
-        yield KeyBar()
+        yield self.key_bar
+        yield self.search_bar
 
     def on_mount(self) -> None:
         self.status.update_status(account=self.account)

@@ -1,6 +1,6 @@
 """Search (``/``) and limit (``l``) on the main screen (issue #6).
 
-The bar sits over the message list. As the user types, a local search (the
+The bar covers the key bar's line at the bottom while it is open. As the user types, a local search (the
 cache's FTS index, off the loop) replaces the list with a virtual folder
 ``Search: <query>``; Enter also asks the servers and merges their hits (marked).
 Escape closes the bar and returns to the folder with the cursor where it was.
@@ -48,13 +48,13 @@ class SearchController:
         screen = self.screen
         current = screen.message_list.current
         self._return_to = (screen.account, screen.folder, current.summary.uid if current else None)
-        self.bar = SearchBar(limit=limit, id="search-bar")
-        screen.query_one("#reader").mount(self.bar, before=screen.message_list)
+        self.bar = screen.search_bar
+        self.bar.open(limit=limit)
 
     def close(self) -> None:
-        """Remove the bar and show the folder again, cursor where it was."""
+        """Hide the bar and show the folder again, cursor where it was."""
         if self.bar is not None:
-            self.bar.remove()
+            self.bar.close()
         self.bar, self.query, self.server = None, "", False
         screen = self.screen
         back = self._return_to
