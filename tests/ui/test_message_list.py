@@ -172,6 +172,41 @@ async def test_new_view_keeps_the_cursor_on_its_message(tmp_path: Path) -> None:
         assert messages.cursor == 5 and messages.current.summary.uid == 17
 
 
+async def test_a_new_row_count_updates_the_scrollbar_without_a_screen_layout(
+    tmp_path: Path,
+) -> None:
+    """A search keystroke changes the row count: the scrollbar and the scroll range
+    follow at once, a scrollbar comes and goes as needed, and no layout is asked."""
+    cache = make_cache(tmp_path, 30)
+    app = ListHost(cache)
+    async with app.run_test(size=(100, 10)) as pilot:
+        await pilot.pause()
+        messages = app.query_one(MessageList)
+        assert messages.show_vertical_scrollbar
+        layouts: list[bool] = []
+        original = messages.refresh
+
+        def counting_refresh(*regions: Any, **options: Any) -> Any:
+            layouts.append(bool(options.get("layout")))
+            return original(*regions, **options)
+
+        messages.refresh = counting_refresh  # type: ignore[method-assign]
+        cache.add_summaries("INBOX", [make_summary(uid) for uid in range(31, 61)])
+        messages.set_view(cache.open_view("INBOX", ViewOrder()))
+        assert not any(layouts)
+        assert messages.vertical_scrollbar.window_virtual_size == 60
+        assert messages.max_scroll_y == 60 - messages.scrollable_content_region.height
+        await pilot.press("G")
+        await pilot.pause()
+        assert messages.current.summary.uid == 1
+        assert line(messages, 9).rstrip().endswith("Message number 1")
+        cache.remove_uids("INBOX", list(range(4, 61)))
+        messages.set_view(cache.open_view("INBOX", ViewOrder()))
+        await pilot.pause()
+        assert not messages.show_vertical_scrollbar and messages.scroll_y == 0
+        assert len(messages.rows) == 3
+
+
 async def test_optimistic_overlay_hides_and_overrides(tmp_path: Path) -> None:
     app = ListHost(make_cache(tmp_path, 10))
     async with app.run_test(size=(100, 12)) as pilot:

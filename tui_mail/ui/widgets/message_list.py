@@ -29,6 +29,7 @@ from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import MessageSummary
 from tui_mail.ui import keymap
 from tui_mail.ui.widgets.row_window import VisibleRows
+from tui_mail.ui.widgets.scrolling import set_virtual_size
 
 MARKS_WIDTH = 5
 DATE_WIDTH = 10
@@ -147,7 +148,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
     def changed(self) -> None:
         """Redraw after the rows, tags or overlay changed, and tell who is highlighted."""
         self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
+        set_virtual_size(self, Size(self.scrollable_content_region.width, len(self.rows)))
         self.cursor = min(self.cursor, max(len(self.rows) - 1, 0))
         self._scroll_cursor_into_view()
         self.refresh()

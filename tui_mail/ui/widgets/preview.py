@@ -34,6 +34,7 @@ from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import MessageBody
 from tui_mail.ui.keymap import bindings_for
 from tui_mail.ui.message_text import message_text, raw_source_text, render_in_thread
+from tui_mail.ui.widgets.scrolling import set_virtual_size
 from tui_mail.ui.widgets.wrapped_text import WrappedText, WrapSpec, highlight_selection
 
 _PREVIEW_BINDING_IDS = frozenset({"preview.page_down", "mail.headers", "mail.raw"})
@@ -287,9 +288,8 @@ class MessagePreview(ScrollView, can_focus=True):
         self.state = state
         self._wrapped = wrapped
         spec = wrapped.spec
-        # Never less than the pane: text that fits keeps the same virtual size from one
-        # message to the next, so showing it needs no layout of the screen.
-        self.virtual_size = Size(wrapped.width, max(len(wrapped.lines), spec.height))
+        # Never less than the pane, so text that fits keeps one virtual size.
+        set_virtual_size(self, Size(wrapped.width, max(len(wrapped.lines), spec.height)))
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
