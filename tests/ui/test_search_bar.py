@@ -67,6 +67,26 @@ async def test_typing_is_debounced_into_one_change() -> None:
         assert app.seen[-1].control is app.bar
 
 
+async def test_typing_lays_out_nothing_and_a_long_query_still_scrolls() -> None:
+    """Each key repaints the input's line only (a layout of the whole screen per key
+    was most of a keystroke's cost), and the cursor end stays in view."""
+    app = _Host(SearchBar(debounce=5))
+    async with app.run_test(size=(60, 5)) as pilot:
+        field = app.bar.query_one(Input)
+        await pilot.pause()
+        layouts: list[bool] = []
+        arrange = app.screen._refresh_layout
+        app.screen._refresh_layout = lambda **options: (  # type: ignore[method-assign]
+            layouts.append(bool(options)) or arrange(**options)
+        )
+        query = "subject:" + "abcdefghij" * 8 + "END"
+        await pilot.press(*query)
+        await pilot.pause()
+        assert layouts == []
+        assert field.value == query and field.scroll_x > 0
+        assert "END" in field.render_line(0).text
+
+
 async def test_scope_toggle_is_shown_and_re_posts() -> None:
     app = _Host(SearchBar("report", debounce=0.05))
     async with app.run_test() as pilot:
