@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.ui.test_main_screen import current_id, opened, real_app, wait_until
+from tui_mail.ui.screens import search_flow
 from tui_mail.ui.widgets.search_bar import SearchBar
 
 pytestmark = pytest.mark.integration
@@ -63,3 +64,28 @@ async def test_a_malformed_query_says_what_is_wrong_and_keeps_the_app(
         error = str(screen.query_one(SearchBar).query_one(".search-error").render())
         assert "before" in error.lower()
         assert app.is_running
+
+
+async def test_the_preview_follows_the_first_hit_once_typing_pauses(
+    imap_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each keystroke repaints the list; the preview of the first hit is drawn once the
+    keys pause (drawing it per keystroke doubled a keystroke's loop time)."""
+    monkeypatch.setattr(search_flow, "PREVIEW_AFTER_TYPING", 2.0)  # a slow machine's pause
+    app = real_app(imap_server, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        await wait_until(pilot, lambda: screen.preview.key is not None)
+        first_key = screen.preview.key
+        target = subjects(screen)[-1]
+        word = max(target.split(), key=len).strip(":,.!?").lower()
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: screen.search_bar.display)
+        await pilot.press(*f"subject:{word}")
+        await wait_until(pilot, lambda: subjects(screen) and word in subjects(screen)[0].lower())
+        hit = screen.message_list.current.summary
+        hit_key = (hit.account, hit.folder, hit.uid)
+        assert hit_key != first_key, "pick a word the newest message does not have"
+        assert screen.preview.key == first_key  # not yet: the keys have not paused
+        await wait_until(pilot, lambda: screen.preview.key == hit_key)
+        await wait_until(pilot, lambda: hit.subject in screen.preview.text.plain)

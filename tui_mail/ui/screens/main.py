@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from textual import work
@@ -213,14 +214,16 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ showing a message
 
     def on_message_list_highlighted(self, event: MessageList.Highlighted) -> None:
-        if event.summary is None or event.summary.uid != self.actions.slid_uid:
+        summary = event.summary
+        if summary is None or summary.uid != self.actions.slid_uid:
             self.actions.slid_uid = None
-        if event.summary is None:
-            self.preview.clear()
-            return
-        key = (event.summary.account, event.summary.folder, event.summary.uid)
-        self.preview.show_loading(key)
-        self.fetch_body(event.summary)
+        show = self.preview.clear if summary is None else partial(self._show_message, summary)
+        if not self.search.defer_preview(show):
+            show()
+
+    def _show_message(self, summary: MessageSummary) -> None:
+        self.preview.show_loading((summary.account, summary.folder, summary.uid))
+        self.fetch_body(summary)
 
     @work(exclusive=True, group="preview", exit_on_error=False)
     async def fetch_body(self, summary: MessageSummary) -> None:

@@ -11,7 +11,10 @@ across folders, an action applies to one folder at a time (see ``location``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from textual.timer import Timer
 
 from tui_mail.backend.api import SearchMessages
 from tui_mail.errors import MailError
@@ -21,6 +24,9 @@ from tui_mail.ui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
     from tui_mail.ui.screens.main import MainScreen
+
+PREVIEW_AFTER_TYPING = 0.25
+"""Seconds without a keystroke before the preview follows the search's first hit."""
 
 
 class SearchController:
@@ -34,6 +40,7 @@ class SearchController:
         self.server = False
         self._return_to: tuple[str, str, int | None] | None = None
         self._in_flight = False
+        self._deferred_preview: Timer | None = None
 
     @property
     def active(self) -> bool:
@@ -69,6 +76,8 @@ class SearchController:
     def changed(self, query: str, scope: SearchScope, *, server: bool = False) -> None:
         """The bar's query changed (or Enter: ``server``): search again."""
         self.query, self.scope, self.server = query, scope, server
+        if self._deferred_preview is not None:
+            self._deferred_preview.reset()  # still typing: the preview waits for a pause
         if not query.strip():
             back = self._return_to
             self.screen.rebuild_view(keep_uid=back[2] if back else None)
@@ -87,6 +96,21 @@ class SearchController:
         if not self._in_flight:
             self._in_flight = True
             self.screen.run_worker(self._search(), group="search", exit_on_error=False)
+
+    def defer_preview(self, show: Callable[[], None]) -> bool:
+        """While the bar has the keys, run ``show`` (the preview of the first hit) only
+        once typing pauses; True when deferred. Always drops a preview deferred before.
+
+        Why: each keystroke brings new hits; drawing the preview of each first hit too
+        doubled a keystroke's loop time, for a preview nobody reads mid-word.
+        """
+        if self._deferred_preview is not None:
+            self._deferred_preview.stop()
+            self._deferred_preview = None
+        if self.bar is None or not self.bar.has_focus_within:
+            return False
+        self._deferred_preview = self.screen.set_timer(PREVIEW_AFTER_TYPING, show)
+        return True
 
     def location(self) -> tuple[str, str]:
         """Where actions apply: the open folder, or the cursor row's folder in results."""
