@@ -60,6 +60,7 @@ class SearchController:
 
     def close(self) -> None:
         """Hide the bar and show the folder again, cursor where it was."""
+        self._drop_deferred_preview()  # a waiting preview of a hit: we leave the hits
         if self.bar is not None:
             self.bar.close()
         self.bar, self.query, self.server = None, "", False
@@ -104,13 +105,16 @@ class SearchController:
         Why: each keystroke brings new hits; drawing the preview of each first hit too
         doubled a keystroke's loop time, for a preview nobody reads mid-word.
         """
-        if self._deferred_preview is not None:
-            self._deferred_preview.stop()
-            self._deferred_preview = None
+        self._drop_deferred_preview()
         if self.bar is None or not self.bar.has_focus_within:
             return False
         self._deferred_preview = self.screen.set_timer(PREVIEW_AFTER_TYPING, show)
         return True
+
+    def _drop_deferred_preview(self) -> None:
+        if self._deferred_preview is not None:
+            self._deferred_preview.stop()
+            self._deferred_preview = None
 
     def location(self) -> tuple[str, str]:
         """Where actions apply: the open folder, or the cursor row's folder in results."""
