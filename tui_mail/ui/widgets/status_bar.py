@@ -47,9 +47,10 @@ def status_text(line: StatusLine) -> Text:
     text.append(" " + clean_line(line.account), style="bold")
     if line.folder:
         text.append(" │ " + clean_line(line.folder))
-        text.append(f" │ {line.total} messages")
+        noun = "message" if line.total == 1 else "messages"
+        text.append(f" │ {line.total:,} {noun}")
         if line.unread:
-            text.append(f", {line.unread} unread", style="bold")
+            text.append(f", {line.unread:,} unread", style="bold")
     icon, colour = STATE_STYLES.get(line.state, ("?", ""))
     text.append(" │ ")
     text.append(f"{icon} {line.state.value}", style=colour)
