@@ -123,13 +123,14 @@ class FolderSync:
             state = None
         removed, flag_changes, new_uids = self._reconcile(info, state)
         self._fetch_new(new_uids, info.uidvalidity)
-        if self.cache.counts(self.folder)[0] != info.exists:
+        total, unread = self.cache.counts(self.folder)
+        if total != info.exists:
             self._reconcile_all(info.uidvalidity)
+            total, unread = self.cache.counts(self.folder)
         uidnext = info.uidnext or (self.cache.max_uid(self.folder) + 1)
         self.cache.set_folder_state(
             self.folder, FolderState(info.uidvalidity, uidnext, info.highestmodseq)
         )
-        total, unread = self.cache.counts(self.folder)
         self.cache.set_counts(self.folder, total, unread)
         self.emit(FolderCountsChanged(self.account, self.folder, total, unread))
         return SyncResult(total, unread, len(new_uids), removed, flag_changes)
