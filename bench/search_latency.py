@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tui_mail.backend import api
-from tui_mail.backend.cache import MailCache
-from tui_mail.backend.searcher import MessageSearch
+from tui_mail.backend.cache.store import MailCache
+from tui_mail.backend.search.searcher import MessageSearch
 from tui_mail.mail.query import QueryError, parse
 from tui_mail.models import SEEN, Address, Folder, MessageSummary
 

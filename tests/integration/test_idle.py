@@ -18,7 +18,7 @@ from tests.integration.backend_helpers import (
     running_service,
 )
 from tui_mail.backend import FolderChanged, MessagesAdded, SyncFolder
-from tui_mail.backend.idle import IdleWatcher, is_change
+from tui_mail.backend.imap.idle import IdleWatcher, is_change
 
 pytestmark = pytest.mark.integration
 

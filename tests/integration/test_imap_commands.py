@@ -33,7 +33,7 @@ from tui_mail.backend import (
     SyncAll,
     SyncFolder,
 )
-from tui_mail.backend.cache import MailCache
+from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.service import cache_file
 from tui_mail.errors import ServerError
 from tui_mail.models import FolderRole

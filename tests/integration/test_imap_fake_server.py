@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers.tls import CertPair, make_self_signed_cert
-from tui_mail.backend.imap import ImapSession
+from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import ServerConfig
 from tui_mail.errors import TLSError
 

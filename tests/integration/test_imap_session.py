@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tui_mail.backend.imap import ImapSession
+from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import ServerConfig
 from tui_mail.demo.processes import free_port
 from tui_mail.errors import AuthError, ConnectionLost, NotFound, TLSError

@@ -34,9 +34,9 @@ from tui_mail.backend import (
     SyncFolder,
     api,
 )
-from tui_mail.backend.indexer import index_order
-from tui_mail.backend.search_view import SearchView
-from tui_mail.backend.searcher import MessageSearch
+from tui_mail.backend.account.indexer import index_order
+from tui_mail.backend.cache.search_view import SearchView
+from tui_mail.backend.search.searcher import MessageSearch
 from tui_mail.backend.service import cache_file
 from tui_mail.config import load_config
 from tui_mail.mail.query import SearchScope

@@ -17,9 +17,9 @@ import pytest
 
 from tests.integration.backend_helpers import account_config, other_client, running_service
 from tui_mail.backend import FetchBody, ListFolders, MailServiceImpl, SyncFolder, api
-from tui_mail.backend.imap import ImapSession
-from tui_mail.backend.search_view import SearchView
-from tui_mail.backend.searcher import MessageSearch
+from tui_mail.backend.cache.search_view import SearchView
+from tui_mail.backend.imap.session import ImapSession
+from tui_mail.backend.search.searcher import MessageSearch
 from tui_mail.backend.service import cache_file
 from tui_mail.config import ServerConfig
 from tui_mail.mail.query import SearchScope

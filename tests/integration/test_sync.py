@@ -28,7 +28,7 @@ from tui_mail.backend import (
     SyncProgress,
     ViewOrder,
 )
-from tui_mail.backend.cache import MailCache
+from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.service import cache_file
 
 pytestmark = pytest.mark.integration

@@ -33,10 +33,10 @@ from tests.security.scripted_imap import (
 )
 from tests.servers.tls import CertPair, make_self_signed_cert
 from tui_mail.backend import AccountState, AccountStateChanged, FetchBody, SyncFolder
-from tui_mail.backend.cache import MailCache
-from tui_mail.backend.idle import IdleWatcher
-from tui_mail.backend.imap import MAX_LINE_BYTES, ImapSession
-from tui_mail.backend.worker import AccountWorker, Backoff, wait_until
+from tui_mail.backend.account.worker import AccountWorker, Backoff, wait_until
+from tui_mail.backend.cache.store import MailCache
+from tui_mail.backend.imap.idle import IdleWatcher
+from tui_mail.backend.imap.session import MAX_LINE_BYTES, ImapSession
 from tui_mail.config import AccountConfig, ServerConfig
 from tui_mail.errors import ConnectionLost, MailError, TLSError
 

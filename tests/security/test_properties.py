@@ -23,7 +23,7 @@ from imapclient.response_types import Address as ImapAddress
 from imapclient.response_types import Envelope
 
 from tests.hostile import FORBIDDEN
-from tui_mail.backend.envelope import summary_from_fetch
+from tui_mail.backend.imap.envelope import summary_from_fetch
 from tui_mail.errors import SendError
 from tui_mail.mail.compose import build_message, message_bytes
 from tui_mail.mail.filenames import safe_filename

@@ -22,9 +22,9 @@ import pytest
 
 from tests.integration.backend_helpers import EventLog
 from tui_mail.backend import api
-from tui_mail.backend.outbox import Outbox
-from tui_mail.backend.sending import SendQueue
-from tui_mail.backend.smtp import DeliveryError
+from tui_mail.backend.send.outbox import Outbox
+from tui_mail.backend.send.pipeline import SendQueue
+from tui_mail.backend.send.smtp import DeliveryError
 from tui_mail.config import AccountConfig, Config, FolderOverrides, GeneralConfig, ServerConfig
 from tui_mail.demo import smtp_server as smtp_module
 from tui_mail.demo.processes import free_port

@@ -38,10 +38,10 @@ from tui_mail.backend.api import (
     SyncFolder,
     ViewOrder,
 )
-from tui_mail.backend.cache import MailCache
-from tui_mail.backend.search_view import SearchView
-from tui_mail.backend.searcher import MessageSearch
-from tui_mail.backend.views import CachedView
+from tui_mail.backend.cache.search_view import SearchView
+from tui_mail.backend.cache.store import MailCache
+from tui_mail.backend.cache.views import CachedView
+from tui_mail.backend.search.searcher import MessageSearch
 from tui_mail.errors import MailError, NotFound, ServerError
 from tui_mail.models import SEEN, Address, Folder, FolderRole, MessageSummary
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.security.terminal_stream import PtyProgram
-from tui_mail.backend.drafts_store import DraftStore
+from tui_mail.backend.send.drafts import DraftStore
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

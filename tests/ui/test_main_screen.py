@@ -24,7 +24,7 @@ from tui_mail.backend.api import (
     FolderCountsChanged,
     IndexProgress,
 )
-from tui_mail.backend.cache import MailCache
+from tui_mail.backend.cache.store import MailCache
 from tui_mail.models import SEEN, Address, Folder, FolderRole
 from tui_mail.ui.bridge import BackendMessage
 from tui_mail.ui.screens.dialogs import ErrorScreen

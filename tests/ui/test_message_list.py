@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 
 from tests.ui.service_double import NOW, make_summary
 from tui_mail.backend.api import SortKey, ViewOrder
-from tui_mail.backend.cache import MailCache
+from tui_mail.backend.cache.store import MailCache
 from tui_mail.models import ANSWERED, FLAGGED, SEEN, Address, Folder, FolderRole
 from tui_mail.ui.widgets.message_list import MessageList
 

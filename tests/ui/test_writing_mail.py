@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from tests.ui.test_main_screen import current_id, on_server, opened, real_app, wait_until
-from tui_mail.backend.drafts_store import DraftStore
-from tui_mail.backend.outbox import Outbox
+from tui_mail.backend.send.drafts import DraftStore
+from tui_mail.backend.send.outbox import Outbox
 from tui_mail.ui.screens.compose import ComposeScreen
 
 pytestmark = pytest.mark.integration

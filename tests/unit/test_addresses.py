@@ -9,7 +9,7 @@ import pytest
 
 from tui_mail.backend import addresses
 from tui_mail.backend.addresses import address_book, parse_address_book, suggest_addresses
-from tui_mail.backend.cache import MailCache
+from tui_mail.backend.cache.store import MailCache
 from tui_mail.models import Address, Folder, FolderRole, MessageSummary
 
 ME = Address("", "me@example.org")

@@ -1,4 +1,4 @@
-"""The per-account SQLite cache (tui_mail.backend.cache), on real SQLite files in tmp_path."""
+"""The per-account SQLite cache (tui_mail.backend.cache.store), on real SQLite files in tmp_path."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui_mail.backend.api import SortKey, ViewOrder
-from tui_mail.backend.cache import FolderState, MailCache
-from tui_mail.backend.cache_schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
+from tui_mail.backend.cache.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
+from tui_mail.backend.cache.store import FolderState, MailCache
 from tui_mail.errors import MailError
 from tui_mail.models import FLAGGED, SEEN, Address, Folder, FolderRole, MessageSummary
 

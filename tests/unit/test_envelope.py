@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from imapclient.response_types import Address as ImapAddress
 from imapclient.response_types import Envelope
 
-from tui_mail.backend.envelope import (
+from tui_mail.backend.account.worker import Backoff
+from tui_mail.backend.imap.envelope import (
     decode_addresses,
     decode_text,
     has_attachment,
     parse_references,
     summary_from_fetch,
 )
-from tui_mail.backend.imap_protocol import copyuid_map, parse_uid_set
-from tui_mail.backend.worker import Backoff
+from tui_mail.backend.imap.protocol import copyuid_map, parse_uid_set
 from tui_mail.models import Address
 
 

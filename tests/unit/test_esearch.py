@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui_mail.backend.esearch import (
+from tui_mail.backend.imap.esearch import (
     MAX_UIDS,
     ESearchResponse,
     esearch_uids,

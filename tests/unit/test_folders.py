@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tui_mail.backend.folders import ListedFolder, assign_roles, build_folders, folder_with_role
+from tui_mail.backend.imap.folders import (
+    ListedFolder,
+    assign_roles,
+    build_folders,
+    folder_with_role,
+)
 from tui_mail.config import FolderOverrides
 from tui_mail.models import FolderRole
 

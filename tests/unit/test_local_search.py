@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui_mail.backend import api
-from tui_mail.backend.cache import MailCache
-from tui_mail.backend.search_view import SearchView
-from tui_mail.backend.searcher import MessageSearch
+from tui_mail.backend.cache.search_view import SearchView
+from tui_mail.backend.cache.store import MailCache
+from tui_mail.backend.search.searcher import MessageSearch
 from tui_mail.errors import MailError
 from tui_mail.mail.query import QueryError, SearchScope, parse
 from tui_mail.models import ANSWERED, FLAGGED, SEEN, Address, Folder, MessageSummary

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from imapclient.imapclient import _literal
 
-from tui_mail.backend.search import build_search_args, encode_text, needs_utf8
+from tui_mail.backend.imap.search_args import build_search_args, encode_text, needs_utf8
 from tui_mail.errors import ServerError
 
 

@@ -1,4 +1,4 @@
-"""Windowed message-list views over the cache (tui_mail.backend.views), incl. 100k timings."""
+"""Windowed message-list views over the cache (tui_mail.backend.cache.views), incl. 100k timings."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from tests.unit.test_cache import ACCOUNT, summary, uids_of
 from tui_mail.backend.api import ListRow, SortKey, ViewOrder
-from tui_mail.backend.cache import MailCache
-from tui_mail.backend.cache_schema import sender_key
+from tui_mail.backend.cache.schema import sender_key
+from tui_mail.backend.cache.store import MailCache
 from tui_mail.mail.threads import subject_key
 from tui_mail.models import Address, MessageSummary
 

@@ -14,7 +14,7 @@ import logging
 import shlex
 import subprocess
 
-from tui_mail.backend.cache import MailCache
+from tui_mail.backend.cache.store import MailCache
 from tui_mail.errors import MailError
 from tui_mail.models import Address
 

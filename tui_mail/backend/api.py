@@ -19,7 +19,7 @@ from tui_mail.mail.query import SearchScope
 from tui_mail.models import Address, Draft, Folder, MessageSummary
 
 if TYPE_CHECKING:
-    from tui_mail.backend.outbox import OutboxEntry
+    from tui_mail.backend.send.outbox import OutboxEntry
 
 # --------------------------------------------------------------------------- commands
 
@@ -419,7 +419,7 @@ class MailService(Protocol):
         ...
 
     def send_queue(self) -> OutboxQueue:
-        """The outbox and its sender (``backend/sending.py``'s ``SendQueue``)."""
+        """The outbox and its sender (``backend/send/pipeline.py``'s ``SendQueue``)."""
         ...
 
     def send(self, draft: Draft) -> Future[Any]:

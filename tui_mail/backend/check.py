@@ -12,9 +12,9 @@ import smtplib
 import ssl
 from typing import TextIO
 
-from tui_mail.backend.folders import build_folders
-from tui_mail.backend.imap import ImapSession
-from tui_mail.backend.imap_protocol import describe_tls, make_ssl_context
+from tui_mail.backend.imap.folders import build_folders
+from tui_mail.backend.imap.protocol import describe_tls, make_ssl_context
+from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import AccountConfig, Config, ServerConfig, is_loopback_host
 from tui_mail.errors import MailError
 from tui_mail.mail.sanitize import clean_text

@@ -21,17 +21,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui_mail.backend import api
-from tui_mail.backend.cache import MailCache
-from tui_mail.backend.folders import folder_with_role
-from tui_mail.backend.idle import IdleWatcher
-from tui_mail.backend.searcher import MessageSearch
-from tui_mail.backend.worker import AccountWorker, Backoff
+from tui_mail.backend.account.worker import AccountWorker, Backoff
+from tui_mail.backend.cache.store import MailCache
+from tui_mail.backend.imap.folders import folder_with_role
+from tui_mail.backend.imap.idle import IdleWatcher
+from tui_mail.backend.search.searcher import MessageSearch
 from tui_mail.config import Config
 from tui_mail.errors import MailError, NotFound
 from tui_mail.models import Address, Draft, Folder, FolderRole
 
 if TYPE_CHECKING:
-    from tui_mail.backend.sending import SendQueue
+    from tui_mail.backend.send.pipeline import SendQueue
 
 log = logging.getLogger(__name__)
 
@@ -286,8 +286,8 @@ class MailServiceImpl:
         """The outbox sender, made on first use (its folder comes from ``paths``)."""
         with self._sending_lock:
             if self._sending is None:
-                from tui_mail.backend.outbox import Outbox
-                from tui_mail.backend.sending import SendQueue
+                from tui_mail.backend.send.outbox import Outbox
+                from tui_mail.backend.send.pipeline import SendQueue
                 from tui_mail.paths import outbox_dir
 
                 self._sending = SendQueue(

@@ -1,7 +1,7 @@
 """A parsed :class:`~tui_mail.mail.query.Query` as IMAP SEARCH criteria (RFC 3501 6.4.4).
 
 Pure. The result is the criteria tuple of ``api.ServerSearch``: key atoms and
-the user's text as plain ``str`` values, which ``backend/search.py`` sends as
+the user's text as plain ``str`` values, which ``backend/imap/search_args.py`` sends as
 quoted strings or literals (so CR/LF in them could never end the command line;
 ``query.clean_value`` has already turned control characters into spaces).
 

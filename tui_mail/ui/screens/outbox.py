@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui_mail.backend.api import OutboxQueue
-from tui_mail.backend.outbox import OutboxEntry
+from tui_mail.backend.send.outbox import OutboxEntry
 from tui_mail.errors import MailError
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.sanitize import clean_line, clean_text

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from tui_mail.backend import api
-from tui_mail.backend.outbox import Outbox, OutboxEntry, load_attachments
-from tui_mail.backend.smtp import SendOutcome, original_flag, send_from_outbox
+from tui_mail.backend.send.outbox import Outbox, OutboxEntry, load_attachments
+from tui_mail.backend.send.smtp import SendOutcome, original_flag, send_from_outbox
 from tui_mail.config import AccountConfig, Config
 from tui_mail.errors import MailError, NotFound, SendError
 from tui_mail.mail.compose import build_message, message_bytes

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_mail.backend.api import ListRow, SortKey, ViewOrder
-from tui_mail.backend.cache_schema import SUMMARY_COLUMNS, summary_from_row, uid_chunks
+from tui_mail.backend.cache.schema import SUMMARY_COLUMNS, summary_from_row, uid_chunks
 from tui_mail.errors import MailError
 from tui_mail.mail.threads import (
     FlatThreads,

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tui_mail.backend.imap_protocol import (
+from tui_mail.backend.imap.protocol import (
     MAX_UIDS,
     check_range_total,
     expand_ranges,
@@ -138,7 +138,7 @@ def parse_sequence_set(text: bytes) -> tuple[tuple[int, int], ...]:
     """``1:5,9,12:10`` -> ``((1, 5), (9, 9), (10, 12))``: each range as (low, high).
 
     RFC 3501 lets a range be written either way round, so ``5:1`` is 1..5; what
-    :func:`~tui_mail.backend.imap_protocol.sequence_ranges` refuses is refused here.
+    :func:`~tui_mail.backend.imap.protocol.sequence_ranges` refuses is refused here.
     """
     try:
         ranges = sequence_ranges(text)

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from tui_mail.backend import api
-from tui_mail.backend.cache_schema import uid_chunks
-from tui_mail.backend.search_sql import SqlTranslator
-from tui_mail.backend.search_view import Hits, SearchView
-from tui_mail.backend.views import HEX_INT, ReadConnection
+from tui_mail.backend.cache.schema import uid_chunks
+from tui_mail.backend.cache.search_view import Hits, SearchView
+from tui_mail.backend.cache.views import HEX_INT, ReadConnection
+from tui_mail.backend.search.sql import SqlTranslator
 from tui_mail.errors import MailError
 from tui_mail.mail.query import Query, QueryError, SearchScope, parse
 from tui_mail.mail.query_imap import server_criteria

@@ -25,7 +25,7 @@ from tui_mail.backend import api
 from tui_mail.models import Folder, FolderRole
 
 if TYPE_CHECKING:
-    from tui_mail.backend.worker import AccountWorker
+    from tui_mail.backend.account.worker import AccountWorker
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """MailCache's bodies, full-text search and address lookups (a mixin), and ``guarded``.
 
-Split from ``backend/cache.py`` to keep each part readable: ``MailCache``
+Split from ``backend/cache/store.py`` to keep each part readable: ``MailCache``
 inherits :class:`BodiesAndLookups`, which uses the cache's write connection,
 transaction and folder ids, and its read-only side for lookups any thread may
 make. ``guarded`` turns SQLite failures of every cache method into ``MailError``.
@@ -15,8 +15,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from tui_mail.backend.cache_schema import ADDRESSES_SQL, write_rows
-from tui_mail.backend.views import ReadConnection
+from tui_mail.backend.cache.schema import ADDRESSES_SQL, write_rows
+from tui_mail.backend.cache.views import ReadConnection
 from tui_mail.errors import MailError
 from tui_mail.models import Address
 

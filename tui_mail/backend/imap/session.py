@@ -22,9 +22,9 @@ from imapclient import IMAPClient
 from imapclient.imapclient import SocketTimeout, _parse_untagged_response
 from imapclient.response_parser import parse_fetch_response, parse_message_list, parse_response
 
-from tui_mail.backend.esearch import esearch_uids
-from tui_mail.backend.folders import ListedFolder
-from tui_mail.backend.imap_protocol import (
+from tui_mail.backend.imap.esearch import esearch_uids
+from tui_mail.backend.imap.folders import ListedFolder
+from tui_mail.backend.imap.protocol import (
     UINT32_MAX,
     TlsInfo,
     as_bytes,
@@ -39,7 +39,7 @@ from tui_mail.backend.imap_protocol import (
     response_text,
     translate_errors,
 )
-from tui_mail.backend.search import build_search_args, is_atom, needs_utf8
+from tui_mail.backend.imap.search_args import build_search_args, is_atom, needs_utf8
 from tui_mail.config import ServerConfig, is_loopback_host
 from tui_mail.errors import AuthError, ConnectionLost, ServerError, TLSError
 
@@ -356,7 +356,7 @@ class ImapSession:
         with translate_errors(self.where):
             method = self.client.add_flags if add else self.client.remove_flags
             result = method(list(uids), list(flags))
-        from tui_mail.backend.envelope import decode_flags
+        from tui_mail.backend.imap.envelope import decode_flags
 
         return {uid: decode_flags(value) for uid, value in (result or {}).items()}
 

@@ -22,7 +22,7 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tui_mail.backend.outbox import Outbox
+from tui_mail.backend.send.outbox import Outbox
 from tui_mail.config import AccountConfig, ServerConfig, is_loopback_host
 from tui_mail.errors import AuthError, SendError
 from tui_mail.models import ANSWERED, FORWARDED

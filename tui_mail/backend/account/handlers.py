@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tui_mail.backend import api
-from tui_mail.backend.cache import MailCache
-from tui_mail.backend.folders import build_folders, folder_with_role
-from tui_mail.backend.sync import FolderSync
+from tui_mail.backend.account.sync import FolderSync
+from tui_mail.backend.cache.store import MailCache
+from tui_mail.backend.imap.folders import build_folders, folder_with_role
 from tui_mail.errors import MailError, NotFound
 from tui_mail.models import Folder, FolderRole
 
 if TYPE_CHECKING:
-    from tui_mail.backend.worker import AccountWorker
+    from tui_mail.backend.account.worker import AccountWorker
 
 
 class CommandHandlers:
@@ -122,7 +122,7 @@ class CommandHandlers:
         return raw
 
     def _index_body(self, folder: str, uid: int, raw: bytes) -> None:
-        from tui_mail.backend.indexer import body_text
+        from tui_mail.backend.account.indexer import body_text
 
         text = body_text(raw)
         if text:

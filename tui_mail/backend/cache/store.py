@@ -3,10 +3,10 @@
 One file per account, WAL mode, mode 0600 (it holds mail). A ``MailCache`` is
 written by one thread at a time (the account worker); ``open_view`` and
 ``search`` read through read-only connections of their own, one per reading
-thread (see ``backend/views.py``), so the UI can window through a folder while
+thread (see ``backend/cache/views.py``), so the UI can window through a folder while
 the worker writes. Schema, migrations and the row format live in
-``backend/cache_schema.py``; bodies, full-text search and address lookups in
-``backend/cache_bodies.py`` (a mixin). Every SQLite failure surfaces as ``MailError``.
+``backend/cache/schema.py``; bodies, full-text search and address lookups in
+``backend/cache/bodies.py`` (a mixin). Every SQLite failure surfaces as ``MailError``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_mail.backend.api import ViewOrder
-from tui_mail.backend.cache_bodies import BodiesAndLookups, guarded
-from tui_mail.backend.cache_schema import (
+from tui_mail.backend.cache.bodies import BodiesAndLookups, guarded
+from tui_mail.backend.cache.schema import (
     INDEX_SUMMARY,
     SUMMARY_COLUMNS,
     UPSERT_SUMMARY,
@@ -34,7 +34,7 @@ from tui_mail.backend.cache_schema import (
     uid_chunks,
     write_rows,
 )
-from tui_mail.backend.views import CachedView, ReadConnection, build_view
+from tui_mail.backend.cache.views import CachedView, ReadConnection, build_view
 from tui_mail.errors import MailError
 from tui_mail.models import SEEN, Folder, FolderRole, MessageSummary
 

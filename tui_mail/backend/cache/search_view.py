@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_mail.backend.api import SearchRow
-from tui_mail.backend.cache_schema import SUMMARY_COLUMNS, summary_from_row, uid_chunks
-from tui_mail.backend.views import ReadConnection, unpack_hex
+from tui_mail.backend.cache.schema import SUMMARY_COLUMNS, summary_from_row, uid_chunks
+from tui_mail.backend.cache.views import ReadConnection, unpack_hex
 from tui_mail.models import MessageSummary
 
 

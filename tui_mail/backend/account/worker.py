@@ -22,8 +22,8 @@ from typing import Any
 
 from tui_mail.backend import api
 from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
-from tui_mail.backend.cache import MailCache
-from tui_mail.backend.imap import ImapSession
+from tui_mail.backend.cache.store import MailCache
+from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import AccountConfig
 from tui_mail.errors import AuthError, ConnectionLost, MailError, TLSError
 from tui_mail.models import Folder
@@ -109,8 +109,8 @@ class AccountWorker(threading.Thread):
         self.online = threading.Event()
         """Set while logged in; the IDLE watcher waits on it for a good password."""
         self.good_password: str | None = None
-        from tui_mail.backend.handlers import CommandHandlers
-        from tui_mail.backend.indexer import BodyIndexer
+        from tui_mail.backend.account.handlers import CommandHandlers
+        from tui_mail.backend.account.indexer import BodyIndexer
 
         self.handlers = CommandHandlers(self)
         self.indexer = BodyIndexer(self) if index_all else None

@@ -25,9 +25,9 @@ from tui_mail.backend.api import (
     MessagesRemoved,
     SyncProgress,
 )
-from tui_mail.backend.cache import FolderState, MailCache
-from tui_mail.backend.envelope import decode_flags, summary_from_fetch
-from tui_mail.backend.imap import ImapSession, SelectInfo
+from tui_mail.backend.cache.store import FolderState, MailCache
+from tui_mail.backend.imap.envelope import decode_flags, summary_from_fetch
+from tui_mail.backend.imap.session import ImapSession, SelectInfo
 
 log = logging.getLogger(__name__)
 

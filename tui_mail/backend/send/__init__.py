@@ -1,0 +1,1 @@
+"""Sending: SMTP delivery, the outbox pipeline, the outbox and drafts on disk."""
