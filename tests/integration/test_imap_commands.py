@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.cache_search import text_hits
 from tests.integration.backend_helpers import (
     account_config,
     make_message,
@@ -194,6 +195,6 @@ def test_fetched_body_is_cached_and_indexed_for_local_search(
         cache = MailCache.open(cache_file(tmp_path / "cache", "test"), "test")
         try:
             assert cache.body("INBOX", uid) == raw
-            assert cache.search("INBOX", "zebracorn") == [uid]
+            assert text_hits(cache, "INBOX", "zebracorn") == [uid]
         finally:
             cache.close()

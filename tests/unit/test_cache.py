@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.cache_search import text_hits
 from tui_mail.backend.api import SortKey, ViewOrder
 from tui_mail.backend.cache.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 from tui_mail.backend.cache.store import FolderState, MailCache
@@ -78,7 +79,7 @@ def test_undecodable_header_text_is_stored_not_refused(cache: MailCache) -> None
     assert stored.subject == "Gr\ufffd\ufffde"
     assert stored.from_[0].name == "J\ufffdrg"
     cache.save_body("INBOX", 2, b"raw", text="caf\udce9 au lait")
-    assert cache.search("INBOX", "lait") == [2]
+    assert text_hits(cache, "INBOX", "lait") == [2]
 
 
 texts = st.text(max_size=40)
@@ -110,8 +111,8 @@ def test_upsert_replaces_a_row_and_keeps_indexed_body_text(cache: MailCache) -> 
     cache.add_summaries("INBOX", [changed])
     assert cache.summary("INBOX", 1) == changed
     assert cache.uids("INBOX") == [1]
-    assert cache.search("INBOX", "quarterly") == [1]
-    assert cache.search("INBOX", "new subject") == [1]
+    assert text_hits(cache, "INBOX", "quarterly") == [1]
+    assert text_hits(cache, "INBOX", "new subject") == [1]
     assert cache.body("INBOX", 1) == b"raw bytes"
 
 
@@ -141,7 +142,7 @@ def test_remove_uids_drops_summaries_bodies_and_index(cache: MailCache) -> None:
     cache.remove_uids("INBOX", [2, 3, 42])
     assert cache.uids("INBOX") == [1]
     assert cache.body("INBOX", 2) is None
-    assert cache.search("INBOX", "zebra") == []
+    assert text_hits(cache, "INBOX", "zebra") == []
     cache.remove_uids("Nowhere", [1])  # unknown folder: nothing to do
 
 
@@ -154,11 +155,11 @@ def test_reset_folder_drops_only_that_folder(cache: MailCache) -> None:
     assert cache.uids("INBOX") == []
     assert cache.body("INBOX", 1) is None
     assert cache.folder_state("INBOX") is None
-    assert cache.search("INBOX", "body") == []
+    assert text_hits(cache, "INBOX", "body") == []
     assert cache.uids("Archive") == [1, 2]
     assert cache.body("Archive", 1) == b"Archive"
     assert cache.folder_state("Archive") == FolderState(7, 3, 100)
-    assert cache.search("Archive", "body") == [1]
+    assert text_hits(cache, "Archive", "body") == [1]
     cache.reset_folder("Nowhere")
 
 
@@ -208,7 +209,7 @@ def test_files_are_private(tmp_path: Path) -> None:
     opened.close()
 
 
-def test_search_ignores_case_accents_and_query_syntax(cache: MailCache) -> None:
+def test_search_ignores_case_and_accents(cache: MailCache) -> None:
     cache.add_summaries(
         "INBOX",
         [
@@ -218,17 +219,14 @@ def test_search_ignores_case_accents_and_query_syntax(cache: MailCache) -> None:
         ],
     )
     cache.save_body("INBOX", 3, b"...", text="The invoice is overdue.")
-    assert cache.search("INBOX", "muller") == [1]
-    assert cache.search("INBOX", "MÜLLER jorg") == [1]
-    assert cache.search("INBOX", "cafe creme") == [2]
-    assert cache.search("INBOX", "mueller") == [2]
-    assert cache.search("INBOX", "ana") == [3]
-    assert cache.search("INBOX", "invoice overdue") == [3]
-    assert cache.search("INBOX", "invoice termin") == []
-    for hostile in ('"', 'a" OR "b', "NEAR(", "subject:x", "*", "AND"):
-        assert isinstance(cache.search("INBOX", hostile), list)
-    assert cache.search("INBOX", "   ") == []
-    assert cache.search("Archive", "muller") == []
+    assert text_hits(cache, "INBOX", "muller") == [1]
+    assert text_hits(cache, "INBOX", "MÜLLER jorg") == [1]
+    assert text_hits(cache, "INBOX", "cafe creme") == [2]
+    assert text_hits(cache, "INBOX", "mueller") == [2]
+    assert text_hits(cache, "INBOX", "ana") == [3]
+    assert text_hits(cache, "INBOX", "invoice overdue") == [3]
+    assert text_hits(cache, "INBOX", "invoice termin") == []
+    assert text_hits(cache, "Archive", "muller") == []
 
 
 def test_migrates_a_version_1_file(tmp_path: Path) -> None:
@@ -346,6 +344,6 @@ def test_batches_larger_than_the_parameter_chunk(cache: MailCache) -> None:
     cache.save_body("INBOX", 2400, b"x", text="needle")
     cache.add_summaries("INBOX", batch)  # every row exists now: the re-index path
     assert cache.counts("INBOX") == (2500, 2500)
-    assert cache.search("INBOX", "needle") == [2400]
+    assert text_hits(cache, "INBOX", "needle") == [2400]
     view = cache.open_view("INBOX", ViewOrder(SortKey.SIZE, descending=False))
     assert uids_of(view.rows(0, 2500)) == list(range(1, 2501))

@@ -111,31 +111,6 @@ class BodiesAndLookups:
         ).fetchone()[0]
         return int(with_body), int(wanted)
 
-    # ------------------------------------------------------------------ search
-
-    @guarded
-    def search(self, folder: str, text: str) -> list[int]:
-        """UIDs (ascending) whose subject, addresses or body contain every word of ``text``.
-
-        Words are matched as prefixes, case- and accent-insensitively; the user's
-        text is quoted, so FTS5 query syntax in it has no effect. Like ``open_view``,
-        this reads through the read-only side, so any thread may call it.
-        """
-        words = text.split()
-        if not words:
-            return []
-        query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
-        rows = self._reader.query(
-            # The full-text match runs once, as a subquery: written as a join,
-            # SQLite may re-run the match for every row of the folder (minutes).
-            "SELECT uid FROM summaries"
-            " WHERE folder_id = (SELECT id FROM folders WHERE name = ?)"
-            " AND id IN (SELECT rowid FROM search WHERE search MATCH ?)"
-            " ORDER BY uid",
-            (folder, query),
-        )
-        return [row[0] for row in rows]
-
     @guarded
     def addresses(self, text: str, limit: int = 20, sent_folder: str = "") -> list[Address]:
         """Addresses seen in From/To/Cc whose ``name email`` holds ``text``'s letters in order.
