@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, with all set-up, on a fresh machine (Debian, Python 3.11):
 # a venv in .venv, the project with its test extra, Dovecot from Debian's packages,
-# then ruff, mypy, the import-boundary contracts and pytest. Extra arguments go to pytest.
+# then ruff, mypy, the import-boundary contracts, the architecture figures and pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,10 +31,12 @@ if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
 fi
 
 echo "== ruff"
-"$VENV/bin/ruff" check tui_mail tests bench
+"$VENV/bin/ruff" check tui_mail tests bench scripts
 echo "== mypy"
 "$VENV/bin/mypy" tui_mail
 echo "== import contracts"
 "$VENV/bin/lint-imports"
+echo "== architecture (cycles, sizes, typed futures, imapclient private names)"
+"$VENV/bin/python" scripts/architecture.py
 echo "== pytest"
 "$VENV/bin/pytest" -ra "$@"
