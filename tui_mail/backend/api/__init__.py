@@ -1,3 +1,110 @@
-"""What crosses the line between the UI and the backend (being split into modules)."""
+"""What crosses the line between the UI and the backend (DESIGN.md section 1).
 
-from tui_mail.backend.api.commands import *  # noqa: F403  (temporary: restores the module)
+The UI *asks* with a :class:`Command` given to :meth:`MailService.submit`, and
+gets a ``concurrent.futures.Future`` of the result type the command names
+(``FetchBody`` is a ``Command[bytes]``). The backend *tells* with a
+:class:`BackendEvent` passed to the listener the service was built with (the
+UI's listener calls the thread-safe ``App.post_message``). Nothing else crosses.
+All data classes here are plain, frozen dataclasses; this package imports no
+other module of the backend.
+
+- ``commands.py``: ``Command[R]`` and every command, ``AnyCommand``, ``Submit``
+- ``events.py``: ``BackendEvent`` and every event, ``AccountState``
+- ``views.py``: ``ViewOrder``, ``ListRow``/``SearchRow``, the ``MessageView`` protocol
+- ``sending.py``: ``OutboxEntry``, ``SendOutcome``, the ``OutboxQueue`` protocol
+- ``protocol.py``: the ``MailService`` protocol
+"""
+
+from tui_mail.backend.api.commands import (
+    AnyCommand,
+    AppendMessage,
+    Command,
+    CopyMessages,
+    CreateFolder,
+    DeleteFolder,
+    DeleteMessages,
+    DeleteResult,
+    FetchBody,
+    ListFolders,
+    MoveMessages,
+    RenameFolder,
+    SearchMessages,
+    ServerSearch,
+    SetFlags,
+    Submit,
+    SyncAll,
+    SyncFolder,
+)
+from tui_mail.backend.api.events import (
+    AccountState,
+    AccountStateChanged,
+    BackendEvent,
+    EventListener,
+    FlagsChanged,
+    FolderChanged,
+    FolderCountsChanged,
+    FoldersChanged,
+    IndexProgress,
+    MessagesAdded,
+    MessagesRemoved,
+    OutboxChanged,
+    SyncProgress,
+)
+from tui_mail.backend.api.protocol import (
+    MailService,
+)
+from tui_mail.backend.api.sending import (
+    OutboxEntry,
+    OutboxQueue,
+    SendOutcome,
+)
+from tui_mail.backend.api.views import (
+    ListRow,
+    MessageView,
+    SearchRow,
+    SortKey,
+    ViewOrder,
+)
+
+__all__ = [
+    "AccountState",
+    "AccountStateChanged",
+    "AnyCommand",
+    "AppendMessage",
+    "BackendEvent",
+    "Command",
+    "CopyMessages",
+    "CreateFolder",
+    "DeleteFolder",
+    "DeleteMessages",
+    "DeleteResult",
+    "EventListener",
+    "FetchBody",
+    "FlagsChanged",
+    "FolderChanged",
+    "FolderCountsChanged",
+    "FoldersChanged",
+    "IndexProgress",
+    "ListFolders",
+    "ListRow",
+    "MailService",
+    "MessageView",
+    "MessagesAdded",
+    "MessagesRemoved",
+    "MoveMessages",
+    "OutboxChanged",
+    "OutboxEntry",
+    "OutboxQueue",
+    "RenameFolder",
+    "SearchMessages",
+    "SearchRow",
+    "SendOutcome",
+    "ServerSearch",
+    "SetFlags",
+    "SortKey",
+    "Submit",
+    "SyncAll",
+    "SyncFolder",
+    "SyncProgress",
+    "ViewOrder",
+]

@@ -21,11 +21,12 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tui_mail.backend.api import OutboxEntry as OutboxEntry  # moved to the boundary module
 from tui_mail.errors import NotFound, SendError
 from tui_mail.mail.compose import envelope
 from tui_mail.models import Draft
@@ -40,34 +41,6 @@ RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=1)
 #: A half-built entry older than this is from a crashed run, not a running ``add``.
 _STALE_TMP = timedelta(hours=1)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    """The status of one queued message (the bytes are read with ``Outbox.message``)."""
-
-    id: str
-    account: str
-    mail_from: str
-    recipients: tuple[str, ...]
-    subject: str = ""
-    created: str = ""
-    """ISO 8601, UTC."""
-    attempts: int = 0
-    last_attempt: str = ""
-    last_step: str = ""
-    """The step that failed last: connect, tls, auth, rcpt, data, sent, flag."""
-    last_error: str = ""
-    permanent: bool = False
-    """The last failure will not go away by itself (5xx, bad certificate): no auto-retry."""
-    smtp_accepted: bool = False
-    sent_saved: bool | None = None
-    """True once APPENDed to Sent; False when that failed; None when not tried or skipped."""
-    original_marked: bool | None = None
-    original: tuple[str, int] | None = None
-    reply_kind: str = ""
-    problems: tuple[str, ...] = field(default=())
-    """Notes about a damaged entry (an unreadable status file)."""
 
 
 def retry_delay(attempts: int) -> timedelta:
