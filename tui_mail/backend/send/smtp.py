@@ -20,8 +20,8 @@ import base64
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
+from tui_mail.backend.api import SendOutcome as SendOutcome  # moved to the boundary module
 from tui_mail.backend.send.outbox import Outbox
 from tui_mail.config import AccountConfig, ServerConfig, is_loopback_host
 from tui_mail.errors import AuthError, SendError
@@ -62,22 +62,6 @@ class DeliveryError(SendError):
 
 class SmtpAuthError(DeliveryError, AuthError):
     """The server refused the credentials: ask for the password, do not retry."""
-
-
-@dataclass(frozen=True, slots=True)
-class SendOutcome:
-    """What happened to an outbox entry that was (or had already been) delivered."""
-
-    entry_id: str
-    delivered_now: bool
-    """False when the server had accepted it on an earlier run (only later steps ran)."""
-    sent_saved: bool | None
-    """True: copy in Sent; False: saving failed (entry kept); None: skipped."""
-    original_marked: bool | None
-    """True: the original got its flag; False: that failed; None: nothing to flag."""
-    removed: bool
-    """The entry left the outbox (everything needed is done)."""
-    problems: tuple[str, ...] = ()
 
 
 def deliver(
