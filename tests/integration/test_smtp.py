@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from tui_mail.backend.send.outbox import Outbox
-from tui_mail.backend.send.smtp import DeliveryError, deliver, original_flag, send_from_outbox
+from tui_mail.backend.send.pipeline import original_flag, send_from_outbox
+from tui_mail.backend.send.smtp import DeliveryError, deliver
 from tui_mail.config import AccountConfig, FolderOverrides, ServerConfig
 from tui_mail.demo.processes import free_port
 from tui_mail.demo.smtp_server import SmtpServer

@@ -9,13 +9,13 @@ worked, 1 otherwise.
 from __future__ import annotations
 
 import smtplib
-import ssl
 from typing import TextIO
 
 from tui_mail.backend.imap.folders import build_folders
-from tui_mail.backend.imap.protocol import describe_tls, make_ssl_context
+from tui_mail.backend.imap.protocol import describe_tls
 from tui_mail.backend.imap.session import ImapSession
-from tui_mail.config import AccountConfig, Config, ServerConfig, is_loopback_host
+from tui_mail.backend.send.smtp import DeliveryError, close_smtp, needs_login, open_smtp
+from tui_mail.config import AccountConfig, Config
 from tui_mail.errors import MailError
 from tui_mail.mail.sanitize import clean_text
 
@@ -109,70 +109,57 @@ def check_imap(account: AccountConfig, report: Report) -> None:
         session.logout()
 
 
-def _smtp_connect(server: ServerConfig) -> smtplib.SMTP:
-    context = make_ssl_context(server.ca_file)
-    if server.security == "tls":
-        return smtplib.SMTP_SSL(server.host, server.port, timeout=SMTP_TIMEOUT, context=context)
-    return smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT)
+def _smtp_password(account: AccountConfig) -> tuple[str | None, str]:
+    """The SMTP password as sending finds it, or None and why not."""
+    from tui_mail.secrets import get_password
 
-
-def _smtp_error(exc: BaseException, where: str) -> str:
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"certificate of {where} did not verify: {exc.verify_message or exc}"
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return f"the server refused the login: {exc.smtp_code} {exc.smtp_error!r}"
-    return f"{type(exc).__name__}: {exc}"
+    try:
+        password = get_password(account, "smtp")
+    except MailError as exc:
+        return None, f"SMTP password: {exc}"
+    if password is None:
+        return None, (
+            "SMTP password: none found (set password_command or password_env, "
+            "or store it in the keyring with `tui-mail setup`)"
+        )
+    return password, ""
 
 
 def check_smtp(account: AccountConfig, report: Report) -> None:
-    """Connect, negotiate TLS, EHLO and AUTH; sends no mail."""
+    """Connect, TLS, EHLO and AUTH through sending's own ``open_smtp``; sends no mail.
+
+    Sharing the code is the point: a check that passes means sending will get
+    this far (same trust store, same login rule, same UTF-8 credentials).
+    """
     server = account.smtp
     if server is None:
         report.line("SMTP: not configured (sending is off for this account)")
         return
-    where = f"{server.host}:{server.port}"
-    report.line(f"SMTP {where} ({server.security})")
-    try:
-        client = _smtp_connect(server)
-    except (OSError, smtplib.SMTPException) as exc:
-        report.fail(f"connect: {_smtp_error(exc, where)}")
-        return
-    try:
-        client.ehlo()
-        if server.security == "starttls":
-            if not client.has_extn("starttls"):
-                report.fail(f"{where} does not offer STARTTLS; refusing to continue without TLS")
-                return
-            client.starttls(context=make_ssl_context(server.ca_file))
-            client.ehlo()
-        _report_tls(client.sock, report)
-        report.ok("EHLO: " + " ".join(sorted(k.upper() for k in client.esmtp_features)))
-        _smtp_auth(account, server, client, report)
-    except (OSError, smtplib.SMTPException) as exc:
-        report.fail(f"SMTP: {_smtp_error(exc, where)}")
-    finally:
-        try:
-            client.quit()
-        except (OSError, smtplib.SMTPException):
-            client.close()
+    report.line(f"SMTP {server.host}:{server.port} ({server.security})")
+    password, problem = _smtp_password(account) if needs_login(server) else (None, "")
 
+    def on_step(step: str, client: smtplib.SMTP) -> None:
+        if step == "ehlo":
+            _report_tls(client.sock, report)
+            report.ok("EHLO: " + " ".join(sorted(k.upper() for k in client.esmtp_features)))
+        elif step == "auth":
+            report.ok(f"AUTH as {server.username} accepted")
+        elif step == "no-auth":
+            report.ok('username = "": mail is sent without logging in')
 
-def _smtp_auth(
-    account: AccountConfig, server: ServerConfig, client: smtplib.SMTP, report: Report
-) -> None:
-    if not client.has_extn("auth"):
-        report.ok("the server offers no AUTH: mail would be sent without logging in")
+    try:
+        client = open_smtp(
+            server,
+            password,
+            allow_insecure=account.allow_insecure,
+            timeout=SMTP_TIMEOUT,
+            on_step=on_step,
+        )
+    except DeliveryError as exc:
+        # With no password, open_smtp fails at auth for that reason: say where to set it.
+        report.fail(problem if exc.step == "auth" and password is None else f"{exc.step}: {exc}")
         return
-    encrypted = isinstance(client.sock, ssl.SSLSocket)
-    if not encrypted and not is_loopback_host(server.host) and not account.allow_insecure:
-        report.fail("refusing to send the SMTP password unencrypted")
-        return
-    password = _password(account, "smtp", report)
-    if password is None:
-        return
-    username = server.username or account.email
-    client.login(username, password)
-    report.ok(f"AUTH as {username} accepted")
+    close_smtp(client)
 
 
 def run_check(config: Config, account: str | None, out: TextIO) -> int:

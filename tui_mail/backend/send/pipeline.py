@@ -6,6 +6,13 @@ Each send runs in a one-shot thread that owns its SMTP connection; IMAP steps
 (APPEND, flags) are queued on the account's worker and awaited there. Entries
 that failed with a temporary error are retried by :meth:`SendQueue.retry_due`
 (the service calls it when an account comes online and on a timer).
+
+:func:`send_from_outbox` runs the whole chain for one outbox entry: deliver (unless
+the server already accepted it), persist "accepted", APPEND to Sent, flag the
+original, remove the entry. Only a failure *before* acceptance is raised; later
+failures are reported in the ``SendOutcome``. An entry whose Sent copy could not
+be saved stays in the outbox (``Outbox.unfinished()``), marked accepted, so a
+retry saves the copy and never sends the mail a second time.
 """
 
 from __future__ import annotations
@@ -15,24 +22,33 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Protocol, TypeVar
 
 from tui_mail.backend import api
-from tui_mail.backend.send.outbox import Outbox, OutboxEntry, load_attachments
-from tui_mail.backend.send.smtp import SendOutcome, original_flag, send_from_outbox
+from tui_mail.backend.api import OutboxEntry, SendOutcome
+from tui_mail.backend.send.outbox import Outbox, load_attachments
+from tui_mail.backend.send.smtp import DEFAULT_TIMEOUT, DeliveryError, deliver
 from tui_mail.config import AccountConfig, Config
 from tui_mail.errors import MailError, NotFound, SendError
 from tui_mail.mail.compose import build_message, message_bytes
-from tui_mail.models import Draft
+from tui_mail.models import ANSWERED, FORWARDED, Draft
 
 log = logging.getLogger(__name__)
 
 IMAP_STEP_TIMEOUT = 120.0
 
 #: (account, message bytes) -> Future of the APPEND (the service's ``append_to_sent``).
-AppendSent = Callable[[str, bytes], "Future[Any]"]
-#: A command for an account's worker -> its Future (the service's ``submit``).
-Submit = Callable[[api.Command], "Future[Any]"]
+AppendSent = Callable[[str, bytes], "Future[int | None]"]
+
+R = TypeVar("R")
+
+
+class Submit(Protocol):
+    """A command for an account's worker -> its Future (the service's ``submit``)."""
+
+    def __call__(self, command: api.Command[R], /) -> Future[R]: ...
+
+
 #: Account name -> SMTP password or None (may block: runs on the sender thread).
 PasswordFor = Callable[[str], "str | None"]
 
@@ -45,6 +61,86 @@ def signature_for(account: AccountConfig, draft: Draft) -> str:
                 return Path(identity.signature_file).expanduser().read_text("utf-8", "replace")
             except OSError as exc:
                 log.warning("signature file unreadable: %s", exc)
+    return ""
+
+
+def send_from_outbox(
+    outbox: Outbox,
+    entry_id: str,
+    account: AccountConfig,
+    password: str | None,
+    append_sent: Callable[[bytes], None] | None,
+    mark_original: Callable[[], None] | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    local_hostname: str | None = None,
+) -> SendOutcome:
+    """Deliver one outbox entry and finish its later steps (see the module docstring).
+
+    Raises DeliveryError (after recording it in the entry) when delivery fails.
+    ``append_sent`` gets the message bytes (skipped when ``save_sent`` is off or it
+    is None, e.g. the server files sent mail itself); ``mark_original`` sets
+    ``\\Answered``/``$Forwarded`` (see :func:`original_flag`). Their failures
+    are reported in the outcome and never cause a second delivery.
+    """
+    entry = outbox.get(entry_id)
+    if entry.problems:
+        raise SendError("This outbox entry is damaged", "; ".join(entry.problems), step="outbox")
+    delivered_now = False
+    if not entry.smtp_accepted:
+        try:
+            if account.smtp is None:
+                raise DeliveryError("No SMTP server is configured", step="connect", permanent=True)
+            deliver(
+                account.smtp,
+                password,
+                outbox.message(entry_id),
+                entry.mail_from,
+                list(entry.recipients),
+                timeout=timeout,
+                local_hostname=local_hostname,
+                allow_insecure=account.allow_insecure,
+            )
+        except DeliveryError as exc:
+            outbox.mark_failed(entry_id, exc.step, str(exc), permanent=exc.permanent)
+            raise
+        entry = outbox.mark_accepted(entry_id)  # on disk before anything else happens
+        delivered_now = True
+    problems: list[str] = []
+    if entry.sent_saved is not True and account.folders.save_sent and append_sent is not None:
+        error = _run_step(append_sent, outbox.message(entry_id))
+        entry = outbox.mark_sent_saved(entry_id, error)
+        if error:
+            problems.append(f"Sent, but the copy could not be saved to Sent: {error}")
+    if entry.original_marked is None and mark_original is not None:
+        error = _run_step(mark_original)
+        entry = outbox.mark_original(entry_id, error)
+        if error:
+            problems.append(f"Sent, but the original could not be flagged: {error}")
+    removed = entry.sent_saved is not False
+    if removed:
+        outbox.remove(entry_id)
+    return SendOutcome(
+        entry_id=entry_id,
+        delivered_now=delivered_now,
+        sent_saved=entry.sent_saved,
+        original_marked=entry.original_marked,
+        removed=removed,
+        problems=tuple(problems),
+    )
+
+
+def original_flag(reply_kind: str) -> str | None:
+    """The flag an original gets once its reply or forward is sent."""
+    return {"reply": ANSWERED, "forward": FORWARDED}.get(reply_kind)
+
+
+def _run_step(step: Callable[..., None], *args: bytes) -> str:
+    """Run a post-delivery step; its failure becomes text, never an exception."""
+    try:
+        step(*args)
+    except Exception as exc:  # any failure here must not lead to a resend
+        return str(exc) or exc.__class__.__name__
     return ""
 
 

@@ -1,17 +1,23 @@
-"""Sending over SMTP (smtplib), and the outbox steps around it (DESIGN.md section 7).
+"""SMTP delivery (smtplib): connect, TLS, AUTH, hand over one message (DESIGN.md section 7).
 
-:func:`deliver` hands one message to a server: certificate verified, STARTTLS
-required when configured, AUTH only over TLS (or to loopback). Every failure is a
-:class:`DeliveryError` naming the step (connect, tls, auth, rcpt, data) and whether
-it is permanent (5xx, untrusted certificate, bad configuration) or may pass by
-itself (4xx, connection trouble).
+:func:`open_smtp` is the one way this app opens an SMTP connection: sending
+(:func:`deliver`) and ``tui-mail check`` both call it, so check tests exactly
+what sending will do. Its rules, the same as IMAP's (``imap.session``):
 
-:func:`send_from_outbox` runs the whole chain for one outbox entry: deliver (unless
-the server already accepted it), persist "accepted", APPEND to Sent, flag the
-original, remove the entry. Only a failure *before* acceptance is raised; later
-failures are reported in the :class:`SendOutcome`. An entry whose Sent copy could
-not be saved stays in the outbox (``Outbox.unfinished()``), marked accepted, so a retry
-saves the copy and never sends the mail a second time.
+- trust: the system CA store plus the account's ``ca_file`` when set
+  (``imap.protocol.make_ssl_context``; README: "optional extra trust anchor");
+- TLS: ``security = "tls"`` or ``"starttls"`` (STARTTLS required once configured,
+  never a silent fall back to plain text); ``"none"`` only to loopback or with
+  ``allow_insecure``;
+- AUTH: only when the server has a username (it defaults to the IMAP username,
+  which defaults to the email; ``username = ""`` means the server takes mail
+  without a login), with UTF-8 credentials, and a password goes in clear only to
+  loopback or with ``allow_insecure``.
+
+Every failure is a :class:`DeliveryError` naming the step (connect, tls, auth,
+rcpt, data) and whether it is permanent (5xx, untrusted certificate, bad
+configuration) or may pass by itself (4xx, connection trouble). The outbox steps
+around delivery live in ``send.pipeline``.
 """
 
 from __future__ import annotations
@@ -19,13 +25,12 @@ from __future__ import annotations
 import base64
 import smtplib
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
-from tui_mail.backend.api import SendOutcome as SendOutcome  # moved to the boundary module
-from tui_mail.backend.send.outbox import Outbox
-from tui_mail.config import AccountConfig, ServerConfig, is_loopback_host
+from tui_mail.backend.imap.protocol import make_ssl_context
+from tui_mail.config import ServerConfig, is_loopback_host
 from tui_mail.errors import AuthError, SendError
-from tui_mail.models import ANSWERED, FORWARDED
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -64,6 +69,80 @@ class SmtpAuthError(DeliveryError, AuthError):
     """The server refused the credentials: ask for the password, do not retry."""
 
 
+#: Hears each finished step of :func:`open_smtp`, with the client: "connect", "tls"
+#: (not for ``security = "none"``), "ehlo", then "auth" (logged in) or "no-auth".
+OnStep = Callable[[str, smtplib.SMTP], None]
+
+
+class _Step:
+    """The step running now, so one translation names where a failure happened."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def needs_login(server: ServerConfig) -> bool:
+    """True when this app logs in to ``server``: a username is configured.
+
+    The username defaults to the IMAP one (itself the email address), so this is
+    the normal case; ``username = ""`` is how a relay that takes mail without a
+    login is configured. An offered AUTH alone is no reason to log in (a relay
+    offers it to others), and logging in without a username cannot work.
+    """
+    return bool(server.username)
+
+
+def open_smtp(
+    server: ServerConfig,
+    password: str | None,
+    *,
+    allow_insecure: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    local_hostname: str | None = None,
+    on_step: OnStep | None = None,
+) -> smtplib.SMTP:
+    """Connect, TLS as ``server.security`` says, EHLO, AUTH; the caller owns the client.
+
+    The rules are the module docstring's. ``password`` is used only when
+    :func:`needs_login`. Raises DeliveryError on any failure, the connection
+    closed. Close a returned client with :func:`close_smtp`.
+    """
+    loopback = is_loopback_host(server.host)
+    if server.security == "none" and not (loopback or allow_insecure):
+        raise DeliveryError(
+            "Refusing to send without TLS",
+            f"{server.host}: security = none is allowed only to localhost or with allow_insecure",
+            step="tls",
+            permanent=True,
+        )
+    step = _Step("connect")
+    client: smtplib.SMTP | None = None
+    try:
+        with _translated(step):
+            client = _connect(server, timeout, local_hostname)
+            _tell(on_step, "connect", client)
+            step.name = "tls"
+            if server.security == "starttls":
+                _start_tls(client, server)
+            if server.security != "none":
+                _tell(on_step, "tls", client)
+            step.name = "connect"  # a failed EHLO is a server we could not talk to
+            client.ehlo_or_helo_if_needed()
+            _tell(on_step, "ehlo", client)
+            step.name = "auth"
+            if not needs_login(server):
+                _tell(on_step, "no-auth", client)
+                return client
+            encrypted = isinstance(client.sock, ssl.SSLSocket)
+            _login(client, server, password, secure=encrypted or loopback or allow_insecure)
+            _tell(on_step, "auth", client)
+            return client
+    except BaseException:
+        if client is not None:
+            close_smtp(client)
+        raise
+
+
 def deliver(
     server: ServerConfig,
     password: str | None,
@@ -78,40 +157,51 @@ def deliver(
     """Hand ``message_bytes`` to ``server`` for ``rcpt_to``; DeliveryError on any failure.
 
     Every recipient must be accepted: if the server refuses one, the transaction is
-    reset and nothing is sent. ``security = "none"`` works only to a loopback host
-    or with ``allow_insecure``; a password is never sent over plain text to
-    another host.
+    reset and nothing is sent. The connection is :func:`open_smtp`'s.
     """
     if not rcpt_to:
         raise DeliveryError("The message has no recipients", step="rcpt", permanent=True)
-    loopback = is_loopback_host(server.host)
-    if server.security == "none" and not (loopback or allow_insecure):
-        raise DeliveryError(
-            "Refusing to send without TLS",
-            f"{server.host}: security = none is allowed only to localhost or with allow_insecure",
-            step="tls",
-            permanent=True,
-        )
-    step = "connect"
-    client: smtplib.SMTP | None = None
+    client = open_smtp(
+        server,
+        password,
+        allow_insecure=allow_insecure,
+        timeout=timeout,
+        local_hostname=local_hostname,
+    )
+    step = _Step("rcpt")
     try:
-        client = _connect(server, timeout, local_hostname)
-        step = "tls"
-        if server.security == "starttls":
-            _start_tls(client, server)
-        step = "auth"
-        if server.username:
-            _login(client, server, password, secure=server.security != "none" or loopback)
-        step = "rcpt"
-        _envelope(client, message_bytes, mail_from, rcpt_to)
-        step = "data"
-        code, reply = client.data(message_bytes)
-        if code != 250:  # smtplib raises only when DATA itself is refused, not the message
-            raise _from_reply("data", code, reply)
+        with _translated(step):
+            _envelope(client, message_bytes, mail_from, rcpt_to)
+            step.name = "data"
+            code, reply = client.data(message_bytes)
+            if code != 250:  # smtplib raises only when DATA itself is refused, not the message
+                raise _from_reply("data", code, reply)
+    finally:
+        close_smtp(client)
+
+
+def close_smtp(client: smtplib.SMTP) -> None:
+    """QUIT, or just close when the server is gone already (nothing to report then)."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+
+
+def _tell(on_step: OnStep | None, name: str, client: smtplib.SMTP) -> None:
+    if on_step is not None:
+        on_step(name, client)
+
+
+@contextmanager
+def _translated(step: _Step) -> Iterator[None]:
+    """smtplib/ssl/socket failures -> DeliveryError for the step running now."""
+    try:
+        yield
     except DeliveryError:
         raise
     except smtplib.SMTPResponseException as exc:
-        raise _from_reply(step, exc.smtp_code, exc.smtp_error) from None
+        raise _from_reply(step.name, exc.smtp_code, exc.smtp_error) from None
     except ssl.SSLCertVerificationError as exc:
         raise DeliveryError(
             "The SMTP server's certificate is not trusted",
@@ -123,97 +213,9 @@ def deliver(
         raise DeliveryError(_STEP_SUMMARY["tls"], str(exc), step="tls") from None
     except (smtplib.SMTPException, OSError) as exc:
         details = str(exc) or exc.__class__.__name__
-        if step == "data":
+        if step.name == "data":
             details += " (the server may or may not have received the message)"
-        raise DeliveryError(_STEP_SUMMARY[step], details, step=step) from None
-    finally:
-        if client is not None:
-            _close(client)
-
-
-def send_from_outbox(
-    outbox: Outbox,
-    entry_id: str,
-    account: AccountConfig,
-    password: str | None,
-    append_sent: Callable[[bytes], None] | None,
-    mark_original: Callable[[], None] | None,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    local_hostname: str | None = None,
-) -> SendOutcome:
-    """Deliver one outbox entry and finish its later steps (see the module docstring).
-
-    Raises DeliveryError (after recording it in the entry) when delivery fails.
-    ``append_sent`` gets the message bytes (skipped when ``save_sent`` is off or it
-    is None, e.g. the server files sent mail itself); ``mark_original`` sets
-    ``\\Answered``/``$Forwarded`` (see :func:`original_flag`). Their failures
-    are reported in the outcome and never cause a second delivery.
-    """
-    entry = outbox.get(entry_id)
-    if entry.problems:
-        raise SendError("This outbox entry is damaged", "; ".join(entry.problems), step="outbox")
-    delivered_now = False
-    if not entry.smtp_accepted:
-        try:
-            if account.smtp is None:
-                raise DeliveryError("No SMTP server is configured", step="connect", permanent=True)
-            deliver(
-                account.smtp,
-                password,
-                outbox.message(entry_id),
-                entry.mail_from,
-                list(entry.recipients),
-                timeout=timeout,
-                local_hostname=local_hostname,
-                allow_insecure=account.allow_insecure,
-            )
-        except DeliveryError as exc:
-            outbox.mark_failed(entry_id, exc.step, str(exc), permanent=exc.permanent)
-            raise
-        entry = outbox.mark_accepted(entry_id)  # on disk before anything else happens
-        delivered_now = True
-    problems: list[str] = []
-    if entry.sent_saved is not True and account.folders.save_sent and append_sent is not None:
-        error = _run_step(append_sent, outbox.message(entry_id))
-        entry = outbox.mark_sent_saved(entry_id, error)
-        if error:
-            problems.append(f"Sent, but the copy could not be saved to Sent: {error}")
-    if entry.original_marked is None and mark_original is not None:
-        error = _run_step(mark_original)
-        entry = outbox.mark_original(entry_id, error)
-        if error:
-            problems.append(f"Sent, but the original could not be flagged: {error}")
-    removed = entry.sent_saved is not False
-    if removed:
-        outbox.remove(entry_id)
-    return SendOutcome(
-        entry_id=entry_id,
-        delivered_now=delivered_now,
-        sent_saved=entry.sent_saved,
-        original_marked=entry.original_marked,
-        removed=removed,
-        problems=tuple(problems),
-    )
-
-
-def original_flag(reply_kind: str) -> str | None:
-    """The flag an original gets once its reply or forward is sent."""
-    return {"reply": ANSWERED, "forward": FORWARDED}.get(reply_kind)
-
-
-def _run_step(step: Callable[..., None], *args: bytes) -> str:
-    """Run a post-delivery step; its failure becomes text, never an exception."""
-    try:
-        step(*args)
-    except Exception as exc:  # any failure here must not lead to a resend
-        return str(exc) or exc.__class__.__name__
-    return ""
-
-
-def _tls_context(server: ServerConfig) -> ssl.SSLContext:
-    cafile = str(server.ca_file) if server.ca_file else None
-    return ssl.create_default_context(cafile=cafile)
+        raise DeliveryError(_STEP_SUMMARY[step.name], details, step=step.name) from None
 
 
 def _connect(server: ServerConfig, timeout: float, local_hostname: str | None) -> smtplib.SMTP:
@@ -223,7 +225,7 @@ def _connect(server: ServerConfig, timeout: float, local_hostname: str | None) -
             server.port,
             local_hostname=local_hostname,
             timeout=timeout,
-            context=_tls_context(server),
+            context=make_ssl_context(server.ca_file),
         )
     return smtplib.SMTP(server.host, server.port, local_hostname=local_hostname, timeout=timeout)
 
@@ -238,7 +240,7 @@ def _start_tls(client: smtplib.SMTP, server: ServerConfig) -> None:
             step="tls",
             permanent=True,
         )
-    client.starttls(context=_tls_context(server))
+    client.starttls(context=make_ssl_context(server.ca_file))
     client.ehlo()
 
 
@@ -250,13 +252,15 @@ def _login(
     Done by hand because ``smtplib.SMTP.login`` encodes the credentials as ASCII and
     raises UnicodeEncodeError on a password such as "pässword" (RFC 4616 says UTF-8).
     """
-    if not secure:
-        raise SmtpAuthError(
-            "Refusing to send the password without TLS", server.host, step="auth", permanent=True
-        )
+    # No password is checked first: then nothing could leak, and check.py relies on
+    # an auth failure with no password being exactly this one.
     if password is None:
         raise SmtpAuthError(
             "No SMTP password is available", server.username, step="auth", permanent=True
+        )
+    if not secure:
+        raise SmtpAuthError(
+            "Refusing to send the password without TLS", server.host, step="auth", permanent=True
         )
     client.ehlo_or_helo_if_needed()
     mechanisms = client.esmtp_features.get("auth", "").upper().split()
@@ -333,10 +337,3 @@ def _from_reply(step: str, code: int, reply: bytes | str, *, summary: str = "") 
 
 def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-
-
-def _close(client: smtplib.SMTP) -> None:
-    try:
-        client.quit()
-    except (smtplib.SMTPException, OSError):
-        client.close()
