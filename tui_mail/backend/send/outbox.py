@@ -47,7 +47,8 @@ def retry_delay(attempts: int) -> timedelta:
     """Capped exponential backoff after ``attempts`` failed tries."""
     if attempts <= 0:
         return timedelta(0)
-    return min(RETRY_BASE * 2 ** min(attempts - 1, 20), RETRY_CAP)
+    # A shift, not 2 ** n: int ** int is typed Any (a negative power is a float).
+    return min(RETRY_BASE * (1 << min(attempts - 1, 20)), RETRY_CAP)
 
 
 class Outbox:
