@@ -36,7 +36,8 @@ from tui_mail.backend import AccountState, AccountStateChanged, FetchBody, SyncF
 from tui_mail.backend.account.worker import AccountWorker, Backoff, wait_until
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.idle import IdleWatcher
-from tui_mail.backend.imap.session import MAX_LINE_BYTES, ImapSession
+from tui_mail.backend.imap.session import ImapSession
+from tui_mail.backend.imap.transport import MAX_LINE_BYTES
 from tui_mail.config import AccountConfig, ServerConfig
 from tui_mail.errors import ConnectionLost, MailError, TLSError
 

@@ -1,4 +1,4 @@
-"""Helpers under ``imap.py``: error translation, TLS contexts, response parsing.
+"""Helpers of the IMAP session: error translation, TLS contexts, response parsing.
 
 Everything here is stateless. ``translate_errors`` is the one place where
 imapclient/imaplib/socket/ssl exceptions become ``tui_mail.errors``.
@@ -88,6 +88,17 @@ UINT32_MAX = 2**32 - 1
 #: cap is there so a hostile ``1:4294967295`` (20 bytes) fails instead of taking gigabytes.
 MAX_UIDS = 10_000_000
 _NZ_NUMBER = re.compile(rb"[1-9][0-9]{0,9}")
+
+
+def bounded_number(value: Any, limit: int) -> int:
+    """A protocol number (UID, UIDVALIDITY, mod-sequence); ValueError when not in 0..limit.
+
+    Out-of-range numbers (a broken or hostile server) would fail later in SQLite.
+    """
+    number = int(value)
+    if not 0 <= number <= limit:
+        raise ValueError(f"the server sent {number}, outside 0..{limit}")
+    return number
 
 
 def sequence_ranges(text: bytes | str) -> list[tuple[int, int]]:

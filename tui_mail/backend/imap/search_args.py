@@ -5,7 +5,7 @@ quote or backslash, and then sends CR/LF inside the quotes as they are: a
 search for ``"x\\r\\nA1 DELETE INBOX"`` would reach the server as a second
 command. Here every value is either a plain quoted string (printable ASCII
 with no quote or backslash) or an IMAP literal (``{n}`` + bytes, sent by
-imapclient as a literal because it is a ``_literal``), so CR/LF in user text
+imapclient as a literal: see :func:`transport.literal`), so CR/LF in user text
 is data, never a line end.
 """
 
@@ -17,8 +17,8 @@ from datetime import date, datetime
 from typing import Any
 
 from imapclient.datetime_util import format_criteria_date
-from imapclient.imapclient import _literal
 
+from tui_mail.backend.imap.transport import is_literal, literal
 from tui_mail.errors import ServerError
 
 #: Search keys that take no argument (NOT and OR prefix the keys that follow).
@@ -42,7 +42,7 @@ def encode_text(value: str) -> bytes:
     value = value.replace("\x00", "")  # NUL is never valid in IMAP strings or literals
     if _SAFE_QUOTED.fullmatch(value) and '"' not in value and "\\" not in value:
         return b'"' + value.encode("ascii") + b'"'
-    return _literal(value.encode("utf-8"))
+    return literal(value.encode("utf-8"))
 
 
 def is_atom(value: str) -> bool:
@@ -52,7 +52,8 @@ def is_atom(value: str) -> bool:
 
 def _date_arg(value: Any) -> bytes:
     if isinstance(value, (datetime, date)):
-        return format_criteria_date(value)
+        formatted: bytes = format_criteria_date(value)  # untyped in imapclient
+        return formatted
     if isinstance(value, str) and _DATE_TEXT.fullmatch(value):
         return value.encode("ascii")
     raise ServerError("bad search date", repr(value))
@@ -122,7 +123,7 @@ def _group(criteria: Sequence[Any]) -> list[bytes]:
     literal as its own token, so the parens are glued to atoms: a group ending in
     a literal gets a no-op ``ALL`` to carry the ")"."""
     inner = build_search_args(criteria)
-    if isinstance(inner[-1], _literal):
+    if is_literal(inner[-1]):
         inner.append(b"ALL")
     inner[0] = b"(" + inner[0]  # always a key atom or a nested "(" group
     inner[-1] = inner[-1] + b")"
@@ -131,4 +132,4 @@ def _group(criteria: Sequence[Any]) -> list[bytes]:
 
 def needs_utf8(args: Sequence[bytes]) -> bool:
     """True when some literal holds non-ASCII text (the SEARCH needs CHARSET UTF-8)."""
-    return any(isinstance(a, _literal) and any(b > 127 for b in a) for a in args)
+    return any(is_literal(a) and any(b > 127 for b in a) for a in args)

@@ -1,10 +1,11 @@
-"""One IMAP session on imapclient: connect (TLS/STARTTLS), login, and the commands we use.
+"""One IMAP session on imapclient: open (connect + login), capabilities, folders, IDLE.
 
-Every imapclient/socket/ssl exception leaves this module as a ``tui_mail.errors``
-error (see :func:`translate_errors`). A few imapclient internals (``_imap``,
-``_raw_command_untagged``) are used where imapclient has no public API: extended
-LIST (LIST-STATUS), COPYUID from MOVE's untagged OK, VANISHED, and SEARCH with
-forced literals (and its ESEARCH answer). Each use says why.
+Every imapclient/socket/ssl exception leaves this package as a ``tui_mail.errors``
+error (see :func:`~tui_mail.backend.imap.protocol.translate_errors`). The TLS
+connection is made in :mod:`~tui_mail.backend.imap.connect`; message commands
+(SEARCH, FETCH, STORE, MOVE...) are in :mod:`~tui_mail.backend.imap.messages`;
+what imapclient has no public API for goes through
+:mod:`~tui_mail.backend.imap.transport`, the only user of its private names.
 """
 
 from __future__ import annotations
@@ -12,54 +13,38 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
-import re
-import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
-from imapclient.imapclient import SocketTimeout, _parse_untagged_response
-from imapclient.response_parser import parse_fetch_response, parse_message_list, parse_response
+from imapclient.response_parser import parse_response
 
-from tui_mail.backend.imap.esearch import esearch_uids
+from tui_mail.backend.imap import transport
+from tui_mail.backend.imap.connect import READ_TIMEOUT, open_client
 from tui_mail.backend.imap.folders import ListedFolder
+from tui_mail.backend.imap.messages import MessageCommands
 from tui_mail.backend.imap.protocol import (
     UINT32_MAX,
     TlsInfo,
-    as_bytes,
-    copyuid_map,
+    bounded_number,
     describe_tls,
     folder_name,
     group_untagged,
     hard_close,
-    make_ssl_context,
-    parse_uid_set,
     readable,
     response_text,
     translate_errors,
 )
-from tui_mail.backend.imap.search_args import build_search_args, is_atom, needs_utf8
-from tui_mail.config import ServerConfig, is_loopback_host
-from tui_mail.errors import AuthError, ConnectionLost, ServerError, TLSError
+from tui_mail.config import AccountConfig, ServerConfig, is_loopback_host
+from tui_mail.errors import AuthError, ConnectionLost, TLSError
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 20.0
 #: After an IDLE line, how long to wait for the rest of a burst before returning.
 IDLE_GRACE = 0.05
-READ_TIMEOUT = 60.0
-#: The largest literal (message body) we agree to read; a bigger announcement is
-#: treated as a broken connection instead of an allocation of that size.
-MAX_LITERAL_BYTES = 512 * 1024 * 1024
-#: The longest response line we read. imaplib's own cap (1 MB) is below the ENVELOPE
-#: Dovecot sends for a message with 50,000 recipients (2.6 MB): one such message
-#: made every sync of its folder fail. Parsing 8 MB takes imapclient about 4 s.
-MAX_LINE_BYTES = 8 * 1024 * 1024
 #: RFC 7162: mod-sequences are 63-bit.
 _MODSEQ_MAX = 2**63 - 1
-_APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
-_SYSTEM_FLAGS = {"\\seen", "\\answered", "\\flagged", "\\deleted", "\\draft"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +57,7 @@ class SelectInfo:
     highestmodseq: int
 
 
-class ImapSession:
+class ImapSession(MessageCommands):
     """A connected (and after :meth:`login`, authenticated) IMAP session.
 
     Not thread-safe: one thread uses it, except :meth:`abort`, which any
@@ -88,14 +73,37 @@ class ImapSession:
         self.enabled: frozenset[str] = frozenset()
         self.selected: str | None = None
         self.encrypted = server.security != "none"
-        _bound_literals(client)
-        _bound_lines(client)
-        with contextlib.suppress(OSError):
-            # Commands go out in several small writes (literals): don't let Nagle wait.
-            client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._refresh_capabilities()
 
-    # ------------------------------------------------------------ connecting
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls,
+        account: AccountConfig,
+        password: str,
+        *,
+        timeout: float = READ_TIMEOUT,
+        sync_extensions: bool = True,
+        on_connected: Callable[[ImapSession], None] | None = None,
+    ) -> ImapSession:
+        """Connect, log in as the account's IMAP user and (unless ``sync_extensions``
+        is False) ENABLE QRESYNC/CONDSTORE: the one way the app gets a session.
+
+        ``on_connected`` gets the session before LOGIN, so another thread can
+        :meth:`abort` a login that hangs. On any failure the connection is closed.
+        """
+        session = cls.connect(account.imap, allow_insecure=account.allow_insecure, timeout=timeout)
+        try:
+            if on_connected is not None:
+                on_connected(session)
+            session.login(account.imap.username or account.email, password)
+            if sync_extensions:
+                session.enable_sync_extensions()
+        except BaseException:
+            session.abort()
+            raise
+        return session
 
     @classmethod
     def connect(
@@ -105,28 +113,16 @@ class ImapSession:
         allow_insecure: bool = False,
         timeout: float = READ_TIMEOUT,
     ) -> ImapSession:
-        """Open the connection and negotiate TLS as ``server.security`` says (no login)."""
-        where = f"{server.host}:{server.port}"
-        timeouts = SocketTimeout(min(CONNECT_TIMEOUT, timeout), timeout)
-        with translate_errors(where):
-            if server.security == "tls":
-                client = IMAPClient(
-                    server.host,
-                    server.port,
-                    ssl=True,
-                    ssl_context=make_ssl_context(server.ca_file),
-                    timeout=timeouts,
-                )
-            else:
-                client = IMAPClient(server.host, server.port, ssl=False, timeout=timeouts)
-            client.normalise_times = False  # keep time zones on dates
-            try:
-                if server.security == "starttls":
-                    _start_tls(client, server, where)
-            except BaseException:
-                hard_close(client)
-                raise
+        """Open the connection and negotiate TLS as ``server.security`` says (no login).
+
+        ``tui-mail check`` uses this and :meth:`login` step by step; the app uses :meth:`open`.
+        """
+        client = open_client(server, timeout)
+        try:
             return cls(client, server, allow_insecure)
+        except BaseException:
+            hard_close(client)
+            raise
 
     def _refresh_capabilities(self) -> None:
         with translate_errors(self.where):
@@ -141,7 +137,7 @@ class ImapSession:
     @property
     def authenticated(self) -> bool:
         """True after login (or PREAUTH on an unencrypted-by-choice connection)."""
-        return bool(self.client._imap.state in ("AUTH", "SELECTED"))
+        return transport.protocol_state(self.client) in ("AUTH", "SELECTED")
 
     def login(self, username: str, password: str) -> None:
         """LOGIN (or AUTHENTICATE PLAIN for passwords LOGIN cannot carry)."""
@@ -166,7 +162,7 @@ class ImapSession:
                 self.client.plain_login(username, password)
             else:
                 raise AuthError("the password has characters LOGIN cannot send")
-            self.client._cached_capabilities = None  # they often change after login
+            transport.forget_capabilities(self.client)  # they often change after login
         self._refresh_capabilities()
 
     def enable_sync_extensions(self) -> None:
@@ -198,11 +194,7 @@ class ImapSession:
             returns.append("STATUS (MESSAGES UNSEEN)")
         extra = [f"RETURN ({' '.join(returns)})"] if returns else []
         with translate_errors(self.where):
-            imap = self.client._imap  # imapclient has no extended LIST
-            typ, data = imap._simple_command("LIST", '""', '"*"', *extra)
-            self.client._checkok("list", typ, data)
-            _, lines = imap._untagged_response(typ, data, "LIST")
-            status_lines = imap.untagged_responses.pop("STATUS", [])
+            lines, status_lines = transport.list_extended(self.client, extra)
             listing = [self._listed(group) for group in group_untagged(lines)]
             counts = self._parse_status(status_lines) if use_status else {}
             for item in listing:
@@ -263,7 +255,7 @@ class ImapSession:
                 self.client.select_folder("INBOX")
             self.selected = "INBOX"
 
-    # ------------------------------------------------------------ selected-folder commands
+    # ------------------------------------------------------------ selecting (commands: messages.py)
 
     def select(self, folder: str, readonly: bool = False) -> SelectInfo:
         """SELECT (read-write; bodies are fetched with PEEK so nothing is marked read).
@@ -274,10 +266,10 @@ class ImapSession:
             info = self.client.select_folder(folder, readonly=readonly)
             # Out-of-range numbers (a broken server) would fail later in SQLite.
             selected = SelectInfo(
-                uidvalidity=_number(info.get(b"UIDVALIDITY", 0), UINT32_MAX),
-                uidnext=_number(info.get(b"UIDNEXT", 0), UINT32_MAX),
-                exists=_number(info.get(b"EXISTS", 0), UINT32_MAX),
-                highestmodseq=_number(info.get(b"HIGHESTMODSEQ", 0), _MODSEQ_MAX),
+                uidvalidity=bounded_number(info.get(b"UIDVALIDITY", 0), UINT32_MAX),
+                uidnext=bounded_number(info.get(b"UIDNEXT", 0), UINT32_MAX),
+                exists=bounded_number(info.get(b"EXISTS", 0), UINT32_MAX),
+                highestmodseq=bounded_number(info.get(b"HIGHESTMODSEQ", 0), _MODSEQ_MAX),
             )
         self.selected = folder
         return selected
@@ -286,131 +278,6 @@ class ImapSession:
         """SELECT ``folder`` unless it already is."""
         if self.selected != folder:
             self.select(folder)
-
-    def search(self, criteria: Sequence[Any]) -> list[int]:
-        """UID SEARCH with every user value quoted safely or sent as a literal: the
-        matching UIDs, ascending and distinct.
-
-        Where the server offers ESEARCH (RFC 4731) the UIDs are asked for as
-        ``RETURN (ALL)``: ranges like ``1:5000`` instead of 5,000 numbers on a line.
-        """
-        args = build_search_args(criteria)
-        if needs_utf8(args):
-            args = [b"CHARSET", b"UTF-8", *args]
-        extended = self.has("ESEARCH")
-        if extended:
-            args = [b"RETURN", b"(ALL)", *args]  # RFC 4731: RETURN comes before CHARSET
-        with translate_errors(self.where):
-            # imapclient.search() would re-quote our values; send them as built.
-            if not extended:
-                data = self.client._raw_command_untagged(b"SEARCH", args)
-                # Distinct, as ESEARCH's are: a server that repeats a UID must not make
-                # a sync fetch and store it twice.
-                return sorted({_number(u, UINT32_MAX) for u in parse_message_list(data)})
-            # imaplib files the answer under "ESEARCH", not "SEARCH"; drop any stale
-            # one so it cannot merge into ours (imaplib never clears them).
-            self.client._imap.untagged_responses.pop("ESEARCH", None)
-            data = self.client._raw_command_untagged(b"SEARCH", args, response_name="ESEARCH")
-            return esearch_uids(group_untagged(data))
-
-    def fetch(
-        self, uids: Sequence[int] | str, items: Sequence[str], modifiers: Sequence[str] = ()
-    ) -> dict[int, dict[bytes, Any]]:
-        """UID FETCH ``items`` (``modifiers`` such as ``CHANGEDSINCE n``)."""
-        if not uids:
-            return {}
-        with translate_errors(self.where):
-            if isinstance(uids, str):  # a range like "1:*": imapclient filters by asked ids
-                tag = self.client._imap._command(
-                    "UID",
-                    "FETCH",
-                    uids,
-                    f"({' '.join(items)})",
-                    f"({' '.join(modifiers)})" if modifiers else None,
-                )
-                typ, data = self.client._imap._command_complete("FETCH", tag)
-                self.client._checkok("fetch", typ, data)
-                typ, data = self.client._imap._untagged_response(typ, data, "FETCH")
-                return dict(parse_fetch_response(data, False, True))
-            return dict(self.client.fetch(list(uids), list(items), list(modifiers) or None))
-
-    def pop_vanished(self) -> list[int]:
-        """UIDs reported in ``VANISHED`` responses since the last call (QRESYNC)."""
-        lines = self.client._imap.untagged_responses.pop("VANISHED", [])
-        uids: list[int] = []
-        for line in lines:
-            text = as_bytes(line).decode("ascii", "replace")
-            text = re.sub(r"\(EARLIER\)", "", text, flags=re.IGNORECASE).strip()
-            with contextlib.suppress(ServerError):  # unreadable or absurd: the next sync compares
-                uids.extend(parse_uid_set(text))
-        return uids
-
-    def store_flags(
-        self, uids: Sequence[int], flags: Sequence[str], add: bool
-    ) -> dict[int, frozenset[str]]:
-        """STORE +FLAGS/-FLAGS; returns the new flags the server reported."""
-        for flag in flags:
-            bare = flag[1:] if flag.startswith("\\") else flag
-            if not (flag.lower() in _SYSTEM_FLAGS or (not flag.startswith("\\") and is_atom(bare))):
-                raise ServerError("not a valid flag", repr(flag)[:80])
-        with translate_errors(self.where):
-            method = self.client.add_flags if add else self.client.remove_flags
-            result = method(list(uids), list(flags))
-        from tui_mail.backend.imap.envelope import decode_flags
-
-        return {uid: decode_flags(value) for uid, value in (result or {}).items()}
-
-    def copy(self, uids: Sequence[int], dest: str) -> dict[int, int]:
-        """UID COPY; old -> new UID map from COPYUID (empty without UIDPLUS)."""
-        return self._with_copyuid(self.client.copy, uids, dest)
-
-    def move(self, uids: Sequence[int], dest: str) -> dict[int, int]:
-        """UID MOVE, else COPY + \\Deleted + a safe expunge. Returns the UID map."""
-        if not self.has("MOVE"):
-            uid_map = self.copy(uids, dest)
-            self.expunge_exactly(uids)
-            return uid_map
-        return self._with_copyuid(self.client.move, uids, dest)
-
-    def _with_copyuid(self, method: Any, uids: Sequence[int], dest: str) -> dict[int, int]:
-        # imaplib files response codes (tagged, or MOVE's untagged OK) under their
-        # name and never clears them: drop any stale COPYUID first.
-        codes = self.client._imap.untagged_responses
-        codes.pop("COPYUID", None)
-        with translate_errors(self.where):
-            method(list(uids), dest)
-        found = codes.pop("COPYUID", [])
-        return copyuid_map([b"[COPYUID " + as_bytes(found[-1]) + b"]"]) if found else {}
-
-    def expunge_exactly(self, uids: Sequence[int]) -> None:
-        """Mark ``uids`` \\Deleted and expunge only them.
-
-        With UIDPLUS this is ``UID EXPUNGE``. Without it a bare EXPUNGE would also
-        remove other messages someone marked deleted, so we expunge only when no
-        other message carries \\Deleted, and otherwise refuse (the messages stay
-        marked \\Deleted, nothing else is lost).
-        """
-        with translate_errors(self.where):
-            self.client.add_flags(list(uids), ["\\Deleted"], silent=True)
-            if self.has("UIDPLUS"):
-                self.client.uid_expunge(list(uids))
-                return
-        others = set(self.search(["DELETED"])) - set(uids)
-        if others:
-            raise ServerError(
-                "cannot expunge safely: the server has no UIDPLUS and other messages are "
-                "marked deleted",
-                f"{len(others)} other message(s) marked \\Deleted; nothing was expunged",
-            )
-        with translate_errors(self.where):
-            self.client.expunge()
-
-    def append(self, folder: str, message: bytes, flags: Sequence[str] = ()) -> int | None:
-        """APPEND; the new UID from APPENDUID when the server gives it."""
-        with translate_errors(self.where):
-            response = self.client.append(folder, message, flags=tuple(flags))
-        match = _APPENDUID.search(as_bytes(response))
-        return int(match[2]) if match else None
 
     # ------------------------------------------------------------ IDLE and liveness
 
@@ -427,10 +294,8 @@ class ImapSession:
     def idle_check(self, timeout: float) -> list[Any]:
         """Wait up to ``timeout`` s for IDLE responses; ConnectionLost at EOF.
 
-        Not imapclient's ``idle_check``: it reads on a non-blocking socket, so a
-        response split across TCP segments (pymap sends them so) fails as an
-        "unterminated line", and EOF comes back as an empty list. Here we wait
-        for readability, then read whole lines with the normal read timeout.
+        Not imapclient's ``idle_check`` (see :func:`transport.read_response`): we
+        wait for readability, then read whole lines with the normal read timeout.
         """
         sock = self.client.socket()
         if not readable(sock, timeout):
@@ -438,8 +303,7 @@ class ImapSession:
         responses: list[Any] = []
         with translate_errors(self.where):
             while True:
-                line = self.client._imap._get_line()  # raises abort at EOF
-                responses.append(_parse_untagged_response(line))
+                responses.append(transport.read_response(self.client))  # abort at EOF
                 if not readable(sock, IDLE_GRACE):
                     break
         for response in responses:
@@ -462,55 +326,3 @@ class ImapSession:
             self.client.logout()
         except Exception:
             hard_close(self.client)
-
-
-def _number(value: Any, limit: int) -> int:
-    """A protocol number (UID, UIDVALIDITY, mod-sequence); ValueError when not in 0..limit."""
-    number = int(value)
-    if not 0 <= number <= limit:
-        raise ValueError(f"the server sent {number}, outside 0..{limit}")
-    return number
-
-
-def _bound_literals(client: IMAPClient) -> None:
-    """Make imaplib refuse a literal over ``MAX_LITERAL_BYTES`` before allocating it."""
-    imap = client._imap
-    read = imap.read
-
-    def bounded_read(size: int) -> bytes:
-        if size > MAX_LITERAL_BYTES:
-            raise imaplib.IMAP4.abort(
-                f"the server announced a {size}-byte literal (limit {MAX_LITERAL_BYTES})"
-            )
-        return read(size)
-
-    imap.read = bounded_read
-
-
-def _bound_lines(client: IMAPClient) -> None:
-    """Read response lines up to ``MAX_LINE_BYTES`` (imaplib's module-wide cap is 1 MB)."""
-    imap = client._imap
-
-    def bounded_readline() -> bytes:
-        line: bytes = imap.file.readline(MAX_LINE_BYTES + 1)
-        if len(line) > MAX_LINE_BYTES:
-            raise imaplib.IMAP4.abort(f"a response line is over {MAX_LINE_BYTES} bytes")
-        return line
-
-    imap.readline = bounded_readline
-
-
-def _start_tls(client: IMAPClient, server: ServerConfig, where: str) -> None:
-    """STARTTLS with the CVE-2020-14954 precautions; raises TLSError on any doubt."""
-    if client._imap.state != "NONAUTH":
-        # PREAUTH before TLS means the whole session would run in plain text.
-        raise TLSError(f"{where} sent PREAUTH before STARTTLS", "refusing an unencrypted session")
-    if b"STARTTLS" not in client.capabilities():
-        raise TLSError(f"{where} does not offer STARTTLS", "refusing to continue without TLS")
-    client.starttls(make_ssl_context(server.ca_file))
-    # Nothing said before the handshake may count: drop it and ask again over TLS.
-    client._imap.untagged_responses.clear()
-    client._cached_capabilities = None
-    client._imap.capabilities = tuple(
-        c.decode("ascii", "replace").upper() for c in client.capabilities()
-    )
