@@ -321,15 +321,13 @@ class AccountWorker(threading.Thread):
         )
         if password is None:
             raise AuthError("a password is needed", f"no stored password for {self.account.name}")
-        session = ImapSession.connect(
-            self.account.imap, allow_insecure=self.account.allow_insecure, timeout=self.timeout
-        )
+        connected: list[ImapSession] = []  # a failure before this is the network, not the password
         try:
-            session.login(self.account.imap.username or self.account.email, password)
-            session.enable_sync_extensions()
+            session = ImapSession.open(
+                self.account, password, timeout=self.timeout, on_connected=connected.append
+            )
         except BaseException:
-            session.abort()
-            if self._password is not None and password == self._password:
+            if connected and self._password is not None and password == self._password:
                 self._password = None  # rejected: do not keep trying it
             raise
         self._session = session

@@ -121,13 +121,19 @@ class IdleWatcher(threading.Thread):
                     session.abort()
 
     def _connect(self, password: str) -> ImapSession:
-        session = ImapSession.connect(
-            self.account.imap, allow_insecure=self.account.allow_insecure, timeout=self.timeout
+        session = ImapSession.open(
+            self.account,
+            password,
+            timeout=self.timeout,
+            # It only needs to hear that something changed (EXISTS, EXPUNGE): no QRESYNC.
+            sync_extensions=False,
+            on_connected=self._watch_session,  # so stop() can break a hanging login
         )
-        self._session = session
-        session.login(self.account.imap.username or self.account.email, password)
         session.select(self.folder, readonly=True)
         return session
+
+    def _watch_session(self, session: ImapSession) -> None:
+        self._session = session
 
     def _wait_for_new_password(self, rejected: str) -> None:
         while not self._stopping.is_set() and self._password() == rejected:
