@@ -28,8 +28,8 @@ from tui_mail.mail.render import format_date
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import MessageSummary
 from tui_mail.ui import keymap
+from tui_mail.ui.textual_compat import set_virtual_size
 from tui_mail.ui.widgets.row_window import VisibleRows
-from tui_mail.ui.widgets.scrolling import set_virtual_size
 
 MARKS_WIDTH = 5
 DATE_WIDTH = 10

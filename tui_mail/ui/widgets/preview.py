@@ -34,7 +34,7 @@ from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import MessageBody
 from tui_mail.ui.keymap import bindings_for
 from tui_mail.ui.message_text import message_text, raw_source_text, render_in_thread
-from tui_mail.ui.widgets.scrolling import set_virtual_size
+from tui_mail.ui.textual_compat import set_virtual_size
 from tui_mail.ui.widgets.wrapped_text import WrappedText, WrapSpec, highlight_selection
 
 _PREVIEW_BINDING_IDS = frozenset({"preview.page_down", "mail.headers", "mail.raw"})

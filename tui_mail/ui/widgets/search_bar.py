@@ -19,39 +19,29 @@ on the scope) toggles between the open folder and all folders; a limit bar
 
 from __future__ import annotations
 
-from typing import Self
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Click
-from textual.geometry import Region
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from tui_mail.mail.query import QueryError, SearchScope, parse
 from tui_mail.mail.sanitize import clean_line
+from tui_mail.ui.textual_compat import InputWithoutLayout
 
 SCOPE_LABELS = {SearchScope.FOLDER: "this folder", SearchScope.ALL: "all folders"}
 
 
-class QueryInput(Input):
+class QueryInput(InputWithoutLayout):
     """The bar's input: typing repaints its line and lays out nothing else.
 
-    Why: Textual's ``Input`` sets its virtual size (the text's width) on every key,
-    and a new virtual size asks for a layout of the whole screen. This input has a
-    fixed size (one line, the bar's width), so the layout moved nothing; its scroll
-    range reads the virtual size directly, so long queries still scroll.
+    It has a fixed size (one line, the bar's width), so a layout would move
+    nothing (see :class:`~tui_mail.ui.textual_compat.InputWithoutLayout`).
     """
-
-    def refresh(
-        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
-    ) -> Self:
-        """Repaint (or recompose) as asked, never with a layout of the screen."""
-        return super().refresh(*regions, repaint=repaint, layout=False, recompose=recompose)
 
 
 class SearchBar(Vertical):
