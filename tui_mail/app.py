@@ -21,7 +21,7 @@ from pathlib import Path
 from textual.app import App
 from textual.worker import Worker
 
-from tui_mail.backend.api import EventListener, MailService
+from tui_mail.backend import EventListener, MailService
 from tui_mail.config import Config
 from tui_mail.errors import MailError
 from tui_mail.ui import keymap
@@ -144,7 +144,7 @@ class TuiMailApp(App[int]):
 
     def on_backend_message(self, message: BackendMessage) -> None:
         if self.main_screen is not None:
-            self.main_screen.router.handle(message.event)
+            self.main_screen.apply_event(message.event)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)

@@ -5,13 +5,16 @@ list (the cached view at once, then a ``SyncFolder``); a message highlighted in
 the list is fetched (``FetchBody`` in an exclusive worker, the next one
 prefetched) and shown by the preview, which parses and renders off the loop;
 a message shown is marked read through the undoable actions. Backend events
-reach :meth:`MainScreen.handle_event` from the app.
+reach :meth:`MainScreen.apply_event` from the app, which matches each kind itself;
+the state that outlives one event is in ``events.py``, the search's in
+``search_flow.py``, what the message keys do in ``message_keys.py`` (none of them
+knows this screen).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -21,22 +24,38 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker
 
-from tui_mail.backend.api import FetchBody, ListFolders, SyncAll, SyncFolder
+from tui_mail.backend import (
+    AccountStateChanged,
+    BackendEvent,
+    FetchBody,
+    FlagsChanged,
+    FolderCountsChanged,
+    FoldersChanged,
+    IndexProgress,
+    ListFolders,
+    MessagesAdded,
+    MessagesRemoved,
+    OutboxChanged,
+    SyncAll,
+    SyncFolder,
+    SyncProgress,
+)
 from tui_mail.errors import MailError
 from tui_mail.models import Folder, FolderRole, MessageBody, MessageSummary
 from tui_mail.ui import keymap
 from tui_mail.ui.actions import MessageActions
 from tui_mail.ui.attachments import AttachmentOpener, AttachmentSaver
 from tui_mail.ui.bridge import ServiceBridge, report_failure
-from tui_mail.ui.screens.dialogs import ConfirmScreen
-from tui_mail.ui.screens.events import EventRouter
-from tui_mail.ui.screens.folder_picker import FolderPickerScreen
-from tui_mail.ui.screens.search_flow import SearchController
+from tui_mail.ui.screens.events import AccountStates, send_failure_text
+from tui_mail.ui.screens.message_keys import MessageKeys
+from tui_mail.ui.screens.password import PasswordScreen
+from tui_mail.ui.screens.reading import ReadMarker
+from tui_mail.ui.screens.search_flow import PREVIEW_AFTER_TYPING, SearchController
+from tui_mail.ui.textual_compat import focused_without_repaint
 from tui_mail.ui.widgets.folder_tree import FolderTree
 from tui_mail.ui.widgets.key_bar import KeyBar
 from tui_mail.ui.widgets.message_list import MessageList
@@ -58,13 +77,8 @@ class MainScreen(Screen[None]):
         b for b in keymap.bindings_for("preview") if b.id == "preview.back"
     ]
 
-    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
-    """Textual's ``Screen.focused`` without its repaint of the whole screen.
-
-    The widgets that gain and lose focus repaint themselves, and their CSS is
-    applied again; repainting every pane as well made a focus move (Enter on a
-    message, Escape back, Tab) cost a full-screen redraw (issue #8).
-    """
+    focused = focused_without_repaint()
+    """Textual's ``Screen.focused`` without its repaint of the whole screen (issue #8)."""
 
     @dataclass
     class ComposeRequested(Message):
@@ -95,20 +109,37 @@ class MainScreen(Screen[None]):
         self.accounts = accounts
         self.account = account
         self.folder = ""
-        self.mark_read_delay = mark_read_delay
         self.folder_tree = FolderTree(accounts, id="folders")
         self.message_list = MessageList(id="messages", clock=clock)
         self.preview = MessagePreview(id="preview")
         self.status = StatusBar(id="status")
-        self.search = SearchController(self)
-        self.actions = MessageActions(bridge, self.message_list, self.search.location)
-        self.router = EventRouter(self)
-        self.saver = AttachmentSaver(bridge.app, downloads_dir)
-        self.opener = AttachmentOpener(bridge.app)
-        self._refresh_pending = False
         self.key_bar = KeyBar()
         self.search_bar = SearchBar(id="search-bar")
         """Hidden until ``/`` or ``l``; then it covers the key bar's line (app.tcss layers)."""
+        self.search = SearchController(
+            self.search_bar, self.message_list, self.status, bridge.service.submit
+        )
+        self.actions = MessageActions(bridge, self.message_list, self.location)
+        self.keys = MessageKeys(
+            bridge.app,
+            self.actions,
+            self.message_list,
+            self.folder_tree,
+            lambda: (self.account, self.folder),
+            self._run,
+        )
+        self.reads = ReadMarker(
+            self.actions,
+            self.message_list,
+            self.preview,
+            delay=mark_read_delay,
+            run=self._run,
+            set_timer=self.set_timer,
+        )
+        self.states = AccountStates()
+        self.saver = AttachmentSaver(bridge.app, downloads_dir)
+        self.opener = AttachmentOpener(bridge.app)
+        self._refresh_pending = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -137,9 +168,16 @@ class MainScreen(Screen[None]):
         """The cached folder list at once, then the server's (also announced as an event)."""
         cached = await asyncio.to_thread(self.bridge.service.cached_folders, account)
         if cached:
-            self.router.folders_known(account, cached)
+            self.folders_known(account, cached)
         folders = await self.bridge.call(ListFolders(account))
-        self.router.folders_known(account, folders)
+        self.folders_known(account, folders)
+
+    def folders_known(self, account: str, folders: Sequence[Folder]) -> None:
+        """A folder list with counts (from the cache, ListFolders or FoldersChanged)."""
+        self.folder_tree.set_folders(account, folders)
+        for folder in folders:
+            if self.is_open(account, folder.name):
+                self.status.update_status(total=folder.total, unread=folder.unread)
 
     def show_folder_status(self) -> None:
         """The status bar names the open folder with its counts (e.g. back from a search)."""
@@ -149,7 +187,7 @@ class MainScreen(Screen[None]):
             folder=self.folder,
             total=known.total if known else 0,
             unread=known.unread if known else 0,
-            **self.router.state_fields(self.account),
+            **self.states.fields(self.account),
         )
 
     @work(exclusive=True, group="open-folder", exit_on_error=False)
@@ -188,7 +226,7 @@ class MainScreen(Screen[None]):
     def rebuild_view(self, keep_uid: int | None = None) -> None:
         """A fresh snapshot of the open folder (or of the search results shown)."""
         if self.search.active:
-            self.search.run()
+            self.run_search()
         else:
             self._rebuild_folder_view(keep_uid)
 
@@ -215,10 +253,11 @@ class MainScreen(Screen[None]):
 
     def on_message_list_highlighted(self, event: MessageList.Highlighted) -> None:
         summary = event.summary
-        if summary is None or summary.uid != self.actions.slid_uid:
-            self.actions.slid_uid = None
+        self.reads.cursor_moved(summary)
         show = self.preview.clear if summary is None else partial(self._show_message, summary)
-        if not self.search.defer_preview(show):
+        if self.search.holds_preview():
+            self.search.hold_preview(self.set_timer(PREVIEW_AFTER_TYPING, show))
+        else:
             show()
 
     def _show_message(self, summary: MessageSummary) -> None:
@@ -249,44 +288,16 @@ class MainScreen(Screen[None]):
 
     def on_message_list_opened(self, event: MessageList.Opened) -> None:
         self.preview.focus()
-        if event.summary.uid == self.actions.slid_uid:
-            self.actions.slid_uid = None
-            if event.summary.unread and self.preview.key == (
-                event.summary.account,
-                event.summary.folder,
-                event.summary.uid,
-            ):
-                self._run(self.actions.mark_read_quietly(event.summary.uid))
+        self.reads.opened(event.summary)
 
     def on_message_preview_shown(self, event: MessagePreview.Shown) -> None:
-        row = self.message_list.current
-        if row is None or not row.summary.unread:
-            return
-        if event.key != (row.summary.account, row.summary.folder, row.summary.uid):
-            return
-        uid = row.summary.uid
-        if uid == self.actions.slid_uid:
-            return  # it slid under the cursor after a removal; Enter or moving reads it
-        if self.mark_read_delay > 0:
-            self.set_timer(self.mark_read_delay, lambda: self._mark_read_if_still_shown(uid))
-        else:
-            self._run(self.actions.mark_read_quietly(uid))
-
-    def _mark_read_if_still_shown(self, uid: int) -> None:
-        row = self.message_list.current
-        if row is not None and row.summary.uid == uid and row.summary.unread:
-            self._run(self.actions.mark_read_quietly(uid))
+        self.reads.shown(event.key)
 
     # ------------------------------------------------------------------ actions
 
     def _run(self, job: Coroutine[Any, Any, None]) -> None:
         """Run an action in a worker; actions never supersede each other."""
         self.run_worker(job, group="actions", exit_on_error=False)
-
-    def _selection(self) -> tuple[int, ...]:
-        uids = self.message_list.selected_uids()
-        self.message_list.tagged.clear()
-        return uids
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         focused = self.focused
@@ -297,60 +308,29 @@ class MainScreen(Screen[None]):
         return True
 
     def action_toggle_read(self) -> None:
-        self._run(self.actions.toggle_read(self._selection()))
+        self.keys.toggle_read()
 
     def action_toggle_flag(self) -> None:
-        self._run(self.actions.toggle_flag(self._selection()))
+        self.keys.toggle_flag()
 
     def action_delete(self) -> None:
-        uids = self._selection()
-        if not uids:
-            return
-        trash = self.folder_tree.folder_by_role(self.account, FolderRole.TRASH)
-        if trash is None or trash.name == self.folder:
-            question = f"Delete {len(uids)} message(s) for good? This cannot be undone."
-
-            def answered(answer: str | None) -> None:
-                if answer == "yes":
-                    self._run(self.actions.delete(uids))
-
-            self.app.push_screen(ConfirmScreen(question, title="Delete for good"), answered)
-            return
-        self._run(self.actions.delete(uids))
+        self.keys.delete()
 
     def action_archive(self) -> None:
-        archive = self.folder_tree.folder_by_role(self.account, FolderRole.ARCHIVE)
-        if archive is None:
-            self.notify("This account has no Archive folder", severity="warning")
-            return
-        self._run(self.actions.move(self._selection(), archive.name, what="Archived"))
+        self.keys.archive()
 
-    def _pick_folder(self, title: str, then: Any) -> None:
-        uids = self._selection()
-        if not uids:
-            return
-        names = [
-            f.name for f in self.folder_tree.folders.get(self.account, {}).values() if f.selectable
-        ]
+    def action_move(self) -> None:
+        self.keys.move()
 
-        def picked(dest: str | None) -> None:
-            if dest is not None:
-                self._run(then(uids, dest))
+    def action_copy(self) -> None:
+        self.keys.copy()
 
-        self.app.push_screen(FolderPickerScreen(names, title=title, exclude=(self.folder,)), picked)
+    def action_undo(self) -> None:
+        self.keys.undo()
 
     def move_selection_to(self, dest: str) -> None:
         """Move the tagged messages (else the cursor's) to ``dest`` (the palette's "Move to")."""
-        self._run(self.actions.move(self._selection(), dest))
-
-    def action_move(self) -> None:
-        self._pick_folder("Move to folder", self.actions.move)
-
-    def action_copy(self) -> None:
-        self._pick_folder("Copy to folder", self.actions.copy)
-
-    def action_undo(self) -> None:
-        self._run(self.actions.undo())
+        self.keys.move_to(dest)
 
     def action_all_headers(self) -> None:
         self.preview.toggle_all_headers()
@@ -397,27 +377,113 @@ class MainScreen(Screen[None]):
         )
 
     def action_search(self) -> None:
-        self.search.open()
+        self.search.open(self.account, self.folder)
 
     def action_limit(self) -> None:
-        self.search.open(limit=True)
+        self.search.open(self.account, self.folder, limit=True)
+
+    def location(self) -> tuple[str, str]:
+        """Where actions apply: the open folder, or the cursor row's folder in results."""
+        return self.search.location() or (self.account, self.folder)
+
+    def run_search(self) -> None:
+        """Search for the bar's query (at once, or after the search in flight)."""
+        if self.search.start():
+            self.run_worker(self.search.search(), group="search", exit_on_error=False)
 
     def on_search_bar_search_changed(self, event: SearchBar.SearchChanged) -> None:
-        self.search.changed(event.query, event.scope)
+        self._search_changed(event.query, event.scope)
 
     def on_search_bar_search_submitted(self, event: SearchBar.SearchSubmitted) -> None:
         event.stop()
-        self.search.changed(event.query, event.scope, server=True)
+        self._search_changed(event.query, event.scope, server=True)
         self.message_list.focus()
 
+    def _search_changed(self, query: str, scope: Any, *, server: bool = False) -> None:
+        if self.search.changed(query, scope, server=server):
+            self.run_search()
+        else:  # an empty query: the folder again, at the message the search began on
+            self.rebuild_view(keep_uid=self.search.return_uid)
+            self.show_folder_status()
+
     def on_search_bar_search_closed(self, event: SearchBar.SearchClosed) -> None:
-        self.search.close()
+        back = self.search.close()
+        if back is not None:
+            self.account, self.folder, uid = back
+            self.rebuild_view(keep_uid=uid)
+        self.show_folder_status()
+        self.message_list.focus()
 
     def action_save_attachments(self) -> None:
         self.saver.ask(self.preview.body, self.preview.raw)
 
     def action_open_attachment(self) -> None:
         self.opener.ask(self.preview.body, self.preview.raw)
+
+    # ------------------------------------------------------------------ backend events
+
+    def is_open(self, account: str, folder: str) -> bool:
+        """True when the list shows that folder (or searches from it)."""
+        return (account, folder) == (self.account, self.folder)
+
+    def apply_event(self, event: BackendEvent) -> None:
+        """Apply one backend event, on the UI loop (the app hands each one here).
+
+        Unknown kinds are ignored (a newer backend may send more). ``FolderChanged``
+        needs nothing: the service syncs the folder itself when IDLE sees a change,
+        and the rows arrive as MessagesAdded/FlagsChanged.
+        """
+        match event:
+            case AccountStateChanged():
+                self._state_changed(event)
+            case FoldersChanged():
+                self.folders_known(event.account, event.folders)
+            case FolderCountsChanged(account=account, folder=folder, total=total, unread=unread):
+                self.folder_tree.set_counts(account, folder, total, unread)
+                if self.is_open(account, folder):
+                    self.status.update_status(total=total, unread=unread)
+            case MessagesAdded() | MessagesRemoved() | FlagsChanged():
+                if self.is_open(event.account, event.folder):
+                    self.refresh_view()
+            case SyncProgress():
+                if self.is_open(event.account, event.folder):
+                    self.status.update_status(sync_done=event.done, sync_total=event.total)
+            case IndexProgress() if event.account == self.account:
+                total = 0 if event.finished else event.total  # 0: nothing to show
+                self.status.update_status(index_done=event.done, index_total=total)
+            case OutboxChanged():
+                self.status.update_status(outbox=event.pending)
+                self.folder_tree.set_outbox(event.account, event.pending)
+                if event.last_error:
+                    self.notify(send_failure_text(event), severity="error", markup=False)
+
+    def _state_changed(self, event: AccountStateChanged) -> None:
+        change = self.states.changed(event)
+        if event.account == self.account:
+            self.status.update_status(**self.states.fields(event.account))
+        if change.ask_password:
+            self._ask_password(event.account, event.reason)
+        if change.retry:  # jobs asked for while the account was down failed: ask again
+            self.load_folders(event.account)
+            if event.account == self.account and self.folder:
+                self.sync_folder(event.account, self.folder)
+
+    def _ask_password(self, account: str, reason: str) -> None:
+        """Ask for the password, then hand it to the service (off the loop)."""
+
+        def answered(result: tuple[str, bool] | None) -> None:
+            self.states.password_answered(account)
+            if result is not None:
+                password, remember = result
+                self.run_worker(
+                    asyncio.to_thread(
+                        self.bridge.service.set_password, account, password, remember
+                    ),
+                    group="password",
+                    exit_on_error=False,
+                )
+
+        self.app.push_screen(PasswordScreen(account, server_message=reason), answered)
 
     # ------------------------------------------------------------------ failures
 

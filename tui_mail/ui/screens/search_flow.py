@@ -6,124 +6,148 @@ cache's FTS index, off the loop) replaces the list with a virtual folder
 Escape closes the bar and returns to the folder with the cursor where it was.
 Results are rows of their real folders, so reading and actions work on them;
 across folders, an action applies to one folder at a time (see ``location``).
+
+:class:`SearchController` knows the bar, the list and the status bar it fills,
+and a way to submit a search; it has no reference to the screen. What only the
+screen can do (rebuild the folder's view, run a worker, start a timer) it asks
+for by its answers: :meth:`~SearchController.close` returns where to go back to,
+:meth:`~SearchController.changed` and :meth:`~SearchController.start` say whether
+a search should run.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from concurrent.futures import Future
 
 from textual.timer import Timer
 
-from tui_mail.backend.api import SearchMessages
+from tui_mail.backend import MessageView, SearchMessages
 from tui_mail.errors import MailError
 from tui_mail.mail.query import SearchScope
 from tui_mail.mail.sanitize import clean_line
+from tui_mail.ui.widgets.message_list import MessageList
 from tui_mail.ui.widgets.search_bar import SearchBar
-
-if TYPE_CHECKING:
-    from tui_mail.ui.screens.main import MainScreen
+from tui_mail.ui.widgets.status_bar import StatusBar
 
 PREVIEW_AFTER_TYPING = 0.25
 """Seconds without a keystroke before the preview follows the search's first hit."""
 
+Place = tuple[str, str, int | None]
+"""(account, folder, uid under the cursor): where Escape goes back to."""
+
 
 class SearchController:
-    """The search state of one main screen: the bar, the query, where to go back to."""
+    """The search state of one main screen: the bar, the query, where to go back to.
 
-    def __init__(self, screen: MainScreen) -> None:
-        self.screen = screen
-        self.bar: SearchBar | None = None
+    ``submit`` hands a :class:`SearchMessages` to the service (a Future of its view).
+    """
+
+    def __init__(
+        self,
+        bar: SearchBar,
+        results: MessageList,
+        status: StatusBar,
+        submit: Callable[[SearchMessages], Future[MessageView]],
+    ) -> None:
+        self._bar = bar
+        self._results = results
+        self._status = status
+        self._submit = submit
         self.query = ""
         self.scope = SearchScope.FOLDER
         self.server = False
-        self._return_to: tuple[str, str, int | None] | None = None
+        self._return_to: Place | None = None
+        """Set while the bar is open (None: closed)."""
+        self._session: object | None = None
+        """A new token each time the bar opens: an answer for an older one is dropped."""
         self._in_flight = False
         self._deferred_preview: Timer | None = None
 
     @property
+    def is_open(self) -> bool:
+        """True while the bar is shown."""
+        return self._session is not None
+
+    @property
     def active(self) -> bool:
         """True while search results (not the folder) fill the list."""
-        return self.bar is not None and bool(self.query.strip())
+        return self.is_open and bool(self.query.strip())
 
-    def open(self, *, limit: bool = False) -> None:
+    @property
+    def return_uid(self) -> int | None:
+        """The message the cursor was on when the bar opened."""
+        return self._return_to[2] if self._return_to else None
+
+    def open(self, account: str, folder: str, *, limit: bool = False) -> None:
         """Show the bar (``limit``: filter this folder only) and remember the way back."""
-        if self.bar is not None:
-            self.bar.query_one("Input").focus()
+        if self.is_open:
+            self._bar.query_one("Input").focus()
             return
-        screen = self.screen
-        current = screen.message_list.current
-        self._return_to = (screen.account, screen.folder, current.summary.uid if current else None)
-        self.bar = screen.search_bar
-        self.bar.open(limit=limit)
+        current = self._results.current
+        self._return_to = (account, folder, current.summary.uid if current else None)
+        self._session = object()
+        self._bar.open(limit=limit)
 
-    def close(self) -> None:
-        """Hide the bar and show the folder again, cursor where it was."""
+    def close(self) -> Place | None:
+        """Hide the bar; returns where the screen goes back to (its folder, cursor)."""
         self._drop_deferred_preview()  # a waiting preview of a hit: we leave the hits
-        if self.bar is not None:
-            self.bar.close()
-        self.bar, self.query, self.server = None, "", False
-        screen = self.screen
-        back = self._return_to
-        self._return_to = None
-        if back is not None:
-            account, folder, uid = back
-            screen.account, screen.folder = account, folder
-            screen.rebuild_view(keep_uid=uid)
-        screen.show_folder_status()
-        screen.message_list.focus()
+        if self.is_open:
+            self._bar.close()
+        self._session, self.query, self.server = None, "", False
+        back, self._return_to = self._return_to, None
+        return back
 
-    def changed(self, query: str, scope: SearchScope, *, server: bool = False) -> None:
-        """The bar's query changed (or Enter: ``server``): search again."""
+    def changed(self, query: str, scope: SearchScope, *, server: bool = False) -> bool:
+        """The bar's query changed (or Enter: ``server``); True: search again, False:
+        the query is empty, so the screen shows its folder again (at ``return_uid``)."""
         self.query, self.scope, self.server = query, scope, server
         if self._deferred_preview is not None:
             self._deferred_preview.reset()  # still typing: the preview waits for a pause
-        if not query.strip():
-            back = self._return_to
-            self.screen.rebuild_view(keep_uid=back[2] if back else None)
-            self.screen.show_folder_status()
-            return
-        self.run()
+        return bool(query.strip())
 
-    def run(self) -> None:
-        """Search for the current query: at once, or after the search in flight.
+    def start(self) -> bool:
+        """True when the screen should run :meth:`search` in a worker now.
 
         At most one search runs; when it answers for a query that has changed
         meanwhile, its answer is dropped and the newest query asked at once, so
         typing never queues stale searches and the last keystroke is answered
         one search after it (no fixed delay).
         """
-        if not self._in_flight:
-            self._in_flight = True
-            self.screen.run_worker(self._search(), group="search", exit_on_error=False)
+        if self._in_flight:
+            return False
+        self._in_flight = True
+        return True
 
-    def defer_preview(self, show: Callable[[], None]) -> bool:
-        """While the bar has the keys, run ``show`` (the preview of the first hit) only
-        once typing pauses; True when deferred. Always drops a preview deferred before.
+    def holds_preview(self) -> bool:
+        """While the bar has the keys, the preview of the first hit waits for a pause in
+        typing (:meth:`hold_preview`); True when it should wait. Always drops a preview
+        held before.
 
         Why: each keystroke brings new hits; drawing the preview of each first hit too
         doubled a keystroke's loop time, for a preview nobody reads mid-word.
         """
         self._drop_deferred_preview()
-        if self.bar is None or not self.bar.has_focus_within:
-            return False
-        self._deferred_preview = self.screen.set_timer(PREVIEW_AFTER_TYPING, show)
-        return True
+        return self.is_open and self._bar.has_focus_within
+
+    def hold_preview(self, timer: Timer) -> None:
+        """Keep the timer that shows the held preview (reset by typing, stopped by Escape)."""
+        self._deferred_preview = timer
 
     def _drop_deferred_preview(self) -> None:
         if self._deferred_preview is not None:
             self._deferred_preview.stop()
             self._deferred_preview = None
 
-    def location(self) -> tuple[str, str]:
-        """Where actions apply: the open folder, or the cursor row's folder in results."""
-        row = self.screen.message_list.current
+    def location(self) -> tuple[str, str] | None:
+        """Where actions apply in results: the cursor row's folder (None: the open folder)."""
+        row = self._results.current
         if self.active and row is not None:
             return row.summary.account, row.summary.folder
-        return self.screen.account, self.screen.folder
+        return None
 
-    async def _search(self) -> None:
+    async def search(self) -> None:
         """Ask the backend (off the loop) until an answer matches the query, then show it."""
         try:
             while await self._search_once() is False:
@@ -133,19 +157,19 @@ class SearchController:
 
     async def _search_once(self) -> bool:
         """One search; False when its answer is stale (the query changed meanwhile)."""
-        screen, bar = self.screen, self.bar
+        session, bar = self._session, self._bar
         asked = (self.query, self.scope, self.server)
-        if bar is None or not self.query.strip():
+        if session is None or self._return_to is None or not self.query.strip():
             return True
-        account, folder = self._return_to[:2] if self._return_to else (screen.account, screen.folder)
+        account, folder = self._return_to[:2]
         command = SearchMessages(
-            account, folder, self.query, self.scope, self.server, screen.message_list.order
+            account, folder, self.query, self.scope, self.server, self._results.order
         )
         try:
-            view = await asyncio.wrap_future(screen.bridge.service.submit(command))
+            view: MessageView | MailError = await asyncio.wrap_future(self._submit(command))
         except MailError as error:
             view = error
-        if bar is not self.bar:
+        if session is not self._session:
             return True  # closed meanwhile
         if (self.query, self.scope, self.server) != asked:
             return False
@@ -156,7 +180,7 @@ class SearchController:
         errors = getattr(view, "server_errors", ())
         if errors:
             bar.show_error("Server search failed: " + clean_line("; ".join(errors)))
-        screen.message_list.set_view(view)
+        self._results.set_view(view)
         title = getattr(view, "title", f"Search: {self.query}")
-        screen.status.update_status(folder=clean_line(title), total=len(view), unread=0)
+        self._status.update_status(folder=clean_line(title), total=len(view), unread=0)
         return True
