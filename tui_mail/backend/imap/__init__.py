@@ -1,1 +1,8 @@
-"""IMAP: the session on imapclient, protocol helpers, ESEARCH, search arguments, envelopes, folder roles, IDLE."""
+"""IMAP on imapclient.
+
+``session`` (ImapSession: open = connect + login + ENABLE, capabilities,
+folders, SELECT, IDLE), ``messages`` (its UID commands), ``connect`` (TLS and
+STARTTLS), ``transport`` (the only user of imapclient/imaplib private names),
+``protocol`` (error translation, TLS contexts, response helpers), ``esearch``,
+``search_args``, ``envelope``, ``folders`` (roles), ``idle`` (IdleWatcher).
+"""
