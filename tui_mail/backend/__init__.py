@@ -46,6 +46,8 @@ from tui_mail.backend.api import (
     SyncProgress,
     ViewOrder,
 )
+from tui_mail.backend.send.drafts import DraftStore  # the UI's draft autosave files
+from tui_mail.backend.send.outbox import load_attachments  # an outbox entry's files, to edit it
 from tui_mail.backend.service import MailServiceImpl, ServiceOptions
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "DeleteFolder",
     "DeleteMessages",
     "DeleteResult",
+    "DraftStore",
     "EventListener",
     "FetchBody",
     "FlagsChanged",
@@ -91,4 +94,5 @@ __all__ = [
     "SyncFolder",
     "SyncProgress",
     "ViewOrder",
+    "load_attachments",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from tui_mail.backend.api import (
+from tui_mail.backend import (
     CopyMessages,
     DeleteMessages,
     DeleteResult,

@@ -16,9 +16,15 @@ import shlex
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from tui_mail.backend.api import AppendMessage, DeleteMessages, FetchBody, MailService
-from tui_mail.backend.send.drafts import DraftStore
-from tui_mail.backend.send.outbox import OutboxEntry, load_attachments
+from tui_mail.backend import (
+    AppendMessage,
+    DeleteMessages,
+    DraftStore,
+    FetchBody,
+    MailService,
+    OutboxEntry,
+    load_attachments,
+)
 from tui_mail.config import AccountConfig, Config
 from tui_mail.errors import MailError
 from tui_mail.mail.compose import build_message, message_bytes

@@ -19,8 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from tui_mail.backend.api import OutboxQueue
-from tui_mail.backend.send.outbox import OutboxEntry
+from tui_mail.backend import OutboxEntry, OutboxQueue
 from tui_mail.errors import MailError
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.sanitize import clean_line, clean_text

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui_mail.backend.api import ListRow, MessageView, SortKey, ViewOrder
+from tui_mail.backend import ListRow, MessageView, SortKey, ViewOrder
 from tui_mail.mail.render import format_date
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import MessageSummary

@@ -15,7 +15,7 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
-from tui_mail.backend.api import ListRow, MessageView
+from tui_mail.backend import ListRow, MessageView
 
 WINDOW = 128
 """Rows read from the view at a time."""

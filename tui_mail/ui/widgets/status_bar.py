@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui_mail.backend.api import AccountState
+from tui_mail.backend import AccountState
 from tui_mail.mail.sanitize import clean_line
 
 STATE_STYLES: dict[AccountState, tuple[str, str]] = {
