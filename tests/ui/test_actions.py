@@ -8,10 +8,10 @@ keys against real Dovecot/pymap are in ``test_main_screen.py``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
+from tests.ui.helpers import settle
 from tests.ui.service_double import CacheBackedService, make_summary
 from tui_mail.errors import ServerError
 from tui_mail.models import FLAGGED, SEEN
@@ -21,20 +21,6 @@ def fill_inbox(double: CacheBackedService) -> None:
     """Five messages; uid 5 (the newest) is flagged and unread, the rest read."""
     double.add("INBOX", [make_summary(uid, flags=frozenset({SEEN})) for uid in range(1, 5)])
     double.add("INBOX", [make_summary(5, flags=frozenset({FLAGGED}))])
-
-
-async def settle(pilot: Any, app: Any, timeout: float = 10.0) -> None:
-    """Let workers, backend jobs and the (delayed) view refresh finish: quiet twice in a row."""
-    deadline = time.monotonic() + timeout
-    quiet = 0
-    while quiet < 2 and time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
-        screen = app.main_screen
-        busy = any(w.is_running for w in app.workers) or (
-            screen is not None and screen._refresh_pending
-        )
-        quiet = 0 if busy else quiet + 1
 
 
 def uids_shown(app: Any) -> list[int]:

@@ -23,8 +23,7 @@ from typing import Any
 import pytest
 
 from tests.integration.backend_helpers import dovecot_user, write_maildir_folder
-from tests.ui.test_actions import settle
-from tests.ui.test_main_screen import LagProbe, real_app, wait_until
+from tests.ui.helpers import LagProbe, real_app, settle, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

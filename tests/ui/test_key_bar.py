@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests.ui.helpers import settle
 from tests.ui.service_double import CacheBackedService, make_summary
-from tests.ui.test_actions import settle
 from tui_mail.ui.widgets.key_bar import KeyBar
 
 

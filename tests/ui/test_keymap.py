@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests.ui.helpers import settle
 from tests.ui.service_double import CacheBackedService, make_summary
 from tui_mail.ui import keymap
 from tui_mail.ui.commands import MailCommands
@@ -83,7 +84,6 @@ async def test_remapped_key_works_and_shows_in_help_and_palette(
 
 
 async def test_palette_goes_to_folders_and_runs_bindings(app_factory: Callable[..., Any]) -> None:
-    from tests.ui.test_actions import settle
 
     def fill(double: CacheBackedService) -> None:
         double.add("INBOX", [make_summary(uid) for uid in range(1, 4)])

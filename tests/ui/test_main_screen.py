@@ -16,8 +16,18 @@ from typing import Any
 
 import pytest
 
+from tests.ui.helpers import (
+    LagProbe,
+    current_id,
+    on_server,
+    opened,
+    real_app,
+    seeded,
+    settle,
+    threaded,
+    wait_until,
+)
 from tests.ui.service_double import CacheBackedService, make_summary
-from tests.ui.test_actions import settle
 from tui_mail.backend.api import (
     AccountState,
     AccountStateChanged,
@@ -176,7 +186,6 @@ async def test_s_saves_the_shown_attachments_inside_the_chosen_folder(
 ) -> None:
     from textual.widgets import Input
 
-    from tests.ui.test_snapshots import seeded
     from tui_mail.ui.screens.save_attachments import SaveAttachmentsScreen
 
     app = app_factory(seeded)
@@ -242,7 +251,6 @@ HTML_WITH_LINKS = (
 async def test_o_opens_attachments_and_asks_before_a_deceptive_link(
     app_factory: Callable[..., Any],
 ) -> None:
-    from tests.ui.test_snapshots import seeded
     from tui_mail.ui.screens.dialogs import ConfirmScreen
     from tui_mail.ui.screens.folder_picker import FolderPickerScreen
 
@@ -271,23 +279,6 @@ async def test_o_opens_attachments_and_asks_before_a_deceptive_link(
         await pilot.press(*"slides", "enter")
         await settle(pilot, app)
         assert recorder.files and recorder.files[0].startswith(b"%PDF-1.4")
-
-
-class LagProbe:
-    """A 50 ms interval timer on the app's loop that records its largest gap."""
-
-    def __init__(self, app: Any) -> None:
-        self.largest = 0.0
-        self._last = time.monotonic()
-        self._timer = app.set_interval(0.05, self._tick)
-
-    def _tick(self) -> None:
-        now = time.monotonic()
-        self.largest = max(self.largest, now - self._last)
-        self._last = now
-
-    def stop(self) -> None:
-        self._timer.stop()
 
 
 async def test_the_loop_never_stalls_on_a_100000_row_folder(
@@ -380,71 +371,6 @@ async def test_folder_tree_accounts_roles_hierarchy_and_safe_names() -> None:
 
 
 # ---------------------------------------------------------------------------- real servers
-
-
-def real_app(imap_server: Any, tmp_path: Path, **config_options: Any) -> Any:
-    """The app as the CLI builds it, on a real server (short backend timings)."""
-    from tests.integration.backend_helpers import FAST
-    from tui_mail.app import TuiMailApp
-    from tui_mail.backend import MailServiceImpl
-    from tui_mail.config import load_config
-
-    config = load_config(imap_server.config_toml(tmp_path, **config_options))
-    return TuiMailApp(
-        config,
-        lambda listener: MailServiceImpl(
-            config, listener, cache_dir=tmp_path / "cache", options=FAST
-        ),
-    )
-
-
-async def wait_until(pilot: Any, predicate: Callable[[], Any], timeout: float = 15.0) -> None:
-    """Let the app run until ``predicate()`` holds (fails the test after ``timeout``)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        await pilot.pause(0.05)
-
-
-def on_server(imap_server: Any, folder: str) -> dict[str, frozenset[str]]:
-    """Message-ID -> flags of a folder, read with a second, independent connection."""
-    from tests.integration.backend_helpers import other_client
-
-    client = other_client(imap_server)
-    try:
-        client.select_folder(imap_server_folder(client, folder), readonly=True)
-        uids = client.search("ALL")
-        found: dict[str, frozenset[str]] = {}
-        for data in client.fetch(uids, ["ENVELOPE", "FLAGS"]).values() if uids else ():
-            message_id = (data[b"ENVELOPE"].message_id or b"").decode()
-            flags = frozenset(f.decode() for f in data[b"FLAGS"] if f != b"\\Recent")
-            found[message_id] = flags
-        return found
-    finally:
-        client.logout()
-
-
-def imap_server_folder(client: Any, folder: str) -> str:
-    """The server's name for a ``/``-separated folder (Dovecot may use ``.``)."""
-    for _flags, delimiter, name in client.list_folders():
-        sep = delimiter.decode() if isinstance(delimiter, bytes) else (delimiter or "/")
-        if name.replace(sep, "/") == folder:
-            return str(name)
-    return folder
-
-
-async def opened(pilot: Any, app: Any, imap_server: Any) -> Any:
-    """Wait until INBOX is synced and listed; return the main screen."""
-    await wait_until(pilot, lambda: app.main_screen is not None)
-    screen = app.main_screen
-    await wait_until(pilot, lambda: len(screen.message_list.rows) == imap_server.seeded["INBOX"])
-    await wait_until(pilot, lambda: screen.folder_tree.folder_by_role("test", FolderRole.TRASH))
-    await settle(pilot, app)
-    return screen
-
-
-def current_id(screen: Any) -> str:
-    return str(screen.message_list.current.summary.message_id)
 
 
 @pytest.mark.integration
@@ -584,7 +510,6 @@ async def test_real_wrong_password_asks_and_the_right_one_connects(
 
 
 async def test_threads_fold_and_unfold(app_factory: Callable[..., Any]) -> None:
-    from tests.ui.test_snapshots import threaded
 
     app = app_factory(threaded)
     async with app.run_test(size=(160, 45)) as pilot:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.test_main_screen import current_id, opened, real_app, wait_until
+from tests.ui.helpers import current_id, opened, real_app, wait_until
 from tui_mail.ui.screens import search_flow
 from tui_mail.ui.widgets.search_bar import SearchBar
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.test_main_screen import current_id, on_server, opened, real_app, wait_until
+from tests.ui.helpers import current_id, on_server, opened, real_app, wait_until
 from tui_mail.backend.send.drafts import DraftStore
 from tui_mail.backend.send.outbox import Outbox
 from tui_mail.ui.screens.compose import ComposeScreen
