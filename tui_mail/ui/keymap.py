@@ -3,7 +3,8 @@
 Every binding the reader has is declared here once, with a stable id such as
 ``mail.delete``. Widgets and screens take their ``BINDINGS`` from
 :func:`bindings_for`; the user's ``[keys]`` table (binding id -> keys) is given to
-``App.set_keymap`` through :func:`apply_user_keys`, so a remapped key changes the
+``App.set_keymap`` by ``TuiMailApp.on_mount`` (ids :func:`unknown_ids` names are
+left out, with a warning), so a remapped key changes the
 binding itself, the footer, the help screen (:func:`help_rows`) and the command
 palette (``ui/commands.py``) at once.
 
