@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_cache import ACCOUNT, summary, uids_of
-from tui_mail.backend.api import ListRow, SortKey, ViewOrder
+from tui_mail.backend.api import ListRow, SearchMessages, SortKey, ViewOrder
 from tui_mail.backend.cache.schema import sender_key
 from tui_mail.backend.cache.store import MailCache
+from tui_mail.backend.search.searcher import MessageSearch
 from tui_mail.mail.threads import subject_key
 from tui_mail.models import Address, MessageSummary
 
@@ -321,9 +322,11 @@ def test_sql_order_matches_the_python_keys(
 @pytest.mark.slow
 def test_100k_search_and_counts_are_fast(big: MailCache) -> None:
     """Words common to most rows once made SQLite re-run the match per row (minutes)."""
+    search = MessageSearch({big.account or "test": big.path})
     started = time.perf_counter()
-    found = big.search("INBOX", "muller topic")
+    found = search.local(SearchMessages(big.account or "test", "INBOX", "muller topic"))
     elapsed = time.perf_counter() - started
+    search.close()
     print(f"\nsearch 100k, common words ({len(found)} hits): {elapsed * 1000:.0f} ms")
     assert len(found) > 50_000
     assert elapsed < 0.3 * SLACK

@@ -33,7 +33,8 @@ _SORT_COLUMNS = {
     api.SortKey.SIZE: "size",
 }
 
-Submit = Callable[[api.Command], "Future[Any]"]
+Submit = Callable[[api.ServerSearch], "Future[list[int]]"]
+"""How a server search is queued on its account's worker (``MailService.submit``)."""
 
 
 def parsed(text: str) -> Query:
@@ -203,20 +204,22 @@ class MessageSearch:
                     by_row[(source, row_id)] = key
         return [by_row.get((hits.sources[i], hits.row_ids[i])) for i in range(len(hits.uids))]
 
-    def submit(self, request: api.SearchMessages, pool: Executor, submit: Submit) -> Future[Any]:
+    def submit(
+        self, request: api.SearchMessages, pool: Executor, submit: Submit
+    ) -> Future[SearchView]:
         """Run ``request`` without blocking the caller: the local part in ``pool``,
         the server part (when asked) on the account workers through ``submit``."""
         try:
             local = pool.submit(self.local, request)
         except RuntimeError:  # the pool is shut down: the service was stopped
-            stopped: Future[Any] = Future()
+            stopped: Future[SearchView] = Future()
             stopped.set_exception(MailError("The mail service is stopped"))
             return stopped
         if not request.server:
             return local
-        outcome: Future[Any] = Future()
+        outcome: Future[SearchView] = Future()
 
-        def after_local(done: Future[Any]) -> None:
+        def after_local(done: Future[SearchView]) -> None:
             failure = done.exception()
             if failure is not None:
                 outcome.set_exception(failure)
@@ -238,7 +241,7 @@ class MessageSearch:
         jobs: list[api.ServerSearch],
         pool: Executor,
         submit: Submit,
-        outcome: Future[Any],
+        outcome: Future[SearchView],
     ) -> None:
         found: dict[tuple[str, str], list[int]] = {}
         errors: list[str] = []
@@ -251,7 +254,7 @@ class MessageSearch:
             except BaseException as exc:  # a cache failure must still end the Future
                 outcome.set_exception(exc)
 
-        def answered(job: api.ServerSearch, future: Future[Any]) -> None:
+        def answered(job: api.ServerSearch, future: Future[list[int]]) -> None:
             with lock:
                 if future.cancelled() or future.exception() is not None:
                     errors.append(f"{job.account}/{job.folder}")
@@ -268,7 +271,7 @@ class MessageSearch:
             submit(job).add_done_callback(lambda f, j=job: answered(j, f))  # type: ignore[misc]
 
 
-def _run_in(pool: Executor, job: Callable[[], None], outcome: Future[Any]) -> None:
+def _run_in(pool: Executor, job: Callable[[], None], outcome: Future[SearchView]) -> None:
     """Run ``job`` in ``pool``; a pool shut down (service stopped) fails ``outcome``."""
     try:
         pool.submit(job)
