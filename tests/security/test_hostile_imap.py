@@ -32,8 +32,10 @@ from tests.security.scripted_imap import (
     fetch_summary,
 )
 from tests.servers.tls import CertPair, make_self_signed_cert
+from tests.waiting import wait_until
 from tui_mail.backend import AccountState, AccountStateChanged, FetchBody, SyncFolder
-from tui_mail.backend.account.worker import AccountWorker, Backoff, wait_until
+from tui_mail.backend.account.worker import AccountWorker
+from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.idle import IdleWatcher
 from tui_mail.backend.imap.session import ImapSession

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from imapclient.response_types import Address as ImapAddress
 from imapclient.response_types import Envelope
 
-from tui_mail.backend.account.worker import Backoff
+from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.imap.envelope import (
     decode_addresses,
     decode_text,

@@ -18,10 +18,11 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from tui_mail.backend import api
-from tui_mail.backend.account.worker import AccountWorker, Backoff
+from tui_mail.backend.account.worker import AccountWorker
+from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.folders import folder_with_role
 from tui_mail.backend.imap.idle import IdleWatcher
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from tui_mail.backend.send.pipeline import SendQueue
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class MailServiceImpl:
         self.watchers: dict[str, IdleWatcher] = {}
         self._readers: dict[str, MailCache] = {}
         self._reader_lock = threading.Lock()
-        self._idle_syncs: dict[str, Future[Any]] = {}
+        self._idle_syncs: dict[str, Future[Folder]] = {}
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-view")
         self._started = False
         self._stopping = threading.Event()
@@ -182,13 +184,15 @@ class MailServiceImpl:
                 reader.close()
             self._readers.clear()
 
-    def submit(self, command: api.Command) -> Future[Any]:
+    def submit(self, command: api.Command[R]) -> Future[R]:
         """Queue a command on its account's worker (searches run on the view pool)."""
         if isinstance(command, api.SearchMessages):
-            return self._search.submit(command, self._pool, self.submit)
+            # SearchMessages is a Command[MessageView] and a SearchView is one, but
+            # mypy keeps no link from the narrowed command back to R.
+            return cast("Future[R]", self._search.submit(command, self._pool, self.submit))
         worker = self.workers.get(command.account)
         if worker is None:
-            future: Future[Any] = Future()
+            future: Future[R] = Future()
             future.set_exception(NotFound("unknown account", command.account))
             return future
         return worker.submit(command)
@@ -274,11 +278,11 @@ class MailServiceImpl:
             return future
         return self.submit(api.AppendMessage(account, folder, message, ("\\Seen",)))
 
-    def send(self, draft: Draft) -> Future[Any]:
+    def send(self, draft: Draft) -> Future[api.SendOutcome]:
         """Queue ``draft`` in the outbox and send it (see ``sending.SendQueue.send``)."""
         return self.send_queue().send(draft)
 
-    def retry_outbox(self, account: str | None = None) -> list[Future[Any]]:
+    def retry_outbox(self, account: str | None = None) -> list[Future[api.SendOutcome]]:
         """Resend outbox entries whose retry time has come (e.g. when back online)."""
         return list(self.send_queue().retry_due(account))
 

@@ -1,86 +1,129 @@
 """What each ``api.Command`` does, run on the account worker's thread.
 
 Kept apart from ``worker.py`` so the thread/reconnect machinery and the IMAP
-semantics of each command can be read (and changed) separately.
+semantics of each command can be read (and changed) separately. The handlers
+see their account through an :class:`AccountContext` only. :meth:`CommandHandlers.
+handle` is one ``match`` over ``api.AnyCommand`` ending in ``assert_never``, so
+mypy proves every command has a branch.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TypeVar, assert_never, cast, get_args
 
 from tui_mail.backend import api
-from tui_mail.backend.account.sync import FolderSync
+from tui_mail.backend.account.bodies import fetch_bodies, index_body
+from tui_mail.backend.account.context import AccountContext
+from tui_mail.backend.account.sync import FolderSync, announce_counts
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.folders import build_folders, folder_with_role
 from tui_mail.errors import MailError, NotFound
 from tui_mail.models import Folder, FolderRole
 
-if TYPE_CHECKING:
-    from tui_mail.backend.account.worker import AccountWorker
+R = TypeVar("R")
+
+#: The classes of ``api.AnyCommand``, for the run-time check in :meth:`CommandHandlers.run`.
+COMMAND_TYPES: tuple[type[api.Command[object]], ...] = get_args(api.AnyCommand)
 
 
 class CommandHandlers:
-    """Dispatches commands to ``do_<CommandName>`` methods using the worker's session."""
+    """Runs each command against the context's session and cache."""
 
-    def __init__(self, worker: AccountWorker) -> None:
-        self.worker = worker
-        self.account = worker.account.name
+    def __init__(self, context: AccountContext) -> None:
+        self.context = context
+        self.account = context.name
 
-    def handle(self, command: api.Command) -> Any:
-        """Run ``command`` and return its result (see ``api.py`` for each type)."""
-        method = getattr(self, f"do_{type(command).__name__}", None)
-        if method is None:
+    def run(self, command: api.Command[R]) -> R:
+        """Run ``command`` and return its result, of the type the command names."""
+        if not isinstance(command, COMMAND_TYPES):
             raise MailError("unknown command", type(command).__name__)
-        return method(command)
+        # Each branch of handle returns the R its command class names; mypy cannot
+        # tie a match branch to R, so that is checked by tests/unit/test_handlers.py.
+        return cast(R, self.handle(cast(api.AnyCommand, command)))
+
+    def handle(self, command: api.AnyCommand) -> object:
+        """Dispatch ``command`` to its handler (see ``api.commands`` for each result)."""
+        match command:
+            case api.ListFolders():
+                return self.list_folders()
+            case api.CreateFolder(name=name):
+                self.context.session().create_folder(name)
+                self.list_folders()
+                return None
+            case api.RenameFolder(name=name, new_name=new_name):
+                self.context.session().rename_folder(name, new_name)
+                self.list_folders()
+                return None
+            case api.DeleteFolder(name=name):
+                self.context.session().delete_folder(name)
+                self.list_folders()
+                return None
+            case api.SyncFolder(folder=folder):
+                return self.sync_folder(folder)
+            case api.SyncAll():
+                self.sync_all()
+                return None
+            case api.FetchBody():
+                return self.fetch_body(command)
+            case api.SetFlags():
+                self.set_flags(command)
+                return None
+            case api.MoveMessages():
+                return self.move(command)
+            case api.CopyMessages():
+                session = self.context.session()
+                session.ensure_selected(command.folder)
+                return session.copy(command.uids, command.dest)
+            case api.DeleteMessages():
+                return self.delete(command)
+            case api.AppendMessage():
+                session = self.context.session()
+                return session.append(command.folder, command.message, command.flags)
+            case api.ServerSearch():
+                session = self.context.session()
+                session.ensure_selected(command.folder)
+                return session.search(command.criteria)
+            case api.SearchMessages():
+                # The service runs searches on its own pool (they read every cache).
+                raise MailError("unknown command", "SearchMessages is run by the service")
+            case _:
+                assert_never(command)
 
     @property
     def cache(self) -> MailCache:
-        if self.worker.cache is None:
-            raise MailError("the mail cache is not available")
-        return self.worker.cache
-
-    def _role_folder(self, role: FolderRole) -> str | None:
-        return folder_with_role(self.worker.folders, role)
+        """The account's cache (``MailError`` when it is unusable)."""
+        return self.context.cache
 
     # ------------------------------------------------------------ folders
 
-    def do_ListFolders(self, command: api.ListFolders) -> list[Folder]:
-        session = self.worker.session()
+    def list_folders(self) -> list[Folder]:
+        """LIST with counts; stores and announces the list (``FoldersChanged``)."""
+        session = self.context.session()
         listing, counts = session.list_folders()
-        folders = build_folders(self.account, listing, counts, self.worker.account.folders)
+        folders = build_folders(self.account, listing, counts, self.context.account.folders)
         self.cache.save_folders(folders)
-        self.worker.folders = tuple(folders)
-        self.worker.emit(api.FoldersChanged(self.account, tuple(folders)))
+        self.context.folders = tuple(folders)
+        self.context.emit(api.FoldersChanged(self.account, tuple(folders)))
         return folders
-
-    def do_CreateFolder(self, command: api.CreateFolder) -> None:
-        self.worker.session().create_folder(command.name)
-        self.do_ListFolders(api.ListFolders(self.account))
-
-    def do_RenameFolder(self, command: api.RenameFolder) -> None:
-        self.worker.session().rename_folder(command.name, command.new_name)
-        self.do_ListFolders(api.ListFolders(self.account))
-
-    def do_DeleteFolder(self, command: api.DeleteFolder) -> None:
-        self.worker.session().delete_folder(command.name)
-        self.do_ListFolders(api.ListFolders(self.account))
 
     # ------------------------------------------------------------ syncing
 
-    def do_SyncFolder(self, command: api.SyncFolder) -> Folder:
-        session = self.worker.session()
-        if command.folder not in self.worker.open_folders:
-            self.worker.open_folders.append(command.folder)
+    def sync_folder(self, name: str) -> Folder:
+        """Sync one folder (yielding to user jobs between batches); its fresh ``Folder``."""
+        context = self.context
+        session = context.session()
+        if name not in context.open_folders:
+            context.open_folders.append(name)
         result = FolderSync(
             session,
             self.cache,
             self.account,
-            command.folder,
-            self.worker.emit,
-            between_batches=self.worker.run_waiting_user_jobs,
+            name,
+            context.emit,
+            between_batches=context.run_waiting_user_jobs,
         ).run()
-        known = {f.name: f for f in self.worker.folders}
-        base = known.get(command.folder, Folder(self.account, command.folder))
+        known = {f.name: f for f in context.folders}
+        base = known.get(name, Folder(self.account, name))
         folder = Folder(
             self.account,
             base.name,
@@ -90,46 +133,39 @@ class CommandHandlers:
             result.total,
             base.selectable,
         )
-        if command.folder in known:
-            self.worker.folders = tuple(
-                folder if f.name == command.folder else f for f in self.worker.folders
-            )
+        if name in known:
+            context.folders = tuple(folder if f.name == name else f for f in context.folders)
         return folder
 
-    def do_SyncAll(self, command: api.SyncAll) -> None:
-        self.do_ListFolders(api.ListFolders(self.account))
-        wanted = ["INBOX", *(f for f in self.worker.open_folders if f != "INBOX")]
-        names = {f.name for f in self.worker.folders}
+    def sync_all(self) -> None:
+        """Refresh the folder list, then sync INBOX and every folder opened so far."""
+        self.list_folders()
+        wanted = ["INBOX", *(f for f in self.context.open_folders if f != "INBOX")]
+        names = {f.name for f in self.context.folders}
         for name in wanted:
             if name in names:
-                self.do_SyncFolder(api.SyncFolder(self.account, name))
+                self.sync_folder(name)
 
     # ------------------------------------------------------------ messages
 
-    def do_FetchBody(self, command: api.FetchBody) -> bytes:
-        cached = self.cache.body(command.folder, command.uid)
+    def fetch_body(self, command: api.FetchBody) -> bytes:
+        """The cached body, else fetched, cached, and indexed once answered."""
+        folder, uid = command.folder, command.uid
+        cached = self.cache.body(folder, uid)
         if cached is not None:
             return cached
-        session = self.worker.session()
-        session.ensure_selected(command.folder)
-        data = session.fetch([command.uid], ["BODY.PEEK[]"])
-        raw = data.get(command.uid, {}).get(b"BODY[]")
-        if not isinstance(raw, bytes):
-            raise NotFound("the message is no longer on the server", f"UID {command.uid}")
-        self.cache.save_body(command.folder, command.uid, raw)
+        raw = fetch_bodies(self.context.session(), folder, [uid]).get(uid)
+        if raw is None:
+            raise NotFound("the message is no longer on the server", f"UID {uid}")
+        self.cache.save_body(folder, uid, raw)
         # Index the body text for local search after answering (parsing may be slow).
-        self.worker.submit_call(lambda: self._index_body(command.folder, command.uid, raw))
+        cache = self.cache
+        self.context.submit_call(lambda: index_body(cache, folder, uid, raw))
         return raw
 
-    def _index_body(self, folder: str, uid: int, raw: bytes) -> None:
-        from tui_mail.backend.account.indexer import body_text
-
-        text = body_text(raw)
-        if text:
-            self.cache.save_body(folder, uid, raw, text)
-
-    def do_SetFlags(self, command: api.SetFlags) -> None:
-        session = self.worker.session()
+    def set_flags(self, command: api.SetFlags) -> None:
+        """STORE flags; the cache and the UI get the flags the server reports."""
+        session = self.context.session()
         session.ensure_selected(command.folder)
         reported = session.store_flags(command.uids, command.flags, command.add)
         known = self.cache.flags(command.folder)
@@ -141,35 +177,27 @@ class CommandHandlers:
                 old = known[uid]
                 changed[uid] = old | set(command.flags) if command.add else old - set(command.flags)
         self.cache.set_flags(command.folder, changed)
-        self.worker.emit(api.FlagsChanged(self.account, command.folder, changed))
-        self._announce_counts(command.folder)
-
-    def _announce_counts(self, folder: str) -> None:
-        total, unread = self.cache.counts(folder)
-        self.cache.set_counts(folder, total, unread)
-        self.worker.emit(api.FolderCountsChanged(self.account, folder, total, unread))
+        self.context.emit(api.FlagsChanged(self.account, command.folder, changed))
+        announce_counts(self.cache, self.context.emit, self.account, command.folder)
 
     def _removed(self, folder: str, uids: tuple[int, ...]) -> None:
         self.cache.remove_uids(folder, uids)
-        self.worker.emit(api.MessagesRemoved(self.account, folder, uids))
-        self._announce_counts(folder)
+        self.context.emit(api.MessagesRemoved(self.account, folder, uids))
+        announce_counts(self.cache, self.context.emit, self.account, folder)
 
-    def do_MoveMessages(self, command: api.MoveMessages) -> dict[int, int]:
-        session = self.worker.session()
+    def move(self, command: api.MoveMessages) -> dict[int, int]:
+        """MOVE; the rows leave this folder's cache at once."""
+        session = self.context.session()
         session.ensure_selected(command.folder)
         uid_map = session.move(command.uids, command.dest)
         self._removed(command.folder, command.uids)
         return uid_map
 
-    def do_CopyMessages(self, command: api.CopyMessages) -> dict[int, int]:
-        session = self.worker.session()
+    def delete(self, command: api.DeleteMessages) -> api.DeleteResult:
+        """Move to Trash, or expunge exactly these UIDs inside Trash (or with no Trash)."""
+        session = self.context.session()
         session.ensure_selected(command.folder)
-        return session.copy(command.uids, command.dest)
-
-    def do_DeleteMessages(self, command: api.DeleteMessages) -> api.DeleteResult:
-        session = self.worker.session()
-        session.ensure_selected(command.folder)
-        trash = self._role_folder(FolderRole.TRASH)
+        trash = folder_with_role(self.context.folders, FolderRole.TRASH)
         if trash is not None and trash != command.folder:
             uid_map = session.move(command.uids, trash)
             self._removed(command.folder, command.uids)
@@ -177,11 +205,3 @@ class CommandHandlers:
         session.expunge_exactly(command.uids)
         self._removed(command.folder, command.uids)
         return api.DeleteResult(None)
-
-    def do_AppendMessage(self, command: api.AppendMessage) -> int | None:
-        return self.worker.session().append(command.folder, command.message, command.flags)
-
-    def do_ServerSearch(self, command: api.ServerSearch) -> list[int]:
-        session = self.worker.session()
-        session.ensure_selected(command.folder)
-        return session.search(command.criteria)

@@ -19,13 +19,13 @@ retry storm.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from tui_mail.backend import api
+from tui_mail.backend.account.bodies import fetch_bodies
+from tui_mail.backend.account.context import AccountContext
+from tui_mail.mail.body_text import body_text
 from tui_mail.models import Folder, FolderRole
-
-if TYPE_CHECKING:
-    from tui_mail.backend.account.worker import AccountWorker
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,6 @@ MAX_SIZE = 2_000_000
 _LAST_ROLES = (FolderRole.JUNK, FolderRole.TRASH)
 
 
-def body_text(raw: bytes) -> str:
-    """The searchable text of a raw message (plain part, else HTML as text)."""
-    from tui_mail.mail.parse import parse_message  # never raises; imported late (heavy)
-
-    return parse_message(raw).text
-
-
 def index_order(folders: tuple[Folder, ...]) -> list[str]:
     """Selectable folders in indexing order: INBOX, the rest in tree order, Junk/Trash last."""
     usable = [f for f in folders if f.selectable and f.role is not FolderRole.OUTBOX]
@@ -56,10 +49,15 @@ def index_order(folders: tuple[Folder, ...]) -> list[str]:
 
 
 class BodyIndexer:
-    """Fetches and indexes the bodies of one account, a batch per :meth:`step`."""
+    """Fetches and indexes the bodies of one account, a batch per :meth:`step`.
 
-    def __init__(self, worker: AccountWorker) -> None:
-        self.worker = worker
+    ``sync_folder(name)`` syncs a folder never synced before (the worker passes
+    its ``SyncFolder`` handler), so the indexer needs nothing else of the worker.
+    """
+
+    def __init__(self, context: AccountContext, sync_folder: Callable[[str], object]) -> None:
+        self.context = context
+        self._sync_folder = sync_folder
         self.armed = False
         """True while there may be work: set after a sync or on coming online,
         cleared when everything is indexed or a step failed."""
@@ -76,23 +74,23 @@ class BodyIndexer:
 
     def pause(self, reason: str) -> None:
         """Stop until :meth:`arm` (a step failed)."""
-        log.info("%s: indexing paused: %s", self.worker.account.name, reason)
+        log.info("%s: indexing paused: %s", self.context.name, reason)
         self.armed = False
 
     def step(self) -> None:
         """Index one batch; disarms itself when nothing is left (worker thread only)."""
-        cache = self.worker.cache
+        cache = self.context.cache_or_none
         if cache is None:
             self.armed = False
             return
         if self._total < 0:
             self._done, self._total = cache.body_counts(MAX_SIZE)
             self._report()
-        for folder in index_order(self.worker.folders):
+        for folder in index_order(self.context.folders):
             if folder in self._finished:
                 continue
             if cache.folder_state(folder) is None:
-                self.worker.handlers.handle(api.SyncFolder(self.worker.account.name, folder))
+                self._sync_folder(folder)
                 self._total = -1  # the sync brought messages to count
                 return
             if self._index_some(folder):
@@ -103,8 +101,7 @@ class BodyIndexer:
 
     def _index_some(self, folder: str) -> bool:
         """Fetch and index the next batch of ``folder``; False when it has none left."""
-        assert self.worker.cache is not None
-        cache = self.worker.cache
+        cache = self.context.cache
         skipped = sum(1 for name, _ in self._skipped if name == folder)
         missing = [
             (uid, size)
@@ -120,12 +117,10 @@ class BodyIndexer:
                 break
             uids.append(uid)
             size_sum += size
-        session = self.worker.session()
-        session.ensure_selected(folder)
-        fetched = session.fetch(uids, ["BODY.PEEK[]"])
+        fetched = fetch_bodies(self.context.session(), folder, uids)
         for uid in uids:
-            raw = fetched.get(uid, {}).get(b"BODY[]")
-            if not isinstance(raw, bytes):  # expunged meanwhile: the next sync drops it
+            raw = fetched.get(uid)
+            if raw is None:  # expunged meanwhile: the next sync drops it
                 self._skipped.add((folder, uid))
                 continue
             if cache.summary(folder, uid) is None:
@@ -133,7 +128,7 @@ class BodyIndexer:
             cache.save_body(folder, uid, raw, body_text(raw))
             self._done += 1
             # Saved before yielding: a user's delete run here also drops the body row.
-            self.worker.run_waiting_user_jobs()
+            self.context.run_waiting_user_jobs()
         self._report()
         return True
 
@@ -141,4 +136,4 @@ class BodyIndexer:
         # Finished: done == total even when some messages were skipped (expunged).
         total = max(self._total, self._done)
         done = total if finished else self._done
-        self.worker.emit(api.IndexProgress(self.worker.account.name, done, total, finished))
+        self.context.emit(api.IndexProgress(self.context.name, done, total, finished))

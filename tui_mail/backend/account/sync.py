@@ -57,6 +57,23 @@ class SyncResult:
     flag_changes: int
 
 
+def announce_counts(
+    cache: MailCache,
+    emit: Emit,
+    account: str,
+    folder: str,
+    counts: tuple[int, int] | None = None,
+) -> None:
+    """Store a folder's (total, unread) and tell the UI (``FolderCountsChanged``).
+
+    ``counts`` when the caller has just counted (a sync does, to compare with the
+    server); otherwise they are counted from the cached rows here.
+    """
+    total, unread = cache.counts(folder) if counts is None else counts
+    cache.set_counts(folder, total, unread)
+    emit(FolderCountsChanged(account, folder, total, unread))
+
+
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
     return (items[i : i + size] for i in range(0, len(items), size))
 
@@ -131,8 +148,7 @@ class FolderSync:
         self.cache.set_folder_state(
             self.folder, FolderState(info.uidvalidity, uidnext, info.highestmodseq)
         )
-        self.cache.set_counts(self.folder, total, unread)
-        self.emit(FolderCountsChanged(self.account, self.folder, total, unread))
+        announce_counts(self.cache, self.emit, self.account, self.folder, (total, unread))
         return SyncResult(total, unread, len(new_uids), removed, flag_changes)
 
     def _reconcile(

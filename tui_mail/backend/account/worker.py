@@ -6,6 +6,10 @@ is skipped. On connection loss the worker reports OFFLINE with the reason,
 reconnects with capped exponential backoff, and re-runs the interrupted job if
 it is read-only (otherwise its Future fails with ConnectionLost). An AuthError
 is never retried: the state stays AUTH_FAILED until :meth:`set_password`.
+
+The worker owns the thread, the queue and the connection; what each command does
+is in ``handlers.py`` and the background indexing in ``indexer.py``. Both get an
+:class:`AccountContext` built here, never the worker itself.
 """
 
 from __future__ import annotations
@@ -13,15 +17,17 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from tui_mail.backend import api
+from tui_mail.backend.account.context import AccountContext
+from tui_mail.backend.account.handlers import CommandHandlers
+from tui_mail.backend.account.indexer import BodyIndexer
 from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
+from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import AccountConfig
@@ -31,38 +37,43 @@ from tui_mail.models import Folder
 log = logging.getLogger(__name__)
 
 PasswordSource = Callable[[AccountConfig], "str | None"]
+R = TypeVar("R")
+T = TypeVar("T")
 
 
-@dataclass
-class Backoff:
-    """Capped exponential delays: ``initial``, x2, ... up to ``maximum`` seconds."""
-
-    initial: float = 1.0
-    maximum: float = 60.0
-    _next: float = field(default=0.0, repr=False)
-
-    def next_delay(self) -> float:
-        """The delay before the next attempt (grows each call)."""
-        delay = self._next or self.initial
-        self._next = min(delay * 2, self.maximum)
-        return delay
-
-    def reset(self) -> None:
-        """Back to ``initial`` after a success."""
-        self._next = 0.0
-
-
-@dataclass
 class Job:
-    """A queued command (or an internal callable) and the Future that answers it."""
+    """A queued command (or an internal call, ``command`` None) and the Future answering it.
 
-    command: Command | None
-    future: Future[Any]
-    call: Callable[[], Any] | None = None
-    read_only: bool = False
+    The Future's result type is bound in the closures made here, so one queue
+    holds jobs of every result type without losing any of them to ``Any``.
+    """
+
+    def __init__(
+        self,
+        call: Callable[[], T],
+        future: Future[T],
+        command: Command[object] | None = None,
+        read_only: bool = False,
+    ) -> None:
+        self.command = command
+        self.read_only = read_only
+        self.start = future.set_running_or_notify_cancel
+        """False (and the job is skipped) when its Future was cancelled."""
+        self.cancel = future.cancel
+        self.fail = future.set_exception
+
+        def finish() -> None:
+            future.set_result(call())
+
+        self._finish = finish
+
+    def run(self) -> None:
+        """Run the call and answer the Future with its result (errors propagate)."""
+        self._finish()
 
 
-_STOP = object()
+#: Put on the queue to end the thread.
+_STOP = None
 #: Jobs a sync does not interleave between its batches (long, or a sync themselves).
 _LONG_JOBS = (api.SyncFolder, api.SyncAll, api.ListFolders, api.SearchMessages)
 
@@ -96,47 +107,61 @@ class AccountWorker(threading.Thread):
         self._password_source = password_source
         self.max_job_retries = max_job_retries
         self.timeout = timeout
-        self._queue: queue.Queue[Any] = queue.Queue()
+        self._queue: queue.Queue[Job | None] = queue.Queue()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._session: ImapSession | None = None
         self._password: str | None = None
         self.state = AccountState.CONNECTING
         self._reason = ""
-        self.folders: tuple[Folder, ...] = ()
-        self.cache: MailCache | None = None
-        self.open_folders: list[str] = []
         self.online = threading.Event()
         """Set while logged in; the IDLE watcher waits on it for a good password."""
         self.good_password: str | None = None
-        from tui_mail.backend.account.handlers import CommandHandlers
-        from tui_mail.backend.account.indexer import BodyIndexer
-
-        self.handlers = CommandHandlers(self)
-        self.indexer = BodyIndexer(self) if index_all else None
+        self.context = AccountContext(
+            account, self.session, self.emit, self.run_waiting_user_jobs, self.submit_call
+        )
+        """What the handlers and the indexer see of this account (the cache, the folders)."""
+        self.handlers = CommandHandlers(self.context)
+        self.indexer = (
+            BodyIndexer(self.context, lambda name: self.handlers.sync_folder(name))
+            if index_all
+            else None
+        )
         """Background body indexing (``index_bodies = "all"``); runs when the queue is empty."""
+
+    @property
+    def folders(self) -> tuple[Folder, ...]:
+        """The folder list as last known (read by the service from other threads)."""
+        return self.context.folders
+
+    @property
+    def cache(self) -> MailCache | None:
+        """The account's cache once opened on this thread (None when unusable)."""
+        return self.context.cache_or_none
 
     # ------------------------------------------------------------ called from other threads
 
-    def submit(self, command: Command) -> Future[Any]:
+    def submit(self, command: Command[R]) -> Future[R]:
         """Queue ``command``; its result (or a ``tui_mail.errors`` error) lands on the Future."""
-        future: Future[Any] = Future()
+        future: Future[R] = Future()
         if self._stopping.is_set():
             future.set_exception(ConnectionLost("the account is shut down"))
             return future
-        self._queue.put(Job(command, future, read_only=type(command).read_only))
+        run = self.handlers.run
+        self._queue.put(Job(lambda: run(command), future, command, type(command).read_only))
         return future
 
-    def submit_call(self, call: Callable[[], Any], read_only: bool = False) -> Future[Any]:
+    def submit_call(self, call: Callable[[], T], read_only: bool = False) -> Future[T]:
         """Run ``call()`` on this thread (it may use :meth:`session` and :attr:`cache`)."""
-        future: Future[Any] = Future()
-        self._queue.put(Job(None, future, call=call, read_only=read_only))
+        future: Future[T] = Future()
+        self._queue.put(Job(call, future, read_only=read_only))
         return future
 
     def set_password(self, password: str) -> None:
         """Use ``password`` from now on and reconnect (leaves AUTH_FAILED)."""
         self._password = password
-        self._queue.put(Job(None, Future(), call=self._reconnect_now))
+        reconnected: Future[None] = Future()
+        self._queue.put(Job(self._reconnect_now, reconnected))
 
     def request_stop(self) -> None:
         """Ask the thread to end soon without waiting (see :meth:`stop`)."""
@@ -159,8 +184,9 @@ class AccountWorker(threading.Thread):
     def run(self) -> None:
         self.emit(AccountStateChanged(self.account.name, AccountState.CONNECTING))
         try:
-            self.cache = MailCache.open(self.cache_path, self.account.name)
-            self.folders = tuple(self.cache.folders())
+            cache = MailCache.open(self.cache_path, self.account.name)
+            self.context.cache_or_none = cache
+            self.context.folders = tuple(cache.folders())
         except MailError as exc:
             log.error("%s: cache unusable: %s", self.account.name, exc)
             self._set_state(AccountState.OFFLINE, str(exc))
@@ -190,7 +216,7 @@ class AccountWorker(threading.Thread):
                 continue
             if job is _STOP:
                 return
-            if not job.future.set_running_or_notify_cancel():
+            if not job.start():
                 continue
             self._execute(job)
 
@@ -201,18 +227,18 @@ class AccountWorker(threading.Thread):
         listings and internal calls wait for their turn (they are long or would
         nest a sync); so does everything after a stop request.
         """
-        deferred: list[Any] = []
+        deferred: list[Job | None] = []
         while not self._stopping.is_set():
             try:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if job is _STOP or job.call is not None or isinstance(job.command, _LONG_JOBS):
+            if job is _STOP or job.command is None or isinstance(job.command, _LONG_JOBS):
                 deferred.append(job)
                 if job is _STOP:
                     break
                 continue
-            if job.future.set_running_or_notify_cancel():
+            if job.start():
                 self._execute(job)
         for job in deferred:
             self._queue.put(job)
@@ -227,10 +253,10 @@ class AccountWorker(threading.Thread):
     def _index_step(self) -> None:
         """One indexing batch, run like a job (errors set the state) but never retried."""
         assert self.indexer is not None
-        job = Job(None, Future(), call=self.indexer.step)
-        job.future.set_running_or_notify_cancel()
-        self._execute(job)
-        error = job.future.exception()
+        done: Future[None] = Future()
+        job = Job(self.indexer.step, done)
+        job.start()
+        error = self._execute(job)
         if error is not None:
             self.indexer.pause(str(error))
 
@@ -254,51 +280,46 @@ class AccountWorker(threading.Thread):
             except queue.Empty:
                 return
             if job is not _STOP:
-                job.future.cancel()
+                job.cancel()
 
     # ------------------------------------------------------------ running one job
 
-    def _execute(self, job: Job) -> None:
+    def _execute(self, job: Job) -> BaseException | None:
+        """Run ``job`` (retrying a read-only one after a reconnect); the error it failed with."""
         attempt = 0
         while True:
             try:
-                if job.call is not None:
-                    result = job.call()
-                else:
-                    assert job.command is not None
-                    result = self.handlers.handle(job.command)
+                job.run()
             except AuthError as exc:
                 self._drop_session()
                 self._set_state(AccountState.AUTH_FAILED, exc.details or exc.summary)
-                job.future.set_exception(exc)
-                return
+                job.fail(exc)
+                return exc
             except ConnectionLost as exc:
                 self._drop_session()
                 self._set_state(AccountState.OFFLINE, str(exc))
                 if not job.read_only or attempt >= self.max_job_retries or self._stopping.is_set():
-                    job.future.set_exception(exc)
-                    return
+                    job.fail(exc)
+                    return exc
                 attempt += 1
                 delay = (
                     self.backoff.maximum if isinstance(exc, TLSError) else self.backoff.next_delay()
                 )
                 if self._sleep(delay):
-                    job.future.set_exception(exc)
-                    return
+                    job.fail(exc)
+                    return exc
                 continue
             except MailError as exc:
-                job.future.set_exception(exc)
-                return
+                job.fail(exc)
+                return exc
             except Exception as exc:  # a bug: answer the Future, keep the thread alive
                 log.exception("%s: unexpected failure in %r", self.account.name, job.command)
-                job.future.set_exception(
-                    MailError("unexpected error in the mail backend", repr(exc))
-                )
-                return
-            job.future.set_result(result)
+                error = MailError("unexpected error in the mail backend", repr(exc))
+                job.fail(error)
+                return error
             if self.indexer is not None and isinstance(job.command, (api.SyncFolder, api.SyncAll)):
                 self.indexer.arm()  # new messages may wait for their bodies
-            return
+            return None
 
     def _sleep(self, seconds: float) -> bool:
         """Wait ``seconds`` unless stopping; True when we are stopping."""
@@ -363,12 +384,3 @@ class AccountWorker(threading.Thread):
         except Exception:
             log.exception("event listener failed on %r", event)
 
-
-def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
-    """Poll ``predicate`` until true or ``timeout``; used by tests and shutdown."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()

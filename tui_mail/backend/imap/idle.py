@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tui_mail.backend.account.worker import Backoff
+from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import AccountConfig
 from tui_mail.errors import AuthError, MailError
