@@ -10,12 +10,12 @@ service a listener that only calls the thread-safe ``App.post_message`` with a
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from tui_mail.backend.api import (
+from tui_mail.backend import (
     BackendEvent,
     Command,
     EventListener,
@@ -28,6 +28,8 @@ from tui_mail.mail.sanitize import clean_line
 
 if TYPE_CHECKING:
     from textual.app import App
+
+R = TypeVar("R")
 
 
 class BackendMessage(Message):
@@ -80,8 +82,11 @@ class ServiceBridge:
         self.app = app
         self.service = service
 
-    async def call(self, command: Command, *, quiet: bool = False) -> Any:
-        """Submit ``command`` and await its result; toast a ``MailError`` unless ``quiet``."""
+    async def call(self, command: Command[R], *, quiet: bool = False) -> R:
+        """Submit ``command`` and await its result (of the type the command names).
+
+        A ``MailError`` is toasted unless ``quiet``, then re-raised.
+        """
         try:
             return await asyncio.wrap_future(self.service.submit(command))
         except MailError as error:
