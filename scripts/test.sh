@@ -34,6 +34,8 @@ echo "== ruff"
 "$VENV/bin/ruff" check tui_mail tests bench scripts
 echo "== mypy"
 "$VENV/bin/mypy" tui_mail
+echo "== mypy --strict on the backend"
+"$VENV/bin/mypy" --strict tui_mail/backend
 echo "== import contracts"
 "$VENV/bin/lint-imports"
 echo "== architecture (cycles, sizes, typed futures, imapclient private names)"
