@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tui_mail.backend.api import OutboxEntry as OutboxEntry  # moved to the boundary module
+from tui_mail.backend.api import OutboxEntry
 from tui_mail.errors import NotFound, SendError
 from tui_mail.mail.compose import envelope
 from tui_mail.models import Draft
