@@ -183,8 +183,7 @@ def test_draft_store_survives_sigkill_mid_saving(tmp_path: Path) -> None:
         f"""
         import sys
         from pathlib import Path
-        from tui_mail.backend.api import OutboxEntry
-from tui_mail.backend.send.drafts import DraftStore
+        from tui_mail.backend.send.drafts import DraftStore
         from tui_mail.models import Address, Draft
         store = DraftStore(Path({str(tmp_path)!r}))
         draft = Draft(account="w", from_=Address("", "a@x.org"), draft_id="d1")
