@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.cache_search import text_hits
+from tests.cache_helpers import text_hits
 from tests.integration.backend_helpers import (
     account_config,
     make_message,

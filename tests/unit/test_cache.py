@@ -6,40 +6,19 @@ import sqlite3
 import stat
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.cache_search import text_hits
+from tests.cache_helpers import ACCOUNT, summary, text_hits, uids_of
 from tui_mail.backend.api import SortKey, ViewOrder
 from tui_mail.backend.cache.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 from tui_mail.backend.cache.store import FolderState, MailCache
 from tui_mail.errors import MailError
 from tui_mail.models import FLAGGED, SEEN, Address, Folder, FolderRole, MessageSummary
-
-ACCOUNT = "work"
-
-
-def summary(uid: int, folder: str = "INBOX", **fields: object) -> MessageSummary:
-    """A summary with plausible defaults; ``fields`` override them."""
-    values: dict[str, object] = {
-        "date": datetime(2024, 3, 1, 12, 0, tzinfo=UTC).replace(minute=uid % 60),
-        "from_": (Address(f"Sender {uid}", f"s{uid}@example.org"),),
-        "subject": f"Message {uid}",
-        "size": 1000 + uid,
-        "message_id": f"<{uid}@example.org>",
-        "uidvalidity": 7,
-    }
-    values.update(fields)
-    return MessageSummary(ACCOUNT, folder, uid, **values)  # type: ignore[arg-type]
-
-
-def uids_of(rows: object) -> list[int]:
-    """The UIDs of a window of ``ListRow``s."""
-    return [row.summary.uid for row in rows]  # type: ignore[attr-defined]
 
 
 @pytest.fixture

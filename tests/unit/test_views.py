@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.test_cache import ACCOUNT, summary, uids_of
+from tests.cache_helpers import ACCOUNT, summary, uids_of
 from tui_mail.backend.api import ListRow, SearchMessages, SortKey, ViewOrder
 from tui_mail.backend.cache.schema import sender_key
 from tui_mail.backend.cache.store import MailCache
