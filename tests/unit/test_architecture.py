@@ -54,3 +54,15 @@ def test_no_crowded_folder_no_long_module_no_untyped_future() -> None:
 def test_imapclient_private_names_live_in_the_transport_only() -> None:
     users = architecture.private_name_users()
     assert set(users) <= {architecture.TRANSPORT}
+
+
+def test_test_modules_share_helpers_not_each_other() -> None:
+    """Shared test code lives in helper modules; a test module never imports another."""
+    offending = []
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        for line in path.read_text().splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] in ("from", "import") and words[1].startswith("tests."):
+                if words[1].rsplit(".", 1)[-1].startswith("test_"):
+                    offending.append(f"{path.relative_to(REPO)}: {line.strip()}")
+    assert offending == []
