@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.cache_search import text_hits
+from tests.cache_helpers import text_hits
 from tui_mail.backend import api
 from tui_mail.backend.account import handlers as handlers_module
 from tui_mail.backend.account.context import AccountContext
