@@ -1,14 +1,11 @@
 """The main screen: folder tree | message list over the preview, status bar, footer.
 
 The screen wires its panes together: a folder picked in the tree opens in the
-list (the cached view at once, then a ``SyncFolder``); a message highlighted in
-the list is fetched (``FetchBody`` in an exclusive worker, the next one
-prefetched) and shown by the preview, which parses and renders off the loop;
-a message shown is marked read through the undoable actions. Backend events
-reach :meth:`MainScreen.apply_event` from the app, which matches each kind itself;
-the state that outlives one event is in ``events.py``, the search's in
-``search_flow.py``, what the message keys do in ``message_keys.py`` (none of them
-knows this screen).
+list (the cached view at once, then a ``SyncFolder``); the message under the
+cursor is fetched, shown and marked read (``reading.py``). The app hands each
+backend event to :meth:`MainScreen.apply_event`, which matches its kind. The
+helpers never see the screen: ``events.py`` (account states), ``search_flow.py``
+(the search), ``message_keys.py`` (the message keys), ``reading.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -26,25 +23,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.worker import Worker
+from textual.worker import Worker, WorkType
 
-from tui_mail.backend import (
-    AccountStateChanged,
-    BackendEvent,
-    FetchBody,
-    FlagsChanged,
-    FolderCountsChanged,
-    FoldersChanged,
-    IndexProgress,
-    ListFolders,
-    MessagesAdded,
-    MessagesRemoved,
-    OutboxChanged,
-    SyncAll,
-    SyncFolder,
-    SyncProgress,
-)
-from tui_mail.errors import MailError
+from tui_mail import backend
 from tui_mail.models import Folder, FolderRole, MessageBody, MessageSummary
 from tui_mail.ui import keymap
 from tui_mail.ui.actions import MessageActions
@@ -52,8 +33,8 @@ from tui_mail.ui.attachments import AttachmentOpener, AttachmentSaver
 from tui_mail.ui.bridge import ServiceBridge, report_failure
 from tui_mail.ui.screens.events import AccountStates, send_failure_text
 from tui_mail.ui.screens.message_keys import MessageKeys
-from tui_mail.ui.screens.password import PasswordScreen
-from tui_mail.ui.screens.reading import ReadMarker
+from tui_mail.ui.screens.password import ask_password
+from tui_mail.ui.screens.reading import MessageReader, ReadMarker
 from tui_mail.ui.screens.search_flow import PREVIEW_AFTER_TYPING, SearchController
 from tui_mail.ui.textual_compat import focused_without_repaint
 from tui_mail.ui.widgets.folder_tree import FolderTree
@@ -128,6 +109,7 @@ class MainScreen(Screen[None]):
             lambda: (self.account, self.folder),
             self._run,
         )
+        self.reader = MessageReader(bridge, self.message_list, self.preview, self._fetch_in)
         self.reads = ReadMarker(
             self.actions,
             self.message_list,
@@ -169,7 +151,7 @@ class MainScreen(Screen[None]):
         cached = await asyncio.to_thread(self.bridge.service.cached_folders, account)
         if cached:
             self.folders_known(account, cached)
-        folders = await self.bridge.call(ListFolders(account))
+        folders = await self.bridge.call(backend.ListFolders(account))
         self.folders_known(account, folders)
 
     def folders_known(self, account: str, folders: Sequence[Folder]) -> None:
@@ -207,7 +189,7 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="sync", exit_on_error=False)
     async def sync_folder(self, account: str, folder: str) -> None:
         """Ask the backend to sync; rows arrive as events while it runs."""
-        await self.bridge.call(SyncFolder(account, folder))
+        await self.bridge.call(backend.SyncFolder(account, folder))
         self.refresh_view()
 
     def refresh_view(self) -> None:
@@ -252,39 +234,23 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ showing a message
 
     def on_message_list_highlighted(self, event: MessageList.Highlighted) -> None:
-        summary = event.summary
-        self.reads.cursor_moved(summary)
-        show = self.preview.clear if summary is None else partial(self._show_message, summary)
+        self.reads.cursor_moved(event.summary)
+        show = partial(self.reader.show, event.summary)
         if self.search.holds_preview():
             self.search.hold_preview(self.set_timer(PREVIEW_AFTER_TYPING, show))
         else:
             show()
 
-    def _show_message(self, summary: MessageSummary) -> None:
-        self.preview.show_loading((summary.account, summary.folder, summary.uid))
-        self.fetch_body(summary)
-
-    @work(exclusive=True, group="preview", exit_on_error=False)
-    async def fetch_body(self, summary: MessageSummary) -> None:
-        """Fetch the body (an exclusive worker: a newer cursor move cancels this one)."""
-        key = (summary.account, summary.folder, summary.uid)
-        try:
-            raw = await self.bridge.call(
-                FetchBody(summary.account, summary.folder, summary.uid), quiet=True
-            )
-        except MailError as error:
-            self.preview.show_error(error.summary, error.details, key)
-            return
-        if self.preview.key == key:
-            self.preview.show_raw_message(raw, key)
-        self._prefetch_next()
-
-    def _prefetch_next(self) -> None:
-        next_row = self.message_list.rows.row(self.message_list.cursor + 1)
-        if next_row is not None:
-            s = next_row.summary
-            future = self.bridge.service.submit(FetchBody(s.account, s.folder, s.uid))
-            future.add_done_callback(lambda f: f.cancelled() or f.exception())
+    def _fetch_in(self, make_job: Callable[[], Coroutine[None, None, None]]) -> None:
+        # Exclusive: a newer cursor move cancels the fetch of the message left behind. A
+        # factory, not a coroutine, as @work passes: one cancelled unstarted is never made.
+        self.run_worker(
+            cast("WorkType[None]", make_job),  # the factory matches two arms of WorkType
+            name="fetch_body",
+            group="preview",
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     def on_message_list_opened(self, event: MessageList.Opened) -> None:
         self.preview.focus()
@@ -357,7 +323,7 @@ class MainScreen(Screen[None]):
 
     async def _sync_all(self) -> None:
         self.notify("Syncing…", timeout=2)
-        await self.bridge.call(SyncAll(self.account))
+        await self.bridge.call(backend.SyncAll(self.account))
         self.sync_folder(self.account, self.folder)
 
     def action_compose(self, kind: str) -> None:
@@ -366,15 +332,8 @@ class MainScreen(Screen[None]):
         if kind != "new" and (row is None or self.preview.body is None):
             self.notify("Show a message first", severity="warning")
             return
-        self.post_message(
-            self.ComposeRequested(
-                kind,
-                self.account,
-                row.summary if row else None,
-                self.preview.body if row else None,
-                self.preview.raw if row else None,
-            )
-        )
+        shown = (row.summary, self.preview.body, self.preview.raw) if row else (None, None, None)
+        self.post_message(self.ComposeRequested(kind, self.account, *shown))
 
     def action_search(self) -> None:
         self.search.open(self.account, self.folder)
@@ -426,7 +385,7 @@ class MainScreen(Screen[None]):
         """True when the list shows that folder (or searches from it)."""
         return (account, folder) == (self.account, self.folder)
 
-    def apply_event(self, event: BackendEvent) -> None:
+    def apply_event(self, event: backend.BackendEvent) -> None:
         """Apply one backend event, on the UI loop (the app hands each one here).
 
         Unknown kinds are ignored (a newer backend may send more). ``FolderChanged``
@@ -434,62 +393,48 @@ class MainScreen(Screen[None]):
         and the rows arrive as MessagesAdded/FlagsChanged.
         """
         match event:
-            case AccountStateChanged():
+            case backend.AccountStateChanged():
                 self._state_changed(event)
-            case FoldersChanged():
+            case backend.FoldersChanged():
                 self.folders_known(event.account, event.folders)
-            case FolderCountsChanged(account=account, folder=folder, total=total, unread=unread):
-                self.folder_tree.set_counts(account, folder, total, unread)
-                if self.is_open(account, folder):
+            case backend.FolderCountsChanged(total=total, unread=unread):
+                self.folder_tree.set_counts(event.account, event.folder, total, unread)
+                if self.is_open(event.account, event.folder):
                     self.status.update_status(total=total, unread=unread)
-            case MessagesAdded() | MessagesRemoved() | FlagsChanged():
+            case backend.MessagesAdded() | backend.MessagesRemoved() | backend.FlagsChanged():
                 if self.is_open(event.account, event.folder):
                     self.refresh_view()
-            case SyncProgress():
+            case backend.SyncProgress():
                 if self.is_open(event.account, event.folder):
                     self.status.update_status(sync_done=event.done, sync_total=event.total)
-            case IndexProgress() if event.account == self.account:
+            case backend.IndexProgress() if event.account == self.account:
                 total = 0 if event.finished else event.total  # 0: nothing to show
                 self.status.update_status(index_done=event.done, index_total=total)
-            case OutboxChanged():
+            case backend.OutboxChanged():
                 self.status.update_status(outbox=event.pending)
                 self.folder_tree.set_outbox(event.account, event.pending)
                 if event.last_error:
                     self.notify(send_failure_text(event), severity="error", markup=False)
 
-    def _state_changed(self, event: AccountStateChanged) -> None:
+    def _state_changed(self, event: backend.AccountStateChanged) -> None:
         change = self.states.changed(event)
         if event.account == self.account:
             self.status.update_status(**self.states.fields(event.account))
         if change.ask_password:
-            self._ask_password(event.account, event.reason)
+            ask_password(
+                self.app,
+                self.bridge.service,
+                event.account,
+                event.reason,
+                closed=partial(self.states.password_answered, event.account),
+                run=partial(self.run_worker, group="password", exit_on_error=False),
+            )
         if change.retry:  # jobs asked for while the account was down failed: ask again
             self.load_folders(event.account)
             if event.account == self.account and self.folder:
                 self.sync_folder(event.account, self.folder)
 
-    def _ask_password(self, account: str, reason: str) -> None:
-        """Ask for the password, then hand it to the service (off the loop)."""
-
-        def answered(result: tuple[str, bool] | None) -> None:
-            self.states.password_answered(account)
-            if result is not None:
-                password, remember = result
-                self.run_worker(
-                    asyncio.to_thread(
-                        self.bridge.service.set_password, account, password, remember
-                    ),
-                    group="password",
-                    exit_on_error=False,
-                )
-
-        self.app.push_screen(PasswordScreen(account, server_message=reason), answered)
-
     # ------------------------------------------------------------------ failures
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self.app, event)
-
-    def folder_named(self, account: str, name: str) -> Folder | None:
-        """A known folder of an account (None before the list is known)."""
-        return self.folder_tree.folders.get(account, {}).get(name)

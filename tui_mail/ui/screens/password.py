@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Static
 
+from tui_mail.backend import MailService
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.ui.screens.dialogs import FormDialog, dialog_css
 
@@ -80,3 +85,27 @@ class PasswordScreen(FormDialog[tuple[str, bool] | None]):
             return
         remember = self.keyring_available and self.query_one("#password-remember", Checkbox).value
         self.dismiss((password, remember))
+
+
+def ask_password(
+    app: App[Any],
+    service: MailService,
+    account: str,
+    reason: str,
+    *,
+    closed: Callable[[], None],
+    run: Callable[[Awaitable[None]], object],
+) -> None:
+    """Ask for ``account``'s password, then hand it to the service off the loop.
+
+    ``closed()`` is called when the dialog goes (answered or not); ``run(job)`` runs
+    the ``set_password`` call (it may probe the keyring, which blocks) in a worker.
+    """
+
+    def answered(result: tuple[str, bool] | None) -> None:
+        closed()
+        if result is not None:
+            password, remember = result
+            run(asyncio.to_thread(service.set_password, account, password, remember))
+
+    app.push_screen(PasswordScreen(account, server_message=reason), answered)

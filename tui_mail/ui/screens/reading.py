@@ -1,4 +1,8 @@
-"""When a message shown on the main screen counts as read (issues #4 and #8).
+"""Showing the cursor's message on the main screen, and when it counts as read (#4, #8).
+
+:class:`MessageReader` fetches the body of the message under the cursor
+(``FetchBody`` in an exclusive worker of the screen: a newer cursor move cancels
+it), hands it to the preview, and prefetches the next row's body.
 
 Showing a message the user chose marks it read: at once, or after
 ``general.mark_read_delay`` seconds if it is still the one shown. A message that
@@ -6,23 +10,76 @@ only slid under the cursor because rows above it were removed (a delete, a move)
 was not chosen: it stays unread until the user presses Enter on it or moves
 away and back, and ``u`` still undoes the removal (see ``MessageActions.slid_uid``).
 
-:class:`ReadMarker` knows the list, the preview and the actions, and takes the
-screen's ``run(job)`` (a worker of its "actions" group) and ``set_timer``; no screen.
+Both know the list, the preview (and the bridge or the actions), and take the
+screen's ways to run things as callables (``run``, ``fetch_in``, ``set_timer``); no screen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from textual.timer import Timer
 
+from tui_mail.backend import FetchBody
+from tui_mail.errors import MailError
 from tui_mail.models import MessageSummary
 from tui_mail.ui.actions import MessageActions
+from tui_mail.ui.bridge import ServiceBridge
 from tui_mail.ui.widgets.message_list import MessageList
 from tui_mail.ui.widgets.preview import MessagePreview
 
 Job = Coroutine[Any, Any, None]
+
+
+class MessageReader:
+    """Shows the message under the cursor: loading, then its body (or why it failed).
+
+    ``fetch_in(make_job)`` runs ``make_job()`` in the screen's exclusive "preview"
+    worker, so a newer cursor move cancels a fetch nobody waits for any more.
+    """
+
+    def __init__(
+        self,
+        bridge: ServiceBridge,
+        message_list: MessageList,
+        preview: MessagePreview,
+        fetch_in: Callable[[Callable[[], Coroutine[None, None, None]]], object],
+    ) -> None:
+        self.bridge = bridge
+        self.list = message_list
+        self.preview = preview
+        self.fetch_in = fetch_in
+
+    def show(self, summary: MessageSummary | None) -> None:
+        """Show ``summary`` (None: nothing under the cursor, an empty preview)."""
+        if summary is None:
+            self.preview.clear()
+            return
+        self.preview.show_loading((summary.account, summary.folder, summary.uid))
+        self.fetch_in(partial(self.fetch_body, summary))
+
+    async def fetch_body(self, summary: MessageSummary) -> None:
+        """Fetch the body; show it if the preview still waits for it; prefetch the next."""
+        key = (summary.account, summary.folder, summary.uid)
+        try:
+            raw = await self.bridge.call(
+                FetchBody(summary.account, summary.folder, summary.uid), quiet=True
+            )
+        except MailError as error:
+            self.preview.show_error(error.summary, error.details, key)
+            return
+        if self.preview.key == key:
+            self.preview.show_raw_message(raw, key)
+        self._prefetch_next()
+
+    def _prefetch_next(self) -> None:
+        next_row = self.list.rows.row(self.list.cursor + 1)
+        if next_row is not None:
+            s = next_row.summary
+            future = self.bridge.service.submit(FetchBody(s.account, s.folder, s.uid))
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())
 
 
 class ReadMarker:
