@@ -170,7 +170,9 @@ class SearchController:
         except MailError as error:
             view = error
         if session is not self._session:
-            return True  # closed meanwhile
+            # Closed meanwhile: done. Closed and opened again: ask for the new query
+            # (typed while this one ran, so no other search was started for it).
+            return self._session is None
         if (self.query, self.scope, self.server) != asked:
             return False
         if isinstance(view, MailError):
