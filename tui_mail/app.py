@@ -143,6 +143,7 @@ class TuiMailApp(App[int]):
     # ------------------------------------------------------------------ routing
 
     def on_backend_message(self, message: BackendMessage) -> None:
+        """Every backend event goes to the main screen, which matches its kind."""
         if self.main_screen is not None:
             self.main_screen.apply_event(message.event)
 
