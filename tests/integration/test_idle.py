@@ -17,7 +17,7 @@ from tests.integration.backend_helpers import (
     other_client,
     running_service,
 )
-from tui_mail.backend import FolderChanged, MessagesAdded, SyncFolder
+from tui_mail.backend import MessagesAdded, SyncFolder
 from tui_mail.backend.imap.idle import IdleWatcher, is_change
 
 pytestmark = pytest.mark.integration
@@ -46,7 +46,6 @@ def test_appended_message_arrives_through_idle_within_10_seconds(
         started = time.monotonic()
         assert log.wait_for(lambda: _arrived(log, "pushed 1"), 10), "no MessagesAdded within 10 s"
         print(f"\n[{imap_server.kind}] IDLE delivery took {time.monotonic() - started:.2f} s")
-        assert any(e.folder == "INBOX" for e in log.of(FolderChanged))
 
 
 def test_idle_reconnects_after_the_server_restarts(

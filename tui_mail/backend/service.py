@@ -3,8 +3,8 @@
 One :class:`AccountWorker` (command connection + cache writer) and one
 :class:`IdleWatcher` (IDLE on INBOX) per account. Views are built off the UI
 thread in a small thread pool from a separate read-side cache object. IDLE
-changes become a ``FolderChanged`` event *and* a queued SyncFolder, so new mail
-reaches the cache and the UI (``MessagesAdded``) with no user action.
+changes become a queued SyncFolder, so new mail reaches the cache and the UI
+(``MessagesAdded``) with no user action.
 
 Nothing is synced automatically at start: the UI submits ``ListFolders`` and
 ``SyncFolder`` for what it shows (the cached list and rows show at once).
@@ -158,8 +158,7 @@ class MailServiceImpl:
                 watcher.start()
 
     def _folder_changed(self, account: str, folder: str) -> None:
-        """IDLE saw a change: tell the UI and sync (one pending sync at a time)."""
-        self._emit(api.FolderChanged(account, folder))
+        """IDLE saw a change: sync the folder (one pending sync at a time); the sync tells the UI."""
         pending = self._idle_syncs.get(account)
         if pending is not None and not pending.done():
             return
@@ -187,7 +186,7 @@ class MailServiceImpl:
     def submit(self, command: api.Command[R]) -> Future[R]:
         """Queue a command on its account's worker (searches run on the view pool)."""
         if isinstance(command, api.SearchMessages):
-            # SearchMessages is a Command[MessageView] and a SearchView is one, but
+            # SearchMessages is a Command[SearchResults] and a SearchView is one, but
             # mypy keeps no link from the narrowed command back to R.
             return cast("Future[R]", self._search.submit(command, self._pool, self.submit))
         worker = self.workers.get(command.account)

@@ -19,8 +19,10 @@ from tui_mail.backend import (
     BackendEvent,
     Command,
     EventListener,
+    IndexProgress,
     MailService,
     MessageView,
+    SyncProgress,
     ViewOrder,
 )
 from tui_mail.errors import MailError
@@ -38,6 +40,22 @@ class BackendMessage(Message):
     def __init__(self, event: BackendEvent) -> None:
         super().__init__()
         self.event = event
+
+    def can_replace(self, message: Message) -> bool:
+        """True when ``message``, queued behind this one, makes it stale (DESIGN.md section 3).
+
+        Progress reports of one sync (same account and folder) or of one account's
+        indexing only say how far it got: a burst is shown as its newest report.
+        Textual only merges neighbours in the queue, so no other event is reordered.
+        """
+        if not isinstance(message, BackendMessage):
+            return False
+        old, new = self.event, message.event
+        if isinstance(old, SyncProgress) and isinstance(new, SyncProgress):
+            return (old.account, old.folder) == (new.account, new.folder)
+        if isinstance(old, IndexProgress) and isinstance(new, IndexProgress):
+            return old.account == new.account
+        return False
 
 
 class WorkerFailed(Message):

@@ -230,7 +230,7 @@ class ComposeFlow:
         await asyncio.to_thread(self.store.remove, draft.draft_id)
         if draft.server_draft is not None:
             await self._drop_server_copy(draft)
-        problems = "; ".join(getattr(outcome, "problems", ()) or ())
+        problems = "; ".join(outcome.problems)
         if problems:
             self.app.notify(f"Sent, but: {clean_line(problems)}", severity="warning", markup=False)
         else:

@@ -34,7 +34,7 @@ def message_text(rendered: RenderedMessage) -> Text:
     text.append(clean_text(rendered.text))
     _append_section(text, "Attachments", rendered.attachments)
     _append_section(text, "Links", rendered.links)
-    notes = list(getattr(rendered, "notes", ()) or ())
+    notes = rendered.notes
     if notes:
         text.append("\n\n")
         for note in notes:

@@ -11,7 +11,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeAlias, TypeVar
 
-from tui_mail.backend.api.views import MessageView, ViewOrder
+from tui_mail.backend.api.views import SearchResults, ViewOrder
 from tui_mail.mail.query import SearchScope
 from tui_mail.models import Folder
 
@@ -134,15 +134,15 @@ class ServerSearch(Command[list[int]]):
 
 
 @dataclass(frozen=True)
-class SearchMessages(Command[MessageView]):
+class SearchMessages(Command[SearchResults]):
     """Search with the query language of ``tui_mail.mail.query`` (issue #6).
 
     ``account``/``folder`` name the open folder (the scope when ``scope`` is
     FOLDER and the query names no ``folder:``/``account:``). Without ``server``
     only the caches are searched (fast: search-as-you-type); with it, UID SEARCH
     also runs in every folder of the scope and its hits are merged, marked
-    ``SearchRow.from_server``. Result: a ``MessageView`` of ``SearchRow`` whose
-    summaries carry their real account and folder. A malformed query fails the
+    ``SearchRow.from_server``. Result: ``SearchResults`` (a view of ``SearchRow``, whose
+    summaries carry their real account and folder). A malformed query fails the
     Future with ``MailError`` (its details say what is wrong). Run by the
     service's search pool, never by an account worker.
     """

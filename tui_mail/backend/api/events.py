@@ -96,13 +96,6 @@ class IndexProgress(BackendEvent):
 
 
 @dataclass(frozen=True)
-class FolderChanged(BackendEvent):
-    """IDLE saw a change (a burst collapses into one); the UI may ask for a sync."""
-
-    folder: str
-
-
-@dataclass(frozen=True)
 class OutboxChanged(BackendEvent):
     """The outbox gained, lost or updated an entry (e.g. a send failed)."""
 

@@ -64,3 +64,14 @@ class MessageView(Protocol):
     def index_of(self, uid: int) -> int | None:
         """Position of a UID in this view, or None."""
         ...
+
+
+class SearchResults(MessageView, Protocol):
+    """The answer to ``SearchMessages``: hits as a view, plus what the list shows of them."""
+
+    title: str
+    """What the list shows for this virtual folder (``Search: <query>``)."""
+    server_searched: bool
+    """True when the server's hits are merged in."""
+    server_errors: tuple[str, ...]
+    """``account/folder`` of each folder the server could not search (e.g. offline)."""

@@ -388,9 +388,9 @@ class MainScreen(Screen[None]):
     def apply_event(self, event: backend.BackendEvent) -> None:
         """Apply one backend event, on the UI loop (the app hands each one here).
 
-        Unknown kinds are ignored (a newer backend may send more). ``FolderChanged``
-        needs nothing: the service syncs the folder itself when IDLE sees a change,
-        and the rows arrive as MessagesAdded/FlagsChanged.
+        Unknown kinds are ignored (a newer backend may send more). When IDLE sees a
+        change the service syncs the folder itself, and the rows arrive as
+        MessagesAdded/FlagsChanged.
         """
         match event:
             case backend.AccountStateChanged():

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 
 from textual.timer import Timer
 
-from tui_mail.backend import MessageView, SearchMessages
+from tui_mail.backend import SearchMessages, SearchResults
 from tui_mail.errors import MailError
 from tui_mail.mail.query import SearchScope
 from tui_mail.mail.sanitize import clean_line
@@ -49,7 +49,7 @@ class SearchController:
         bar: SearchBar,
         results: MessageList,
         status: StatusBar,
-        submit: Callable[[SearchMessages], Future[MessageView]],
+        submit: Callable[[SearchMessages], Future[SearchResults]],
     ) -> None:
         self._bar = bar
         self._results = results
@@ -166,7 +166,7 @@ class SearchController:
             account, folder, self.query, self.scope, self.server, self._results.order
         )
         try:
-            view: MessageView | MailError = await asyncio.wrap_future(self._submit(command))
+            view: SearchResults | MailError = await asyncio.wrap_future(self._submit(command))
         except MailError as error:
             view = error
         if session is not self._session:
@@ -179,10 +179,10 @@ class SearchController:
             bar.show_error(clean_line(view.details or view.summary))
             return True
         bar.clear_error()
-        errors = getattr(view, "server_errors", ())
+        errors = view.server_errors
         if errors:
             bar.show_error("Server search failed: " + clean_line("; ".join(errors)))
         self._results.set_view(view)
-        title = getattr(view, "title", f"Search: {self.query}")
+        title = view.title
         self._status.update_status(folder=clean_line(title), total=len(view), unread=0)
         return True
