@@ -1,13 +1,21 @@
 """AccountWorker: the one thread that owns an account's command connection and cache.
 
-Jobs (``api.Command``) are queued and run one at a time; each is answered on its
-``concurrent.futures.Future``. A job whose Future was cancelled before it started
-is skipped. On connection loss the worker reports OFFLINE with the reason,
-reconnects with capped exponential backoff, and re-runs the interrupted job if
-it is read-only (otherwise its Future fails with ConnectionLost). An AuthError
-is never retried: the state stays AUTH_FAILED until :meth:`set_password`.
+Jobs (``api.Command``) are answered on their ``concurrent.futures.Future``; a job
+whose Future was cancelled before it started is skipped. Jobs run in *lanes*
+(``lanes.py``): what the cache can answer (a cached body, an internal call, an
+action while offline) runs at once whatever the connection state; jobs that need
+the server wait in the network lane, in order. On connection loss the worker
+reports OFFLINE with the reason and the time of the next attempt, and keeps
+taking jobs while it waits for it; an interrupted read-only job goes back to the
+front of its lane (up to ``max_job_retries`` losses). ``SyncAll`` while offline
+tries at once. An AuthError is never retried: the state stays AUTH_FAILED until
+:meth:`set_password`.
 
-The worker owns the thread, the queue and the connection; what each command does
+Actions (flags, move, copy, delete) made while the server cannot be reached are
+applied to the cache and queued durably (``offline.py``); on reconnect the queue
+is replayed before any other network job (``replay.py``).
+
+The worker owns the thread, the lanes and the connection; what each command does
 is in ``handlers.py`` and the background indexing in ``indexer.py``. Both get an
 :class:`AccountContext` built here, never the worker itself.
 """
@@ -15,8 +23,8 @@ is in ``handlers.py`` and the background indexing in ``indexer.py``. Both get an
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -26,8 +34,12 @@ from tui_mail.backend import api
 from tui_mail.backend.account.context import AccountContext
 from tui_mail.backend.account.handlers import CommandHandlers
 from tui_mail.backend.account.indexer import BodyIndexer
+from tui_mail.backend.account.lanes import ACTIONS, STOP, Job, JobLanes
+from tui_mail.backend.account.offline import OfflineActions
+from tui_mail.backend.account.replay import QueueReplay
 from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
 from tui_mail.backend.backoff import Backoff
+from tui_mail.backend.cache.action_queue import OfflineCache
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import AccountConfig
@@ -39,43 +51,6 @@ log = logging.getLogger(__name__)
 PasswordSource = Callable[[AccountConfig], "str | None"]
 R = TypeVar("R")
 T = TypeVar("T")
-
-
-class Job:
-    """A queued command (or an internal call, ``command`` None) and the Future answering it.
-
-    The Future's result type is bound in the closures made here, so one queue
-    holds jobs of every result type without losing any of them to ``Any``.
-    """
-
-    def __init__(
-        self,
-        call: Callable[[], T],
-        future: Future[T],
-        command: Command[object] | None = None,
-        read_only: bool = False,
-    ) -> None:
-        self.command = command
-        self.read_only = read_only
-        self.start = future.set_running_or_notify_cancel
-        """False (and the job is skipped) when its Future was cancelled."""
-        self.cancel = future.cancel
-        self.fail = future.set_exception
-
-        def finish() -> None:
-            future.set_result(call())
-
-        self._finish = finish
-
-    def run(self) -> None:
-        """Run the call and answer the Future with its result (errors propagate)."""
-        self._finish()
-
-
-#: Put on the queue to end the thread.
-_STOP = None
-#: Jobs a sync does not interleave between its batches (long, or a sync themselves).
-_LONG_JOBS = (api.SyncFolder, api.SyncAll, api.ListFolders, api.SearchMessages)
 
 
 def _default_password(account: AccountConfig) -> str | None:
@@ -107,8 +82,9 @@ class AccountWorker(threading.Thread):
         self._password_source = password_source
         self.max_job_retries = max_job_retries
         self.timeout = timeout
-        self._queue: queue.Queue[Job | None] = queue.Queue()
-        self._wake = threading.Event()
+        self.lanes = JobLanes()
+        self._retry_at = 0.0
+        """``time.monotonic()`` of the next connection attempt while OFFLINE."""
         self._stopping = threading.Event()
         self._session: ImapSession | None = None
         self._password: str | None = None
@@ -122,6 +98,8 @@ class AccountWorker(threading.Thread):
         )
         """What the handlers and the indexer see of this account (the cache, the folders)."""
         self.handlers = CommandHandlers(self.context)
+        self.offline = OfflineActions(self.context)
+        """Actions answered from the cache and queued while the server is out of reach."""
         self.indexer = (
             BodyIndexer(self.context, lambda name: self.handlers.sync_folder(name))
             if index_all
@@ -147,21 +125,37 @@ class AccountWorker(threading.Thread):
         if self._stopping.is_set():
             future.set_exception(ConnectionLost("the account is shut down"))
             return future
-        run = self.handlers.run
-        self._queue.put(Job(lambda: run(command), future, command, type(command).read_only))
+        run, offline = self.handlers.run, self.offline
+
+        def answer_offline(attempted: bool) -> R:
+            return offline.apply(command, attempted)
+
+        local = answer_offline if isinstance(command, ACTIONS) else None
+        job = Job(
+            lambda: run(offline.resolved(command)),
+            future,
+            command,
+            type(command).read_only,
+            local=local,
+        )
+        self.lanes.put(job)
         return future
 
     def submit_call(self, call: Callable[[], T], read_only: bool = False) -> Future[T]:
-        """Run ``call()`` on this thread (it may use :meth:`session` and :attr:`cache`)."""
+        """Run ``call()`` on this thread (it may use :meth:`session` and :attr:`cache`).
+
+        Internal calls run as they come, online or not (a call that needs the
+        server fails with ConnectionLost while offline).
+        """
         future: Future[T] = Future()
-        self._queue.put(Job(call, future, read_only=read_only))
+        self.lanes.put(Job(call, future, read_only=read_only))
         return future
 
     def set_password(self, password: str) -> None:
         """Use ``password`` from now on and reconnect (leaves AUTH_FAILED)."""
         self._password = password
         reconnected: Future[None] = Future()
-        self._queue.put(Job(self._reconnect_now, reconnected))
+        self.lanes.put(Job(self._reconnect_now, reconnected))
 
     def request_stop(self) -> None:
         """Ask the thread to end soon without waiting (see :meth:`stop`)."""
@@ -170,8 +164,7 @@ class AccountWorker(threading.Thread):
     def stop(self, timeout: float = 5.0) -> None:
         """End the thread within about ``timeout`` seconds, breaking a blocked read."""
         self._stopping.set()
-        self._queue.put(_STOP)
-        self._wake.set()
+        self.lanes.put(STOP)
         self.join(timeout / 2)
         if self.is_alive():
             session = self._session
@@ -184,7 +177,7 @@ class AccountWorker(threading.Thread):
     def run(self) -> None:
         self.emit(AccountStateChanged(self.account.name, AccountState.CONNECTING))
         try:
-            cache = MailCache.open(self.cache_path, self.account.name)
+            cache = OfflineCache.open(self.cache_path, self.account.name)
             self.context.cache_or_none = cache
             self.context.folders = tuple(cache.folders())
         except MailError as exc:
@@ -204,20 +197,75 @@ class AccountWorker(threading.Thread):
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            wait = self._offline_wait()
-            indexing = wait is None and self._indexing_wanted()
-            try:
-                job = self._queue.get_nowait() if indexing else self._queue.get(timeout=wait)
-            except queue.Empty:
-                if indexing:
-                    self._index_step()
-                else:
-                    self._try_connect_in_background()
-                continue
-            if job is _STOP:
+            job = self.lanes.take(self._wait())
+            if job is STOP:
                 return
-            if not job.start():
+            if isinstance(job, Job):
+                self._route(job)  # incoming first: a cache answer never waits behind the server
                 continue
+            if self._waiting_offline() and time.monotonic() < self._retry_at:
+                continue
+            if self._replay_due():
+                self._replay()
+            elif self.lanes.network:
+                self._run_network(self.lanes.network.popleft())
+            elif self._waiting_offline():
+                self._try_connect_in_background()
+            elif self._indexing_wanted():
+                self._index_step()
+
+    def _wait(self) -> float | None:
+        """How long the loop may wait for an incoming job before it has other work."""
+        if self._waiting_offline():
+            return max(0.0, self._retry_at - time.monotonic())
+        if self.lanes.network or self._replay_due() or self._indexing_wanted():
+            return 0
+        return None
+
+    def _waiting_offline(self) -> bool:
+        return self.state == AccountState.OFFLINE and self._session is None
+
+    def _unreachable(self) -> bool:
+        """True when a job needing the server cannot run now (offline or refused)."""
+        return self._session is None and self.state in (
+            AccountState.OFFLINE,
+            AccountState.AUTH_FAILED,
+        )
+
+    def _route(self, job: Job) -> None:
+        """Run ``job`` now if the cache can answer it, else put it in the network lane."""
+        command = job.command
+        if command is None:
+            if job.start():
+                self._execute(job)
+        elif isinstance(command, api.FetchBody) and self._body_cached(command):
+            if job.start():
+                self._execute(job)
+        elif job.can_queue and (self._unreachable() or self.offline.pending()):
+            # Behind queued actions an action must queue too, or it would overtake them.
+            if job.start():
+                self._execute_local(job)
+        elif self._unreachable() and not job.read_only:
+            if job.start():
+                job.fail(ConnectionLost("offline: the server cannot be reached", self._reason))
+        else:
+            if isinstance(command, api.SyncAll) and self._waiting_offline():
+                self._retry_at = time.monotonic()  # `$`: try now, not at the next backoff
+            self.lanes.network.append(job)
+
+    def _body_cached(self, command: api.FetchBody) -> bool:
+        cache = self.cache
+        try:
+            return cache is not None and cache.body(command.folder, command.uid) is not None
+        except MailError:
+            return False
+
+    def _run_network(self, job: Job) -> None:
+        if not job.start():
+            return
+        if job.can_queue and self.offline.pending():
+            self._execute_local(job)
+        else:
             self._execute(job)
 
     def run_waiting_user_jobs(self) -> None:
@@ -227,27 +275,42 @@ class AccountWorker(threading.Thread):
         listings and internal calls wait for their turn (they are long or would
         nest a sync); so does everything after a stop request.
         """
-        deferred: list[Job | None] = []
         while not self._stopping.is_set():
-            try:
-                job = self._queue.get_nowait()
-            except queue.Empty:
+            job = self.lanes.take(0)
+            if job is None:
                 break
-            if job is _STOP or job.command is None or isinstance(job.command, _LONG_JOBS):
-                deferred.append(job)
-                if job is _STOP:
-                    break
+            if job is STOP:
+                self.lanes.put(STOP)
+                break
+            if isinstance(job, Job):
+                if job.command is None:
+                    self.lanes.network.append(job)  # an internal call could nest a sync
+                else:
+                    self._route(job)
+        for job in self.lanes.take_quick():
+            if self._stopping.is_set():
+                self.lanes.network.appendleft(job)
                 continue
-            if job.start():
-                self._execute(job)
-        for job in deferred:
-            self._queue.put(job)
+            self._run_network(job)
+
+    def _replay_due(self) -> bool:
+        return self.state is not AccountState.AUTH_FAILED and self.offline.pending()
+
+    def _replay(self) -> None:
+        """Send the offline queue (before any other network job; see ``replay.py``)."""
+        done: Future[int] = Future()
+        job = Job(QueueReplay(self.context, self.handlers).run, done)
+        job.start()
+        self._execute(job)
+        if done.done() and done.exception() is None:
+            log.info("%s: %d queued action(s) replayed", self.account.name, done.result())
 
     def _indexing_wanted(self) -> bool:
         return (
             self.indexer is not None
             and self.indexer.armed
             and self.state is not AccountState.AUTH_FAILED
+            and not self._waiting_offline()
         )
 
     def _index_step(self) -> None:
@@ -260,72 +323,72 @@ class AccountWorker(threading.Thread):
         if error is not None:
             self.indexer.pause(str(error))
 
-    def _offline_wait(self) -> float | None:
-        if self.state == AccountState.OFFLINE and self._session is None:
-            return self.backoff.next_delay()
-        return None
-
     def _try_connect_in_background(self) -> None:
         try:
             self.session()
         except AuthError as exc:
             self._set_state(AccountState.AUTH_FAILED, exc.details or exc.summary)
         except MailError as exc:
-            self._set_state(AccountState.OFFLINE, str(exc))
+            self._went_offline(exc)
 
     def _cancel_pending(self) -> None:
-        while True:
-            try:
-                job = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if job is not _STOP:
-                job.cancel()
+        self.lanes.cancel_all()
 
     # ------------------------------------------------------------ running one job
 
     def _execute(self, job: Job) -> BaseException | None:
-        """Run ``job`` (retrying a read-only one after a reconnect); the error it failed with."""
-        attempt = 0
-        while True:
-            try:
-                job.run()
-            except AuthError as exc:
-                self._drop_session()
-                self._set_state(AccountState.AUTH_FAILED, exc.details or exc.summary)
-                job.fail(exc)
-                return exc
-            except ConnectionLost as exc:
-                self._drop_session()
-                self._set_state(AccountState.OFFLINE, str(exc))
-                if not job.read_only or attempt >= self.max_job_retries or self._stopping.is_set():
-                    job.fail(exc)
-                    return exc
-                attempt += 1
-                delay = (
-                    self.backoff.maximum if isinstance(exc, TLSError) else self.backoff.next_delay()
-                )
-                if self._sleep(delay):
-                    job.fail(exc)
-                    return exc
-                continue
-            except MailError as exc:
-                job.fail(exc)
-                return exc
-            except Exception as exc:  # a bug: answer the Future, keep the thread alive
-                log.exception("%s: unexpected failure in %r", self.account.name, job.command)
-                error = MailError("unexpected error in the mail backend", repr(exc))
-                job.fail(error)
-                return error
-            if self.indexer is not None and isinstance(job.command, (api.SyncFolder, api.SyncAll)):
-                self.indexer.arm()  # new messages may wait for their bodies
-            return None
+        """Run a started ``job``; the error it failed with (None: answered, or put back)."""
+        try:
+            job.run()
+        except AuthError as exc:
+            self._drop_session()
+            self._set_state(AccountState.AUTH_FAILED, exc.details or exc.summary)
+            job.fail(exc)
+            return exc
+        except ConnectionLost as exc:
+            attempted = self._session is not None  # else the connect failed: nothing was sent
+            self._went_offline(exc)
+            if job.can_queue and not self._stopping.is_set():
+                return self._execute_local(job, attempted)
+            job.attempts += 1
+            if job.read_only and job.attempts <= self.max_job_retries:
+                if not self._stopping.is_set():
+                    self.lanes.network.appendleft(job)  # first again when the server is back
+                    return None
+            job.fail(exc)
+            return exc
+        except MailError as exc:
+            job.fail(exc)
+            return exc
+        except Exception as exc:  # a bug: answer the Future, keep the thread alive
+            return self._bug(job, exc)
+        if self.indexer is not None and isinstance(job.command, (api.SyncFolder, api.SyncAll)):
+            self.indexer.arm()  # new messages may wait for their bodies
+        return None
 
-    def _sleep(self, seconds: float) -> bool:
-        """Wait ``seconds`` unless stopping; True when we are stopping."""
-        self._wake.clear()
-        self._wake.wait(seconds)
-        return self._stopping.is_set()
+    def _execute_local(self, job: Job, attempted: bool = False) -> BaseException | None:
+        """Answer an action from the cache and the offline queue."""
+        try:
+            job.run_local(attempted)
+        except MailError as exc:
+            job.fail(exc)
+            return exc
+        except Exception as exc:
+            return self._bug(job, exc)
+        return None
+
+    def _bug(self, job: Job, exc: Exception) -> BaseException:
+        log.exception("%s: unexpected failure in %r", self.account.name, job.command)
+        error = MailError("unexpected error in the mail backend", repr(exc))
+        job.fail(error)
+        return error
+
+    def _went_offline(self, exc: MailError) -> None:
+        """Drop the connection; the next attempt is due after the backoff (TLS: the longest)."""
+        self._drop_session()
+        delay = self.backoff.maximum if isinstance(exc, TLSError) else self.backoff.next_delay()
+        self._retry_at = time.monotonic() + delay
+        self._set_state(AccountState.OFFLINE, str(exc), retry_at=time.time() + delay)
 
     # ------------------------------------------------------------ the connection
 
@@ -369,13 +432,13 @@ class AccountWorker(threading.Thread):
         self.state = AccountState.CONNECTING  # leaves AUTH_FAILED without a second event
         self.session()
 
-    def _set_state(self, state: AccountState, reason: str = "") -> None:
-        if state == self.state and reason == self._reason:
+    def _set_state(self, state: AccountState, reason: str = "", retry_at: float = 0.0) -> None:
+        if state == self.state and reason == self._reason and not retry_at:
             return
         self.state, self._reason = state, reason
         if state is AccountState.ONLINE and self.indexer is not None:
             self.indexer.arm()  # back online: go on where a failure paused it
-        self.emit(AccountStateChanged(self.account.name, state, reason))
+        self.emit(AccountStateChanged(self.account.name, state, reason, retry_at))
 
     def emit(self, event: BackendEvent) -> None:
         """Tell the listener; a failing listener never kills the worker."""

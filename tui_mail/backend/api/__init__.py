@@ -47,6 +47,8 @@ from tui_mail.backend.api.events import (
     MessagesAdded,
     MessagesRemoved,
     OutboxChanged,
+    QueuedActionFailed,
+    QueuedActionsChanged,
     SyncProgress,
 )
 from tui_mail.backend.api.protocol import (
@@ -93,6 +95,8 @@ __all__ = [
     "MessagesRemoved",
     "MoveMessages",
     "OutboxChanged",
+    "QueuedActionFailed",
+    "QueuedActionsChanged",
     "OutboxEntry",
     "OutboxQueue",
     "RenameFolder",

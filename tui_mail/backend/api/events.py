@@ -32,6 +32,8 @@ class AccountStateChanged(BackendEvent):
 
     state: AccountState
     reason: str = ""
+    retry_at: float = 0.0
+    """OFFLINE: when (``time.time()``) the next connection attempt is due; 0: not known."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,26 @@ class OutboxChanged(BackendEvent):
 
     pending: int
     last_error: str = ""
+
+
+@dataclass(frozen=True)
+class QueuedActionsChanged(BackendEvent):
+    """Actions made offline wait in the account's queue (``pending`` of them; 0: all sent)."""
+
+    pending: int
+
+
+@dataclass(frozen=True)
+class QueuedActionFailed(BackendEvent):
+    """A queued action could not be done when replayed (its message or folder vanished).
+
+    ``action`` says what it was (e.g. "move 2 messages to Archive"); the folder's
+    rows were corrected by a resync. The UI toasts it; it is logged too.
+    """
+
+    folder: str
+    action: str
+    reason: str
 
 
 EventListener = Callable[[BackendEvent], None]

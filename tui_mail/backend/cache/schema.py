@@ -119,8 +119,35 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    """The offline action queue and the provisional UIDs it hands out (issue 21).
+
+    One ``action_queue`` row per flag/move/copy/delete made while the server could
+    not be reached, replayed in ``id`` order. A message moved or copied offline
+    gets a provisional UID ``-id`` of ``provisional_uids`` in its new folder;
+    ``uid`` is the server's UID once the action reached it (0: it never will).
+    AUTOINCREMENT so a provisional UID is never handed out twice.
+    """
+    run_script(
+        conn,
+        """
+        CREATE TABLE action_queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            body TEXT NOT NULL,               -- JSON of a QueuedAction
+            attempts INTEGER NOT NULL DEFAULT 0,
+            queued_at REAL NOT NULL
+        );
+        CREATE TABLE provisional_uids (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            folder TEXT NOT NULL,
+            uid INTEGER
+        );
+        """,
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
