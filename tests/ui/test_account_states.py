@@ -16,7 +16,11 @@ def test_a_refusal_asks_for_the_password_once_until_the_dialog_closes() -> None:
     assert not _changed(states, AccountState.AUTH_FAILED, "bad").ask_password
     states.password_answered("work")
     assert _changed(states, AccountState.AUTH_FAILED, "bad").ask_password
-    assert states.fields("work") == {"state": AccountState.AUTH_FAILED, "reason": "bad"}
+    assert states.fields("work") == {
+        "state": AccountState.AUTH_FAILED,
+        "reason": "bad",
+        "retry_at": 0.0,
+    }
 
 
 def test_back_online_after_being_down_asks_again_once() -> None:
@@ -28,4 +32,8 @@ def test_back_online_after_being_down_asks_again_once() -> None:
 
 
 def test_an_unknown_account_is_connecting() -> None:
-    assert AccountStates().fields("other") == {"state": AccountState.CONNECTING, "reason": ""}
+    assert AccountStates().fields("other") == {
+        "state": AccountState.CONNECTING,
+        "reason": "",
+        "retry_at": 0.0,
+    }

@@ -13,7 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tui_mail.backend import AccountState, AccountStateChanged, OutboxChanged
+from tui_mail.backend import (
+    AccountState,
+    AccountStateChanged,
+    OutboxChanged,
+    QueuedActionFailed,
+)
 from tui_mail.mail.sanitize import clean_line
 
 _RECOVERED_FROM = (AccountState.AUTH_FAILED, AccountState.OFFLINE)
@@ -33,19 +38,20 @@ class AccountStates:
     """Each account's connection state, and which accounts wait for a password."""
 
     def __init__(self) -> None:
-        self.states: dict[str, tuple[AccountState, str]] = {}
+        self.states: dict[str, tuple[AccountState, str, float]] = {}
+        """Account -> (state, reason, time of the next attempt while offline)."""
         self._asking_password: set[str] = set()
         self._down: set[str] = set()
         """Accounts that were offline or refused since they were last online."""
 
     def fields(self, account: str) -> dict[str, Any]:
         """The status bar fields for an account's connection state."""
-        state, reason = self.states.get(account, (AccountState.CONNECTING, ""))
-        return {"state": state, "reason": reason}
+        state, reason, retry_at = self.states.get(account, (AccountState.CONNECTING, "", 0.0))
+        return {"state": state, "reason": reason, "retry_at": retry_at}
 
     def changed(self, event: AccountStateChanged) -> StateChange:
         """Record a new state; say whether to ask for the password or to ask again."""
-        self.states[event.account] = (event.state, event.reason)
+        self.states[event.account] = (event.state, event.reason, event.retry_at)
         ask = event.state is AccountState.AUTH_FAILED and event.account not in self._asking_password
         if ask:
             self._asking_password.add(event.account)  # once per failure, not per event
@@ -65,3 +71,10 @@ class AccountStates:
 def send_failure_text(event: OutboxChanged) -> str:
     """The toast for a failed send (the error is network text, so sanitised)."""
     return "Sending failed; the message stays in the outbox: " + clean_line(event.last_error, 200)
+
+
+def action_failed_text(event: QueuedActionFailed) -> str:
+    """The toast for a queued action the server could not do (names from the server: sanitised)."""
+    return (
+        f"Not done on the server: {clean_line(event.action, 120)} — {clean_line(event.reason, 120)}"
+    )

@@ -31,7 +31,7 @@ from tui_mail.ui import keymap
 from tui_mail.ui.actions import MessageActions
 from tui_mail.ui.attachments import AttachmentOpener, AttachmentSaver
 from tui_mail.ui.bridge import ServiceBridge, report_failure
-from tui_mail.ui.screens.events import AccountStates, send_failure_text
+from tui_mail.ui.screens.events import AccountStates, action_failed_text, send_failure_text
 from tui_mail.ui.screens.message_keys import MessageKeys
 from tui_mail.ui.screens.password import ask_password
 from tui_mail.ui.screens.reading import MessageReader, ReadMarker
@@ -415,6 +415,12 @@ class MainScreen(Screen[None]):
                 self.folder_tree.set_outbox(event.account, event.pending)
                 if event.last_error:
                     self.notify(send_failure_text(event), severity="error", markup=False)
+            case backend.QueuedActionsChanged() if event.account == self.account:
+                self.status.update_status(queued=event.pending)
+            case backend.QueuedActionFailed():
+                self.notify(action_failed_text(event), severity="warning", markup=False)
+                if self.is_open(event.account, event.folder):
+                    self.refresh_view()
 
     def _state_changed(self, event: backend.AccountStateChanged) -> None:
         change = self.states.changed(event)

@@ -2,10 +2,13 @@
 
 One line above the footer. Every field is set by the main screen from backend
 events; the line is rebuilt as ``rich.text.Text`` (server words sanitised).
+Offline, it counts down to the next connection attempt (``retrying in 30 s``,
+redrawn each second) and says how many actions wait to be sent.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 from rich.text import Text
@@ -39,9 +42,21 @@ class StatusLine:
     index_done: int = 0
     index_total: int = 0
     outbox: int = 0
+    retry_at: float = 0.0
+    """OFFLINE: ``time.time()`` of the next connection attempt (0: not known)."""
+    queued: int = 0
+    """Actions made offline that wait for the server."""
 
 
-def status_text(line: StatusLine) -> Text:
+def retry_text(retry_at: float, now: float) -> str:
+    """`` — retrying in 30 s`` (``now`` once due; empty when no attempt is known)."""
+    if not retry_at:
+        return ""
+    seconds = round(retry_at - now)
+    return " — retrying now" if seconds <= 0 else f" — retrying in {seconds} s"
+
+
+def status_text(line: StatusLine, now: float | None = None) -> Text:
     """The bar's text: `` account │ folder │ N messages, M unread │ ● online │ sync 3/10``."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(" " + clean_line(line.account), style="bold")
@@ -56,6 +71,11 @@ def status_text(line: StatusLine) -> Text:
     text.append(f"{icon} {line.state.value}", style=colour)
     if line.reason and line.state is not AccountState.ONLINE:
         text.append(": " + clean_line(line.reason, 80), style=colour)
+    if line.state is AccountState.OFFLINE:
+        text.append(retry_text(line.retry_at, time.time() if now is None else now), style=colour)
+    if line.queued:
+        noun = "action" if line.queued == 1 else "actions"
+        text.append(f" │ {line.queued} {noun} queued", style="yellow")
     if line.sync_total and line.sync_done < line.sync_total:
         text.append(f" │ syncing {line.sync_done}/{line.sync_total}")
     if line.index_total and line.index_done < line.index_total:
@@ -77,6 +97,14 @@ class StatusBar(Widget):
     def update_status(self, **fields: object) -> None:
         """Change some fields (e.g. ``state=AccountState.ONLINE, reason=""``)."""
         self.line = replace(self.line, **fields)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        # The countdown moves once a second; nothing else in the line depends on time.
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        if self.line.state is AccountState.OFFLINE and self.line.retry_at:
+            self.refresh()
 
     def render(self) -> Text:
         return status_text(self.line)
