@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -34,6 +35,7 @@ from tests.integration.backend_helpers import (
 from tui_mail.backend import (
     AccountState,
     AccountStateChanged,
+    CopyMessages,
     FetchBody,
     ListFolders,
     MailServiceImpl,
@@ -258,3 +260,34 @@ def test_a_queued_action_on_a_message_expunged_meanwhile_is_reported(
     assert _subjects(user, "INBOX") == {"offline 1": frozenset({FLAGGED})}
     assert _subjects(user, "Archive") == {}
     assert _cached(tmp_path, "Archive") == {}  # the provisional row was corrected
+
+
+def test_a_crash_between_the_servers_ok_and_the_rows_delete_runs_nothing_twice(
+    dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = dovecot_user(dovecot, monkeypatch)
+    _seed(user, 2)
+    config = account_config(user, tmp_path)
+    with running_service(config, tmp_path, OPTIONS) as (service, log):
+        first, second = _warm(service)
+    with _server_down(dovecot):
+        with running_service(config, tmp_path, OPTIONS) as (service, log):
+            service.submit(MoveMessages("test", "INBOX", (first,), "Archive")).result(5)
+            service.submit(CopyMessages("test", "INBOX", (second,), "Archive")).result(5)
+    # As if a replay had sent both and was killed before deleting the rows.
+    client = other_client(user)
+    try:
+        client.select_folder("INBOX")
+        client.move([first], "Archive")
+        client.copy([second], "Archive")
+    finally:
+        client.logout()
+    conn = sqlite3.connect(cache_file(tmp_path / "cache", "test"))
+    with conn:
+        conn.execute("UPDATE action_queue SET attempts = 1")
+    conn.close()
+    with running_service(config, tmp_path, OPTIONS) as (service, log):
+        assert log.wait_for(lambda: _drained(log), 20)
+    assert set(_subjects(user, "Archive")) == {"offline 0", "offline 1"}  # each once
+    assert set(_subjects(user, "INBOX")) == {"offline 1"}
+    assert not log.of(QueuedActionFailed)

@@ -13,6 +13,7 @@ while still taking new jobs.
 
 from __future__ import annotations
 
+import enum
 import queue
 from collections import deque
 from collections.abc import Callable
@@ -94,6 +95,33 @@ class Job:
         """Answer from the cache and the offline queue (only when :attr:`can_queue`)."""
         assert self._local is not None
         self._local(attempted)
+
+
+class Lane(enum.Enum):
+    """Where the worker sends a job as it arrives (see :func:`lane_for`)."""
+
+    NOW = "run now"
+    """The cache (or this thread) can answer: run at once."""
+    QUEUE = "apply to the cache and queue for the server"
+    NETWORK = "wait in the network lane"
+    REFUSE = "fail now: it needs the server, which cannot be reached"
+
+
+def lane_for(job: Job, *, unreachable: bool, queue_pending: bool, body_cached: bool) -> Lane:
+    """The lane of a job arriving now.
+
+    ``unreachable``: no connection and none possible right now (offline or
+    refused); ``queue_pending``: offline actions wait to be replayed (a new action
+    must queue behind them, or it would overtake them); ``body_cached``: the job
+    is a FetchBody whose body the cache holds.
+    """
+    if job.command is None or body_cached:
+        return Lane.NOW
+    if job.can_queue and (unreachable or queue_pending):
+        return Lane.QUEUE
+    if unreachable and not job.read_only:
+        return Lane.REFUSE
+    return Lane.NETWORK
 
 
 class _Stop:

@@ -34,7 +34,7 @@ from tui_mail.backend import api
 from tui_mail.backend.account.context import AccountContext
 from tui_mail.backend.account.handlers import CommandHandlers
 from tui_mail.backend.account.indexer import BodyIndexer
-from tui_mail.backend.account.lanes import ACTIONS, STOP, Job, JobLanes
+from tui_mail.backend.account.lanes import ACTIONS, STOP, Job, JobLanes, Lane, lane_for
 from tui_mail.backend.account.offline import OfflineActions
 from tui_mail.backend.account.replay import QueueReplay
 from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
@@ -131,14 +131,8 @@ class AccountWorker(threading.Thread):
             return offline.apply(command, attempted)
 
         local = answer_offline if isinstance(command, ACTIONS) else None
-        job = Job(
-            lambda: run(offline.resolved(command)),
-            future,
-            command,
-            type(command).read_only,
-            local=local,
-        )
-        self.lanes.put(job)
+        call = lambda: run(offline.resolved(command))  # noqa: E731 (binds R for mypy)
+        self.lanes.put(Job(call, future, command, type(command).read_only, local))
         return future
 
     def submit_call(self, call: Callable[[], T], read_only: bool = False) -> Future[T]:
@@ -178,8 +172,11 @@ class AccountWorker(threading.Thread):
         self.emit(AccountStateChanged(self.account.name, AccountState.CONNECTING))
         try:
             cache = OfflineCache.open(self.cache_path, self.account.name)
+            assert isinstance(cache, OfflineCache)  # open() builds ``cls``
             self.context.cache_or_none = cache
             self.context.folders = tuple(cache.folders())
+            if cache.has_pending():  # left by an earlier run: say so, replay when connected
+                self.emit(api.QueuedActionsChanged(self.account.name, cache.pending_count()))
         except MailError as exc:
             log.error("%s: cache unusable: %s", self.account.name, exc)
             self._set_state(AccountState.OFFLINE, str(exc))
@@ -235,23 +232,24 @@ class AccountWorker(threading.Thread):
     def _route(self, job: Job) -> None:
         """Run ``job`` now if the cache can answer it, else put it in the network lane."""
         command = job.command
-        if command is None:
-            if job.start():
-                self._execute(job)
-        elif isinstance(command, api.FetchBody) and self._body_cached(command):
-            if job.start():
-                self._execute(job)
-        elif job.can_queue and (self._unreachable() or self.offline.pending()):
-            # Behind queued actions an action must queue too, or it would overtake them.
-            if job.start():
-                self._execute_local(job)
-        elif self._unreachable() and not job.read_only:
-            if job.start():
-                job.fail(ConnectionLost("offline: the server cannot be reached", self._reason))
-        else:
+        lane = lane_for(
+            job,
+            unreachable=self._unreachable(),
+            queue_pending=job.can_queue and self.offline.pending(),
+            body_cached=isinstance(command, api.FetchBody) and self._body_cached(command),
+        )
+        if lane is Lane.NETWORK:
             if isinstance(command, api.SyncAll) and self._waiting_offline():
                 self._retry_at = time.monotonic()  # `$`: try now, not at the next backoff
             self.lanes.network.append(job)
+        elif not job.start():
+            return  # cancelled: skipped
+        elif lane is Lane.NOW:
+            self._execute(job)
+        elif lane is Lane.QUEUE:
+            self._execute_local(job)
+        else:
+            job.fail(ConnectionLost("offline: the server cannot be reached", self._reason))
 
     def _body_cached(self, command: api.FetchBody) -> bool:
         cache = self.cache
