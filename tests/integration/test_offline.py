@@ -43,6 +43,7 @@ from tui_mail.backend import (
     QueuedActionFailed,
     QueuedActionsChanged,
     SetFlags,
+    SyncAll,
     SyncFolder,
 )
 from tui_mail.backend.cache.store import MailCache
@@ -174,8 +175,10 @@ def test_queued_actions_survive_closing_the_service(
             assert service.submit(FetchBody("test", "INBOX", first)).result(1)
             assert _cached(tmp_path, "INBOX").get(first, frozenset()) >= {FLAGGED}
             assert second not in _cached(tmp_path, "INBOX")
+    started = time.monotonic()
     with running_service(config, tmp_path, OPTIONS) as (service, log):
         assert log.wait_for(lambda: _drained(log), 20)
+        print(f"\nqueued actions reached the server {time.monotonic() - started:.2f} s after start")
     assert _subjects(user, "INBOX") == {"offline 0": frozenset({FLAGGED})}
     assert set(_subjects(user, "Archive")) == {"offline 1"}
 
@@ -291,3 +294,22 @@ def test_a_crash_between_the_servers_ok_and_the_rows_delete_runs_nothing_twice(
     assert set(_subjects(user, "Archive")) == {"offline 0", "offline 1"}  # each once
     assert set(_subjects(user, "INBOX")) == {"offline 1"}
     assert not log.of(QueuedActionFailed)
+
+
+def test_sync_all_while_offline_tries_at_once_not_at_the_next_backoff(
+    dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = dovecot_user(dovecot, monkeypatch)
+    _seed(user, 1)
+    config = account_config(user, tmp_path)
+    slow = replace(OPTIONS, backoff_initial=30.0, backoff_max=30.0)
+    with running_service(config, tmp_path, slow) as (service, log):
+        _warm(service)
+        with _server_down(dovecot):
+            waiting = service.submit(SyncFolder("test", "INBOX"))
+            assert log.wait_for(lambda: _offline(log), 10)
+            assert log.of(AccountStateChanged)[-1].retry_at > time.time() + 20
+        started = time.monotonic()
+        service.submit(SyncAll("test")).result(10)  # `$`
+        assert time.monotonic() - started < 5
+        assert waiting.result(5).total == 1

@@ -299,9 +299,13 @@ class AccountWorker(threading.Thread):
         done: Future[int] = Future()
         job = Job(QueueReplay(self.context, self.handlers).run, done)
         job.start()
-        self._execute(job)
-        if done.done() and done.exception() is None:
+        error = self._execute(job)
+        if error is None:
             log.info("%s: %d queued action(s) replayed", self.account.name, done.result())
+        elif not isinstance(error, (ConnectionLost, AuthError)):
+            # Not the network (a damaged cache, a bug): wait as if offline rather than
+            # spin on it, and let nothing overtake the queue meanwhile.
+            self._went_offline(MailError("queued actions could not be sent", str(error)))
 
     def _indexing_wanted(self) -> bool:
         return (
