@@ -313,3 +313,30 @@ def test_sync_all_while_offline_tries_at_once_not_at_the_next_backoff(
         service.submit(SyncAll("test")).result(10)  # `$`
         assert time.monotonic() - started < 5
         assert waiting.result(5).total == 1
+
+
+def test_a_queued_move_to_a_folder_deleted_meanwhile_is_reported_and_undone_locally(
+    dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = dovecot_user(dovecot, monkeypatch)
+    _seed(user, 1)
+    client = other_client(user)
+    client.create_folder("Projects")
+    client.logout()
+    config = account_config(user, tmp_path)
+    with running_service(config, tmp_path, OPTIONS) as (service, log):
+        (first,) = _warm(service)
+    with _server_down(dovecot):
+        with running_service(config, tmp_path, OPTIONS) as (service, log):
+            service.submit(MoveMessages("test", "INBOX", (first,), "Projects")).result(5)
+            assert first not in _cached(tmp_path, "INBOX")
+    client = other_client(user)
+    client.delete_folder("Projects")
+    client.logout()
+    with running_service(config, tmp_path, OPTIONS) as (service, log):
+        assert log.wait_for(lambda: _drained(log), 20)
+        assert log.wait_for(lambda: first in _cached(tmp_path, "INBOX"), 10)  # resynced
+        (failed,) = log.of(QueuedActionFailed)
+        assert "Projects" in failed.action
+        assert service.workers["test"].is_alive()
+    assert set(_subjects(user, "INBOX")) == {"offline 0"}

@@ -76,8 +76,11 @@ class QueueReplay:
                 done += 1
             except (ConnectionLost, AuthError):
                 raise
-            except (_Vanished, MailError) as exc:
-                self._failed(action, str(exc.args[0]) if isinstance(exc, _Vanished) else str(exc))
+            except _Vanished as exc:
+                self._failed(action, str(exc.args[0]))
+            except MailError as exc:  # refused: e.g. the destination folder was deleted
+                self.relist = True
+                self._failed(action, str(exc))
             self.context.emit(
                 api.QueuedActionsChanged(self.context.name, self.cache.pending_count())
             )
