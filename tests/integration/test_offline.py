@@ -340,3 +340,30 @@ def test_a_queued_move_to_a_folder_deleted_meanwhile_is_reported_and_undone_loca
         assert "Projects" in failed.action
         assert service.workers["test"].is_alive()
     assert set(_subjects(user, "INBOX")) == {"offline 0"}
+
+
+def test_provisional_rows_left_by_a_crash_after_the_last_action_are_corrected(
+    dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = dovecot_user(dovecot, monkeypatch)
+    _seed(user, 1)
+    config = account_config(user, tmp_path)
+    with running_service(config, tmp_path, OPTIONS) as (service, log):
+        (first,) = _warm(service)
+        service.submit(SyncFolder("test", "Archive")).result(10)
+    with _server_down(dovecot):
+        with running_service(config, tmp_path, OPTIONS) as (service, log):
+            service.submit(MoveMessages("test", "INBOX", (first,), "Archive")).result(5)
+    client = other_client(user)  # the move reached the server; the row was deleted, then kill -9
+    client.select_folder("INBOX")
+    client.move([first], "Archive")
+    client.logout()
+    conn = sqlite3.connect(cache_file(tmp_path / "cache", "test"))
+    with conn:
+        conn.execute("DELETE FROM action_queue")
+    conn.close()
+    assert min(_cached(tmp_path, "Archive")) < 0
+    with running_service(config, tmp_path, OPTIONS) as (service, log):
+        folder = service.submit(SyncFolder("test", "Archive")).result(15)
+        assert folder.total == 1
+    assert sorted(_cached(tmp_path, "Archive")) == sorted(server_state(user, "Archive"))

@@ -38,6 +38,10 @@ class OfflineActions:
 
     def __init__(self, context: AccountContext) -> None:
         self.context = context
+        self.leftovers = False
+        """Provisional rows without a queued action (a kill -9 after the last action
+        was done, before they were corrected): a replay must correct them before
+        any sync reads the folder."""
 
     @property
     def cache(self) -> OfflineCache:
@@ -50,7 +54,13 @@ class OfflineActions:
     def pending(self) -> bool:
         """True while queued actions wait for the server (False when the cache is unusable)."""
         cache = self.context.cache_or_none
-        return isinstance(cache, OfflineCache) and cache.has_pending()
+        return isinstance(cache, OfflineCache) and (self.leftovers or cache.has_pending())
+
+    def opened(self, cache: OfflineCache) -> None:
+        """The worker opened the cache: announce what an earlier run left queued."""
+        self.leftovers = bool(cache.provisional_rows())
+        if cache.has_pending():
+            self.context.emit(api.QueuedActionsChanged(self.context.name, cache.pending_count()))
 
     def apply(self, command: api.Command[R], attempted: bool = False) -> R:
         """Answer ``command`` (an action) from the cache and queue it for the server.

@@ -175,8 +175,7 @@ class AccountWorker(threading.Thread):
             assert isinstance(cache, OfflineCache)  # open() builds ``cls``
             self.context.cache_or_none = cache
             self.context.folders = tuple(cache.folders())
-            if cache.has_pending():  # left by an earlier run: say so, replay when connected
-                self.emit(api.QueuedActionsChanged(self.account.name, cache.pending_count()))
+            self.offline.opened(cache)
         except MailError as exc:
             log.error("%s: cache unusable: %s", self.account.name, exc)
             self._set_state(AccountState.OFFLINE, str(exc))
@@ -301,6 +300,7 @@ class AccountWorker(threading.Thread):
         job.start()
         error = self._execute(job)
         if error is None:
+            self.offline.leftovers = False
             log.info("%s: %d queued action(s) replayed", self.account.name, done.result())
         elif not isinstance(error, (ConnectionLost, AuthError)):
             # Not the network (a damaged cache, a bug): wait as if offline rather than
