@@ -21,8 +21,7 @@ def test_offline_says_when_it_retries_and_what_waits() -> None:
         account="work", state=AccountState.OFFLINE, reason="refused", retry_at=130.0, queued=2
     )
     text = status_text(line, now=100.0).plain
-    assert "○ offline: refused — retrying in 30 s" in text
-    assert "│ 2 actions queued" in text
+    assert "│ 2 actions queued │ ○ offline — retrying in 30 s: refused" in text
     assert "retrying now" in status_text(line, now=131.0).plain
     online = StatusLine(account="work", state=AccountState.ONLINE, retry_at=130.0)
     assert "retrying" not in status_text(online, now=100.0).plain

@@ -66,16 +66,16 @@ def status_text(line: StatusLine, now: float | None = None) -> Text:
         text.append(f" │ {line.total:,} {noun}")
         if line.unread:
             text.append(f", {line.unread:,} unread", style="bold")
+    if line.queued:  # before the state: a long offline reason must not hide it
+        noun = "action" if line.queued == 1 else "actions"
+        text.append(f" │ {line.queued} {noun} queued", style="yellow")
     icon, colour = STATE_STYLES.get(line.state, ("?", ""))
     text.append(" │ ")
     text.append(f"{icon} {line.state.value}", style=colour)
+    if line.state is AccountState.OFFLINE:  # the countdown too, so it comes before the reason
+        text.append(retry_text(line.retry_at, time.time() if now is None else now), style=colour)
     if line.reason and line.state is not AccountState.ONLINE:
         text.append(": " + clean_line(line.reason, 80), style=colour)
-    if line.state is AccountState.OFFLINE:
-        text.append(retry_text(line.retry_at, time.time() if now is None else now), style=colour)
-    if line.queued:
-        noun = "action" if line.queued == 1 else "actions"
-        text.append(f" │ {line.queued} {noun} queued", style="yellow")
     if line.sync_total and line.sync_done < line.sync_total:
         text.append(f" │ syncing {line.sync_done}/{line.sync_total}")
     if line.index_total and line.index_done < line.index_total:
