@@ -16,8 +16,10 @@ import sys
 import traceback
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.worker import Worker
 
@@ -39,6 +41,7 @@ from tui_mail.ui.screens.dialogs import ErrorScreen
 from tui_mail.ui.screens.help import HelpScreen
 from tui_mail.ui.screens.main import MainScreen
 from tui_mail.ui.screens.outbox import OutboxScreen
+from tui_mail.ui.type_ahead import KeyGate
 from tui_mail.ui.widgets.folder_tree import FolderTree
 from tui_mail.ui.widgets.message_list import MessageList
 
@@ -82,6 +85,13 @@ class TuiMailApp(App[int]):
         self.bridge: ServiceBridge | None = None
         self.main_screen: MainScreen | None = None
         self.compose_flow: ComposeFlow | None = None
+        self.key_gate = KeyGate(self, partial(App.on_event, self))
+        """Routes keys typed ahead one at a time (ui/type_ahead.py says why)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes go through the key gate; everything else as Textual does it."""
+        if not self.key_gate.admit(event):
+            await super().on_event(event)
 
     def on_mount(self) -> None:
         # The sync and view threads are CPU-bound Python; with the default 5 ms GIL
@@ -160,14 +170,18 @@ class TuiMailApp(App[int]):
     def on_main_screen_compose_requested(self, message: MainScreen.ComposeRequested) -> None:
         """c/r/R/f: the compose flow builds the draft and opens the compose screen."""
         if self.compose_flow is None:
+            self.key_gate.no_screen_coming()
             return
-        self.run_worker(
-            self.compose_flow.start(
+        self.run_worker(self._compose(message), group="compose", exit_on_error=False)
+
+    async def _compose(self, message: MainScreen.ComposeRequested) -> None:
+        assert self.compose_flow is not None
+        try:
+            await self.compose_flow.start(
                 message.kind, message.account, message.summary, message.body, message.raw
-            ),
-            group="compose",
-            exit_on_error=False,
-        )
+            )
+        finally:  # the keys typed after c wait for the compose screen; if it failed, go on
+            self.key_gate.no_screen_coming()
 
     def on_folder_tree_outbox_selected(self, message: FolderTree.OutboxSelected) -> None:
         """The Outbox entry of the tree: show the unsent messages."""
