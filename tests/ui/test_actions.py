@@ -94,7 +94,7 @@ async def test_tagged_messages_are_acted_on_together(app_factory: Callable[..., 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("t", "t", "t")
-        assert app.main_screen.message_list.selected_uids() == (5, 4, 3)
+        assert [key.uid for key in app.main_screen.message_list.selected()] == [5, 4, 3]
         await pilot.press("d")
         assert uids_shown(app) == [2, 1]
         await settle(pilot, app)

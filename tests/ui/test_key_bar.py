@@ -46,7 +46,7 @@ async def test_a_click_on_a_key_presses_it(app_factory: Callable[..., Any]) -> N
         x = bar_text(app).index(" t Tag ") + 1
         await pilot.click(KeyBar, offset=(x, 0))
         await pilot.pause()
-        assert messages.tagged == {5} and messages.cursor == 1
+        assert messages.tagged == {("test", "INBOX", 5)} and messages.cursor == 1
 
 
 async def test_a_narrow_bar_keeps_the_palette_key(app_factory: Callable[..., Any]) -> None:

@@ -38,6 +38,7 @@ from tui_mail.backend.cache.store import MailCache
 from tui_mail.models import SEEN, Address, Folder, FolderRole
 from tui_mail.ui.bridge import BackendMessage
 from tui_mail.ui.screens.dialogs import ErrorScreen
+from tui_mail.ui.selection import MessageKey
 from tui_mail.ui.widgets.folder_tree import FolderTree
 from tui_mail.ui.widgets.message_list import MessageList
 from tui_mail.ui.widgets.preview import MessagePreview
@@ -213,7 +214,8 @@ async def test_compose_keys_ask_the_app_with_the_shown_message(
     monkeypatch.setattr(
         TuiMailApp,
         "on_main_screen_compose_requested",
-        lambda self, message: requests.append(message),
+        # The app's handler opens the compose screen or tells the key gate it will not.
+        lambda self, message: (requests.append(message), self.key_gate.no_screen_coming()),
     )
     app = app_factory(fill)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -450,7 +452,9 @@ async def test_real_archive_move_flag_read_and_their_undo(imap_server: Any, tmp_
         await wait_until(
             pilot,
             lambda: (
-                screen.message_list.rows.display_index(screen.message_list.current.summary.uid)
+                screen.message_list.rows.display_index(
+                    MessageKey.of(screen.message_list.current.summary)
+                )
                 is not None
             ),
         )

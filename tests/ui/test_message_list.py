@@ -17,7 +17,12 @@ from tests.ui.service_double import NOW, make_summary
 from tui_mail.backend.api import SortKey, ViewOrder
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.models import ANSWERED, FLAGGED, SEEN, Address, Folder, FolderRole
+from tui_mail.ui.selection import MessageKey
 from tui_mail.ui.widgets.message_list import MessageList
+
+
+def inbox(uid: int) -> MessageKey:
+    return MessageKey("test", "INBOX", uid)
 
 
 def make_cache(path: Path, count: int, **fields: object) -> MailCache:
@@ -212,15 +217,17 @@ async def test_optimistic_overlay_hides_and_overrides(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 12)) as pilot:
         await pilot.pause()
         messages = app.query_one(MessageList)
-        messages.rows.hide([10, 8])
+        messages.rows.hide([inbox(10), inbox(8)])
         messages.changed()
         assert len(messages.rows) == 8
         assert [messages.rows.row(i).summary.uid for i in range(3)] == [9, 7, 6]
-        assert messages.rows.display_index(7) == 1 and messages.rows.display_index(8) is None
-        messages.rows.override_flags({9: frozenset({SEEN})})
+        assert messages.rows.display_index(inbox(7)) == 1
+        assert messages.rows.display_index(inbox(8)) is None
+        assert messages.rows.display_index(MessageKey("test", "Archive", 7)) is None
+        messages.rows.override_flags({inbox(9): frozenset({SEEN})})
         assert not messages.rows.row(0).summary.unread
-        messages.rows.unhide([8])
-        messages.rows.drop_flag_overrides([9])
+        messages.rows.unhide([inbox(8)])
+        messages.rows.drop_flag_overrides([inbox(9)])
         assert [messages.rows.row(i).summary.uid for i in range(3)] == [9, 8, 7]
         assert messages.rows.row(0).summary.unread
 
@@ -230,12 +237,12 @@ async def test_tagging_selects_tagged_rows_in_list_order(tmp_path: Path) -> None
     async with app.run_test(size=(100, 12)) as pilot:
         await pilot.pause()
         messages = app.query_one(MessageList)
-        assert messages.selected_uids() == (10,)
+        assert messages.selected() == (inbox(10),)
         await pilot.press("j", "t", "t", "j", "t")
-        assert messages.selected_uids() == (9, 8, 6)
+        assert messages.selected() == (inbox(9), inbox(8), inbox(6))
         assert line(messages, 1).startswith("*")
         await pilot.press("k", "k", "k", "k", "t")
-        assert messages.selected_uids() == (8, 6)
+        assert messages.selected() == (inbox(8), inbox(6))
 
 
 async def test_sort_keys_ask_for_a_new_order(tmp_path: Path) -> None:

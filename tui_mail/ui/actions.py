@@ -1,12 +1,16 @@
-"""Optimistic, undoable actions on messages (issue #4, DESIGN.md sections 1 and 8).
+"""Optimistic, undoable actions on messages (issues #4 and #21, DESIGN.md sections 1 and 8).
 
 Each action changes the list at once (hides rows, overrides flags), names
-itself in a toast that says ``u`` undoes it, then awaits the backend. A failure
-rolls the overlay back (the bridge has already shown the error). A success
-pushes an :class:`UndoStep` that puts things back *on the server*: moved or
-deleted messages are moved back from where they went, using the UID map the
-backend returned (MOVE and COPY keep flags), and flag changes are reversed
-only for the messages they changed.
+itself in a toast that says ``u`` undoes it, then awaits the backend. The
+messages are :class:`~tui_mail.ui.selection.MessageKey` (account, folder, UID):
+a selection from a search over all folders spans folders and accounts, so an
+action sends one command per (account, folder) group, to the folder each
+message is really in. A group that fails rolls back its own part of the overlay
+(the bridge has already shown the error); the groups that succeeded stay done,
+and one :class:`UndoStep` puts all of them back *on the server*: moved or
+deleted messages are moved back from where they went, using the UID maps the
+backend returned (MOVE and COPY keep flags), and flag changes are reversed only
+for the messages they changed.
 
 :class:`MessageActions` is plain Python driving a :class:`ServiceBridge` and a
 :class:`MessageList`; the main screen runs its coroutines in workers.
@@ -14,10 +18,13 @@ only for the messages they changed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from tui_mail.backend import (
+    Command,
     CopyMessages,
     DeleteMessages,
     DeleteResult,
@@ -29,9 +36,11 @@ from tui_mail.errors import MailError
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import FLAGGED, SEEN
 from tui_mail.ui.bridge import ServiceBridge
+from tui_mail.ui.selection import MessageKey, Place, by_folder, keys_in
 from tui_mail.ui.widgets.message_list import MessageList
 
 UNDO_DEPTH = 50
+R = TypeVar("R")
 
 
 class _UndoFailed(Exception):
@@ -46,6 +55,16 @@ class UndoStep:
     reverse: Callable[[], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class _Moved:
+    """One group's messages now in ``dest`` (``uid_map``: old UID -> UID there)."""
+
+    account: str
+    origin: str
+    dest: str
+    uid_map: Mapping[int, int]
+
+
 def count_text(count: int) -> str:
     """``1 message`` / ``3 messages``."""
     return f"{count} message" + ("" if count == 1 else "s")
@@ -54,22 +73,15 @@ def count_text(count: int) -> str:
 class MessageActions:
     """Read/flag/delete/archive/move/copy with an optimistic list and an undo stack.
 
-    ``folder_of()`` returns the (account, folder) the list shows now; ``notify``
-    is ``App.notify``-like. Methods take the uids to act on (the screen passes
-    ``MessageList.selected_uids()``: the tagged ones, else the cursor's).
+    Methods take the messages to act on (the screen passes
+    ``MessageList.selected()``: the tagged ones, else the cursor's).
     """
 
-    def __init__(
-        self,
-        bridge: ServiceBridge,
-        message_list: MessageList,
-        folder_of: Callable[[], tuple[str, str]],
-    ) -> None:
+    def __init__(self, bridge: ServiceBridge, message_list: MessageList) -> None:
         self.bridge = bridge
         self.list = message_list
-        self.folder_of = folder_of
         self.undo_stack: list[UndoStep] = []
-        self.slid_uid: int | None = None
+        self.slid: MessageKey | None = None
         """The message that came under the cursor because rows were removed: the
         user did not choose it, so showing it does not mark it read (and ``u``
         still undoes the removal, not a read nobody asked for)."""
@@ -82,134 +94,179 @@ class MessageActions:
         self.undo_stack.append(step)
         del self.undo_stack[:-UNDO_DEPTH]
 
+    async def _per_group(
+        self, keys: tuple[MessageKey, ...], command: Callable[[Place, tuple[int, ...]], Command[R]]
+    ) -> dict[Place, R | MailError]:
+        """One command per (account, folder) of ``keys``, all awaited; an error per failed group."""
+        groups = by_folder(keys)
+
+        async def one(place: Place, uids: tuple[int, ...]) -> R | MailError:
+            try:
+                return await self.bridge.call(command(place, uids))
+            except MailError as error:
+                return error
+
+        answers = await asyncio.gather(*(one(place, uids) for place, uids in groups.items()))
+        return dict(zip(groups, answers, strict=True))
+
     # ------------------------------------------------------------------ flags
 
     async def set_flag(
-        self, uids: tuple[int, ...], flag: str, add: bool, *, what: str, quiet: bool = False
+        self, keys: tuple[MessageKey, ...], flag: str, add: bool, *, what: str, quiet: bool = False
     ) -> None:
-        """Add or remove ``flag`` on the uids that lack/have it; undo reverses just those."""
-        account, folder = self.folder_of()
-        changed = tuple(s.uid for s in self.list.summaries(uids) if (flag in s.flags) != add)
+        """Add or remove ``flag`` on the messages that lack/have it; undo reverses just those."""
+        changed = tuple(
+            MessageKey.of(s) for s in self.list.summaries(keys) if (flag in s.flags) != add
+        )
         if not changed:
             return
         if not quiet:
             self._toast(f"{what} {count_text(len(changed))}")
-        if not await self._send_flags(account, folder, changed, flag, add):
+        done = await self._send_flags(changed, flag, add)
+        if not done:
             return
 
         async def reverse() -> None:
-            if not await self._send_flags(account, folder, changed, flag, not add):
+            if len(await self._send_flags(done, flag, not add)) != len(done):
                 raise _UndoFailed
 
-        self._push(UndoStep(f"{what} {count_text(len(changed))}", reverse))
+        self._push(UndoStep(f"{what} {count_text(len(done))}", reverse))
 
     async def _send_flags(
-        self, account: str, folder: str, uids: tuple[int, ...], flag: str, add: bool
-    ) -> bool:
-        """SetFlags with the list showing the result at once (when it shows that folder)."""
-        here = self.folder_of() == (account, folder)
-        if here:
-            shown = {s.uid: s.flags for s in self.list.summaries(uids)}
+        self, keys: tuple[MessageKey, ...], flag: str, add: bool
+    ) -> tuple[MessageKey, ...]:
+        """SetFlags per folder, the list showing the result at once; returns what succeeded."""
+        shown = {MessageKey.of(s): s.flags for s in self.list.summaries(keys)}
+        if shown:
             self.list.rows.override_flags(
-                {uid: (flags | {flag}) if add else (flags - {flag}) for uid, flags in shown.items()}
+                {key: (flags | {flag}) if add else (flags - {flag}) for key, flags in shown.items()}
             )
             self.list.changed()
-        try:
-            await self.bridge.call(SetFlags(account, folder, uids, (flag,), add))
-        except MailError:
-            if here:
-                self.list.rows.drop_flag_overrides(uids)
-                self.list.changed()
-            return False
-        if here:
-            self.list.rows.settle(uids)
-        return True
+        answers = await self._per_group(
+            keys, lambda place, uids: SetFlags(place[0], place[1], uids, (flag,), add)
+        )
+        done: list[MessageKey] = []
+        for place, answer in answers.items():
+            group = keys_in(place, by_folder(keys)[place])
+            if isinstance(answer, MailError):
+                self.list.rows.drop_flag_overrides(group)
+            else:
+                self.list.rows.settle(group)
+                done.extend(group)
+        if len(done) != len(keys):
+            self.list.changed()
+        return tuple(done)
 
-    async def toggle_read(self, uids: tuple[int, ...]) -> None:
+    async def toggle_read(self, keys: tuple[MessageKey, ...]) -> None:
         """Mark read when any is unread, else mark all unread."""
-        mark_read = any(s.unread for s in self.list.summaries(uids))
+        mark_read = any(s.unread for s in self.list.summaries(keys))
         await self.set_flag(
-            uids, SEEN, mark_read, what="Marked read" if mark_read else "Marked unread"
+            keys, SEEN, mark_read, what="Marked read" if mark_read else "Marked unread"
         )
 
-    async def toggle_flag(self, uids: tuple[int, ...]) -> None:
+    async def toggle_flag(self, keys: tuple[MessageKey, ...]) -> None:
         """Flag when any is unflagged, else unflag all."""
-        add = any(not s.flagged for s in self.list.summaries(uids))
-        await self.set_flag(uids, FLAGGED, add, what="Flagged" if add else "Unflagged")
+        add = any(not s.flagged for s in self.list.summaries(keys))
+        await self.set_flag(keys, FLAGGED, add, what="Flagged" if add else "Unflagged")
 
-    async def mark_read_quietly(self, uid: int) -> None:
+    async def mark_read_quietly(self, key: MessageKey) -> None:
         """A shown message becomes read: no toast, but ``u`` still undoes it."""
-        await self.set_flag((uid,), SEEN, True, what="Marked read", quiet=True)
+        await self.set_flag((key,), SEEN, True, what="Marked read", quiet=True)
 
     # ------------------------------------------------------------------ moving
 
     async def _remove(
-        self, uids: tuple[int, ...], what: str, command: DeleteMessages | MoveMessages
-    ) -> object:
-        """Hide the rows, run ``command``; on failure show them again and return None."""
-        self.list.rows.hide(uids)
+        self,
+        keys: tuple[MessageKey, ...],
+        what: str,
+        command: Callable[[Place, tuple[int, ...]], Command[R]],
+    ) -> dict[Place, R]:
+        """Hide the rows, run ``command`` per folder; failed groups come back. Returns the rest."""
+        self.list.rows.hide(keys)
         self.list.changed()
         current = self.list.current
-        self.slid_uid = current.summary.uid if current is not None else None
-        self._toast(f"{what} {count_text(len(uids))}")
-        try:
-            return await self.bridge.call(command)
-        except MailError:
-            self.list.rows.unhide(uids)
+        self.slid = MessageKey.of(current.summary) if current is not None else None
+        self._toast(f"{what} {count_text(len(keys))}")
+        answers = await self._per_group(keys, command)
+        failed = [place for place, answer in answers.items() if isinstance(answer, MailError)]
+        if failed:
+            groups = by_folder(keys)
+            self.list.rows.unhide(
+                [key for place in failed for key in keys_in(place, groups[place])]
+            )
             self.list.changed()
-            return None
+        return {p: a for p, a in answers.items() if not isinstance(a, MailError)}
 
-    def _push_move_back(
-        self, description: str, account: str, origin: str, dest: str, uid_map: dict[int, int]
-    ) -> None:
-        """Remember how to move the messages now in ``dest`` back to ``origin``."""
-        if not uid_map:
+    def _push_move_back(self, description: str, moves: list[_Moved]) -> None:
+        """Remember how to move the messages now elsewhere back to where they were."""
+        if not moves:
+            return
+        if not all(move.uid_map for move in moves):
             self._toast("The server gave no new UIDs: this cannot be undone", undoable=False)
             return
 
         async def reverse() -> None:
-            await self.bridge.call(MoveMessages(account, dest, tuple(uid_map.values()), origin))
-            await self.bridge.call(SyncFolder(account, origin), quiet=True)
+            for move in moves:
+                new_uids = tuple(move.uid_map.values())
+                await self.bridge.call(MoveMessages(move.account, move.dest, new_uids, move.origin))
+            for account, origin in dict.fromkeys((m.account, m.origin) for m in moves):
+                await self.bridge.call(SyncFolder(account, origin), quiet=True)
 
         self._push(UndoStep(description, reverse))
 
-    async def delete(self, uids: tuple[int, ...]) -> None:
+    async def delete(self, keys: tuple[MessageKey, ...]) -> None:
         """Move to Trash (in Trash: delete for good, which cannot be undone)."""
-        account, folder = self.folder_of()
-        if not uids:
+        if not keys:
             return
-        result = await self._remove(uids, "Deleted", DeleteMessages(account, folder, uids))
-        if not isinstance(result, DeleteResult):
-            return
-        if result.trash is None:
-            self._toast(f"Deleted {count_text(len(uids))} for good", undoable=False)
-            return
-        self._push_move_back(
-            f"Deleted {count_text(len(uids))}", account, folder, result.trash, result.uid_map
+        answers = await self._remove(
+            keys, "Deleted", lambda place, uids: DeleteMessages(place[0], place[1], uids)
         )
+        groups = by_folder(keys)
+        moves, for_good = [], 0
+        for (account, folder), result in answers.items():
+            if not isinstance(result, DeleteResult):
+                continue
+            if result.trash is None:
+                for_good += len(groups[(account, folder)])
+            else:
+                moves.append(_Moved(account, folder, result.trash, result.uid_map))
+        if for_good:
+            self._toast(f"Deleted {count_text(for_good)} for good", undoable=False)
+        moved = sum(len(groups[(m.account, m.origin)]) for m in moves)
+        self._push_move_back(f"Deleted {count_text(moved)}", moves)
 
-    async def move(self, uids: tuple[int, ...], dest: str, *, what: str = "Moved") -> None:
-        """Move to ``dest`` (archive is a move to the Archive folder)."""
-        account, folder = self.folder_of()
-        if dest == folder or not uids:
+    async def move(
+        self, keys: tuple[MessageKey, ...], dest: str | Mapping[str, str], *, what: str = "Moved"
+    ) -> None:
+        """Move to ``dest`` (a folder, or one per account: archive is a move to each Archive)."""
+        dests = dest if isinstance(dest, Mapping) else {key.account: dest for key in keys}
+        keys = tuple(k for k in keys if k.account in dests and dests[k.account] != k.folder)
+        if not keys:
             return
-        label = f"{what} {count_text(len(uids))} to {dest}"
-        uid_map = await self._remove(
-            uids, f"{what} to {dest}:", MoveMessages(account, folder, uids, dest)
+        names = ", ".join(dict.fromkeys(dests[key.account] for key in keys))
+        answers = await self._remove(
+            keys,
+            f"{what} to {names}:",
+            lambda place, uids: MoveMessages(place[0], place[1], uids, dests[place[0]]),
         )
-        if isinstance(uid_map, dict):
-            self._push_move_back(label, account, folder, dest, uid_map)
+        moves = [
+            _Moved(account, folder, dests[account], uid_map)
+            for (account, folder), uid_map in answers.items()
+        ]
+        moved = sum(len(by_folder(keys)[(m.account, m.origin)]) for m in moves)
+        self._push_move_back(f"{what} {count_text(moved)} to {names}", moves)
 
-    async def copy(self, uids: tuple[int, ...], dest: str) -> None:
+    async def copy(self, keys: tuple[MessageKey, ...], dest: str) -> None:
         """Copy to ``dest`` (nothing changes here, so nothing to undo)."""
-        account, folder = self.folder_of()
-        if not uids:
+        if not keys:
             return
-        try:
-            await self.bridge.call(CopyMessages(account, folder, uids, dest))
-        except MailError:
-            return
-        self._toast(f"Copied {count_text(len(uids))} to {dest}", undoable=False)
+        answers = await self._per_group(
+            keys, lambda place, uids: CopyMessages(place[0], place[1], uids, dest)
+        )
+        groups = by_folder(keys)
+        copied = sum(len(groups[p]) for p, a in answers.items() if not isinstance(a, MailError))
+        if copied:
+            self._toast(f"Copied {count_text(copied)} to {dest}", undoable=False)
 
     # ------------------------------------------------------------------ undo
 

@@ -65,6 +65,10 @@ class MessageView(Protocol):
         """Position of a UID in this view, or None."""
         ...
 
+    def index_of_message(self, account: str, folder: str, uid: int) -> int | None:
+        """Position of one message named fully (UIDs repeat across folders), or None."""
+        ...
+
 
 class SearchResults(MessageView, Protocol):
     """The answer to ``SearchMessages``: hits as a view, plus what the list shows of them."""

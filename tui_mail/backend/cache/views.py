@@ -179,6 +179,12 @@ class CachedView:
             self._positions = {value: index for index, value in enumerate(self._uids)}
         return self._positions.get(uid)
 
+    def index_of_message(self, account: str, folder: str, uid: int) -> int | None:
+        """Position of one message named fully: None for another folder's (the UI's tags)."""
+        if (account, folder) != (self._account, self._folder):
+            return None
+        return self.index_of(uid)
+
     @property
     def uids(self) -> array[int]:
         """The snapshot's UIDs in view order (do not modify)."""

@@ -36,7 +36,9 @@ from tui_mail.ui.screens.message_keys import MessageKeys
 from tui_mail.ui.screens.password import ask_password
 from tui_mail.ui.screens.reading import MessageReader, ReadMarker
 from tui_mail.ui.screens.search_flow import PREVIEW_AFTER_TYPING, SearchController
+from tui_mail.ui.selection import MessageKey
 from tui_mail.ui.textual_compat import focused_without_repaint
+from tui_mail.ui.type_ahead import expect_screen
 from tui_mail.ui.widgets.folder_tree import FolderTree
 from tui_mail.ui.widgets.key_bar import KeyBar
 from tui_mail.ui.widgets.message_list import MessageList
@@ -100,14 +102,9 @@ class MainScreen(Screen[None]):
         self.search = SearchController(
             self.search_bar, self.message_list, self.status, bridge.service.submit
         )
-        self.actions = MessageActions(bridge, self.message_list, self.location)
+        self.actions = MessageActions(bridge, self.message_list)
         self.keys = MessageKeys(
-            bridge.app,
-            self.actions,
-            self.message_list,
-            self.folder_tree,
-            lambda: (self.account, self.folder),
-            self._run,
+            bridge.app, self.actions, self.message_list, self.folder_tree, self._run
         )
         self.reader = MessageReader(bridge, self.message_list, self.preview, self._fetch_in)
         self.reads = ReadMarker(
@@ -205,22 +202,22 @@ class MainScreen(Screen[None]):
         self._refresh_pending = False
         self.rebuild_view()
 
-    def rebuild_view(self, keep_uid: int | None = None) -> None:
+    def rebuild_view(self, keep: MessageKey | None = None) -> None:
         """A fresh snapshot of the open folder (or of the search results shown)."""
         if self.search.active:
             self.run_search()
         else:
-            self._rebuild_folder_view(keep_uid)
+            self._rebuild_folder_view(keep)
 
     @work(exclusive=True, group="view", exit_on_error=False)
-    async def _rebuild_folder_view(self, keep_uid: int | None = None) -> None:
+    async def _rebuild_folder_view(self, keep: MessageKey | None = None) -> None:
         """A fresh snapshot of the open folder, keeping the cursor on its message."""
         account, folder = self.account, self.folder
         view = await self.bridge.view(
             account, folder, self.message_list.order, self.message_list.collapsed
         )
         if (account, folder) == (self.account, self.folder):
-            self.message_list.set_view(view, keep_uid=keep_uid)
+            self.message_list.set_view(view, keep=keep)
             if not len(self.message_list.rows):
                 self.preview.clear()
 
@@ -333,6 +330,7 @@ class MainScreen(Screen[None]):
             self.notify("Show a message first", severity="warning")
             return
         shown = (row.summary, self.preview.body, self.preview.raw) if row else (None, None, None)
+        expect_screen(self)  # the screen opens from a worker: keys typed after c are for it
         self.post_message(self.ComposeRequested(kind, self.account, *shown))
 
     def action_search(self) -> None:
@@ -340,10 +338,6 @@ class MainScreen(Screen[None]):
 
     def action_limit(self) -> None:
         self.search.open(self.account, self.folder, limit=True)
-
-    def location(self) -> tuple[str, str]:
-        """Where actions apply: the open folder, or the cursor row's folder in results."""
-        return self.search.location() or (self.account, self.folder)
 
     def run_search(self) -> None:
         """Search for the bar's query (at once, or after the search in flight)."""
@@ -362,14 +356,14 @@ class MainScreen(Screen[None]):
         if self.search.changed(query, scope, server=server):
             self.run_search()
         else:  # an empty query: the folder again, at the message the search began on
-            self.rebuild_view(keep_uid=self.search.return_uid)
+            self.rebuild_view(keep=self.search.return_to)
             self.show_folder_status()
 
     def on_search_bar_search_closed(self, event: SearchBar.SearchClosed) -> None:
         back = self.search.close()
         if back is not None:
-            self.account, self.folder, uid = back
-            self.rebuild_view(keep_uid=uid)
+            self.account, self.folder, key = back
+            self.rebuild_view(keep=key)
         self.show_folder_status()
         self.message_list.focus()
 

@@ -1,13 +1,14 @@
 """What the main screen's message keys do before an action runs (DESIGN.md section 1).
 
 ``t``/``!``/``d``/``a``/``m``/``C``/``u`` and the palette's "Move to": pick the
-messages (the tagged ones, else the cursor's), confirm a delete for good, ask
-for a destination folder, then hand the undoable action of
+messages (the tagged ones, else the cursor's: each named by account, folder and
+UID, so a selection from a search over all folders acts on the folders the
+messages are in), confirm a delete for good, ask for a destination folder,
+then hand the undoable action of
 :class:`~tui_mail.ui.actions.MessageActions` to ``run``. The screen keeps its
 ``action_*`` methods (bindings name them) and calls these.
 
 :class:`MessageKeys` knows the list, the tree, the app (for dialogs and toasts)
-and two callables of the screen's: ``where()`` (the open account and folder)
 and ``run(job)`` (a worker of the screen's "actions" group); no screen.
 """
 
@@ -22,11 +23,12 @@ from tui_mail.models import FolderRole
 from tui_mail.ui.actions import MessageActions
 from tui_mail.ui.screens.dialogs import ConfirmScreen
 from tui_mail.ui.screens.folder_picker import FolderPickerScreen
+from tui_mail.ui.selection import MessageKey, by_folder
 from tui_mail.ui.widgets.folder_tree import FolderTree
 from tui_mail.ui.widgets.message_list import MessageList
 
 Job = Coroutine[Any, Any, None]
-ToFolder = Callable[[tuple[int, ...], str], Job]
+ToFolder = Callable[[tuple[MessageKey, ...], str], Job]
 
 
 class MessageKeys:
@@ -38,20 +40,18 @@ class MessageKeys:
         actions: MessageActions,
         message_list: MessageList,
         folder_tree: FolderTree,
-        where: Callable[[], tuple[str, str]],
         run: Callable[[Job], None],
     ) -> None:
         self.app = app
         self.actions = actions
         self.list = message_list
         self.tree = folder_tree
-        self.where = where
         self.run = run
 
-    def _selection(self) -> tuple[int, ...]:
-        uids = self.list.selected_uids()
+    def _selection(self) -> tuple[MessageKey, ...]:
+        keys = self.list.selected()
         self.list.tagged.clear()
-        return uids
+        return keys
 
     def toggle_read(self) -> None:
         """Read <-> unread for the selection."""
@@ -63,30 +63,42 @@ class MessageKeys:
 
     def delete(self) -> None:
         """To Trash; in Trash (or with no Trash) for good, after a confirmation."""
-        uids = self._selection()
-        if not uids:
+        keys = self._selection()
+        if not keys:
             return
-        account, folder = self.where()
-        trash = self.tree.folder_by_role(account, FolderRole.TRASH)
-        if trash is None or trash.name == folder:
-            question = f"Delete {len(uids)} message(s) for good? This cannot be undone."
+        groups = by_folder(keys)
+        for_good = sum(
+            len(uids)
+            for (account, folder), uids in groups.items()
+            if self._is_last_stop(account, folder)
+        )
+        if for_good:
+            question = f"Delete {for_good} message(s) for good? This cannot be undone."
 
             def answered(answer: str | None) -> None:
                 if answer == "yes":
-                    self.run(self.actions.delete(uids))
+                    self.run(self.actions.delete(keys))
 
             self.app.push_screen(ConfirmScreen(question, title="Delete for good"), answered)
             return
-        self.run(self.actions.delete(uids))
+        self.run(self.actions.delete(keys))
+
+    def _is_last_stop(self, account: str, folder: str) -> bool:
+        """True where a delete is for good: in the account's Trash, or with no Trash."""
+        trash = self.tree.folder_by_role(account, FolderRole.TRASH)
+        return trash is None or trash.name == folder
 
     def archive(self) -> None:
-        """Move the selection to the account's Archive folder (a warning when it has none)."""
-        account, _ = self.where()
-        archive = self.tree.folder_by_role(account, FolderRole.ARCHIVE)
-        if archive is None:
-            self.app.notify("This account has no Archive folder", severity="warning")
-            return
-        self.run(self.actions.move(self._selection(), archive.name, what="Archived"))
+        """Move the selection to its account's Archive folder (a warning when it has none)."""
+        keys = self.list.selected()
+        archives = {}
+        for account in dict.fromkeys(key.account for key in keys):
+            archive = self.tree.folder_by_role(account, FolderRole.ARCHIVE)
+            if archive is None:
+                self.app.notify("This account has no Archive folder", severity="warning")
+                return
+            archives[account] = archive.name
+        self.run(self.actions.move(self._selection(), archives, what="Archived"))
 
     def move(self) -> None:
         """Ask for a folder, then move the selection there."""
@@ -105,14 +117,23 @@ class MessageKeys:
         self.run(self.actions.undo())
 
     def _pick_folder(self, title: str, then: ToFolder) -> None:
-        uids = self._selection()
-        if not uids:
+        keys = self.list.selected()
+        if not keys:
             return
-        account, folder = self.where()
+        accounts = set(key.account for key in keys)
+        if len(accounts) > 1:  # folder names belong to one account
+            self.app.notify(
+                "The messages are in several accounts: one at a time", severity="warning"
+            )
+            return
+        keys = self._selection()
+        account = keys[0].account
+        folders = set(key.folder for key in keys)
         names = [f.name for f in self.tree.folders.get(account, {}).values() if f.selectable]
 
         def picked(dest: str | None) -> None:
             if dest is not None:
-                self.run(then(uids, dest))
+                self.run(then(keys, dest))
 
-        self.app.push_screen(FolderPickerScreen(names, title=title, exclude=(folder,)), picked)
+        exclude = tuple(folders) if len(folders) == 1 else ()
+        self.app.push_screen(FolderPickerScreen(names, title=title, exclude=exclude), picked)

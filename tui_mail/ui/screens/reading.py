@@ -8,7 +8,7 @@ Showing a message the user chose marks it read: at once, or after
 ``general.mark_read_delay`` seconds if it is still the one shown. A message that
 only slid under the cursor because rows above it were removed (a delete, a move)
 was not chosen: it stays unread until the user presses Enter on it or moves
-away and back, and ``u`` still undoes the removal (see ``MessageActions.slid_uid``).
+away and back, and ``u`` still undoes the removal (see ``MessageActions.slid``).
 
 Both know the list, the preview (and the bridge or the actions), and take the
 screen's ways to run things as callables (``run``, ``fetch_in``, ``set_timer``); no screen.
@@ -27,6 +27,7 @@ from tui_mail.errors import MailError
 from tui_mail.models import MessageSummary
 from tui_mail.ui.actions import MessageActions
 from tui_mail.ui.bridge import ServiceBridge
+from tui_mail.ui.selection import MessageKey
 from tui_mail.ui.widgets.message_list import MessageList
 from tui_mail.ui.widgets.preview import MessagePreview
 
@@ -104,33 +105,34 @@ class ReadMarker:
 
     def cursor_moved(self, summary: MessageSummary | None) -> None:
         """The cursor is on another message (or none): it no longer slid there."""
-        if summary is None or summary.uid != self.actions.slid_uid:
-            self.actions.slid_uid = None
+        if summary is None or MessageKey.of(summary) != self.actions.slid:
+            self.actions.slid = None
 
     def opened(self, summary: MessageSummary) -> None:
         """Enter on a message: one that slid under the cursor is read now, if shown."""
-        if summary.uid != self.actions.slid_uid:
+        key = MessageKey.of(summary)
+        if key != self.actions.slid:
             return
-        self.actions.slid_uid = None
-        if summary.unread and self.preview.key == (summary.account, summary.folder, summary.uid):
-            self.run(self.actions.mark_read_quietly(summary.uid))
+        self.actions.slid = None
+        if summary.unread and self.preview.key == key:
+            self.run(self.actions.mark_read_quietly(key))
 
     def shown(self, key: Any) -> None:
         """The preview shows ``key``: mark it read if it is the cursor's unread message."""
         row = self.list.current
         if row is None or not row.summary.unread:
             return
-        if key != (row.summary.account, row.summary.folder, row.summary.uid):
+        shown = MessageKey.of(row.summary)
+        if key != shown:
             return
-        uid = row.summary.uid
-        if uid == self.actions.slid_uid:
+        if shown == self.actions.slid:
             return  # it slid under the cursor after a removal; Enter or moving reads it
         if self.delay > 0:
-            self.set_timer(self.delay, lambda: self._mark_read_if_still_shown(uid))
+            self.set_timer(self.delay, lambda: self._mark_read_if_still_shown(shown))
         else:
-            self.run(self.actions.mark_read_quietly(uid))
+            self.run(self.actions.mark_read_quietly(shown))
 
-    def _mark_read_if_still_shown(self, uid: int) -> None:
+    def _mark_read_if_still_shown(self, key: MessageKey) -> None:
         row = self.list.current
-        if row is not None and row.summary.uid == uid and row.summary.unread:
-            self.run(self.actions.mark_read_quietly(uid))
+        if row is not None and MessageKey.of(row.summary) == key and row.summary.unread:
+            self.run(self.actions.mark_read_quietly(key))

@@ -5,7 +5,7 @@ cache's FTS index, off the loop) replaces the list with a virtual folder
 ``Search: <query>``; Enter also asks the servers and merges their hits (marked).
 Escape closes the bar and returns to the folder with the cursor where it was.
 Results are rows of their real folders, so reading and actions work on them;
-across folders, an action applies to one folder at a time (see ``location``).
+an action on hits of several folders goes to each hit's own folder (``ui/actions.py``).
 
 :class:`SearchController` knows the bar, the list and the status bar it fills,
 and a way to submit a search; it has no reference to the screen. What only the
@@ -27,6 +27,7 @@ from tui_mail.backend import SearchMessages, SearchResults
 from tui_mail.errors import MailError
 from tui_mail.mail.query import SearchScope
 from tui_mail.mail.sanitize import clean_line
+from tui_mail.ui.selection import MessageKey
 from tui_mail.ui.widgets.message_list import MessageList
 from tui_mail.ui.widgets.search_bar import SearchBar
 from tui_mail.ui.widgets.status_bar import StatusBar
@@ -34,8 +35,8 @@ from tui_mail.ui.widgets.status_bar import StatusBar
 PREVIEW_AFTER_TYPING = 0.25
 """Seconds without a keystroke before the preview follows the search's first hit."""
 
-Place = tuple[str, str, int | None]
-"""(account, folder, uid under the cursor): where Escape goes back to."""
+Place = tuple[str, str, MessageKey | None]
+"""(account, folder, message under the cursor): where Escape goes back to."""
 
 
 class SearchController:
@@ -76,7 +77,7 @@ class SearchController:
         return self.is_open and bool(self.query.strip())
 
     @property
-    def return_uid(self) -> int | None:
+    def return_to(self) -> MessageKey | None:
         """The message the cursor was on when the bar opened."""
         return self._return_to[2] if self._return_to else None
 
@@ -86,7 +87,7 @@ class SearchController:
             self._bar.query_one("Input").focus()
             return
         current = self._results.current
-        self._return_to = (account, folder, current.summary.uid if current else None)
+        self._return_to = (account, folder, MessageKey.of(current.summary) if current else None)
         self._session = object()
         self._bar.open(limit=limit)
 
@@ -101,7 +102,7 @@ class SearchController:
 
     def changed(self, query: str, scope: SearchScope, *, server: bool = False) -> bool:
         """The bar's query changed (or Enter: ``server``); True: search again, False:
-        the query is empty, so the screen shows its folder again (at ``return_uid``)."""
+        the query is empty, so the screen shows its folder again (at ``return_to``)."""
         self.query, self.scope, self.server = query, scope, server
         if self._deferred_preview is not None:
             self._deferred_preview.reset()  # still typing: the preview waits for a pause
@@ -139,13 +140,6 @@ class SearchController:
         if self._deferred_preview is not None:
             self._deferred_preview.stop()
             self._deferred_preview = None
-
-    def location(self) -> tuple[str, str] | None:
-        """Where actions apply in results: the cursor row's folder (None: the open folder)."""
-        row = self._results.current
-        if self.active and row is not None:
-            return row.summary.account, row.summary.folder
-        return None
 
     async def search(self) -> None:
         """Ask the backend (off the loop) until an answer matches the query, then show it."""

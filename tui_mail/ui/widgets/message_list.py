@@ -28,6 +28,7 @@ from tui_mail.mail.render import format_date
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import MessageSummary
 from tui_mail.ui import keymap
+from tui_mail.ui.selection import MessageKey
 from tui_mail.ui.textual_compat import set_virtual_size
 from tui_mail.ui.widgets.row_window import VisibleRows
 
@@ -106,37 +107,55 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__(id=id)
         self.rows = VisibleRows()
         self.cursor = 0
-        self.tagged: set[int] = set()
+        self.tagged: set[MessageKey] = set()
+        """Tagged messages, named fully: a tag stays on its message whatever the view."""
         self.order = ViewOrder()
         self.collapsed: frozenset[int] = frozenset()
         self.show_recipient = False
         self.clock = clock or _local_now
-        self._highlighted_uid: int | None = None
+        self._highlighted: MessageKey | None = None
         self._strips: LRUCache[tuple[int, bool, int], Strip] = LRUCache(256)
         """Drawn rows by (index, focused cursor row, width)."""
         self._drawn_with: tuple[Style, ...] = ()
         """The styles the cached rows were drawn with (see ``_check_styles``)."""
         self._styles_changed = True
+        self._has_view = False
+        self._key_waiters: list[Callable[[], None]] = []
+        """Resumes of keys typed before the first view (``ui/type_ahead.py``)."""
 
     # ------------------------------------------------------------------ state
+
+    def when_ready_for_keys(self, resume: Callable[[], None]) -> bool:
+        """Keys typed before the first rows wait for them (``j j Enter`` right after start)."""
+        if self._has_view:
+            return False
+        self._key_waiters.append(resume)
+        return True
+
+    def _view_shown(self) -> None:
+        self._has_view = True
+        waiters, self._key_waiters = self._key_waiters, []
+        for resume in waiters:
+            resume()
 
     @property
     def current(self) -> ListRow | None:
         """The row under the cursor, or None when the list is empty."""
         return self.rows.row(self.cursor)
 
-    def set_view(self, view: MessageView, *, keep_uid: int | None = None) -> None:
-        """Show a new snapshot; keep the cursor on ``keep_uid`` (else the current uid, else row 0)."""
-        wanted = keep_uid if keep_uid is not None else self._highlighted_uid
+    def set_view(self, view: MessageView, *, keep: MessageKey | None = None) -> None:
+        """Show a new snapshot; keep the cursor on ``keep`` (else its message, else row 0)."""
+        wanted = keep if keep is not None else self._highlighted
         self.rows.replace_view(view)
         index = self.rows.display_index(wanted) if wanted is not None else None
         self.cursor = min(index if index is not None else self.cursor, max(len(self.rows) - 1, 0))
-        self.tagged &= {uid for uid in self.tagged if self.rows.display_index(uid) is not None}
+        self.tagged = {key for key in self.tagged if self.rows.display_index(key) is not None}
         self.changed()
+        self._view_shown()
 
     def reset(self, view: MessageView, *, show_recipient: bool = False) -> None:
         """Show another folder: cursor on the first row (the newest by default), no tags."""
-        self._highlighted_uid = None
+        self._highlighted = None
         self.tagged.clear()
         self.collapsed = frozenset()
         self.show_recipient = show_recipient
@@ -144,6 +163,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.changed()
         self.scroll_to(y=0, animate=False, immediate=True)
+        self._view_shown()
 
     def changed(self) -> None:
         """Redraw after the rows, tags or overlay changed, and tell who is highlighted."""
@@ -154,18 +174,18 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
         self._announce()
 
-    def selected_uids(self) -> tuple[int, ...]:
-        """The tagged uids in list order, else the uid under the cursor."""
+    def selected(self) -> tuple[MessageKey, ...]:
+        """The tagged messages in list order, else the one under the cursor."""
         if self.tagged:
-            return tuple(sorted(self.tagged, key=lambda uid: self.rows.display_index(uid) or 0))
+            return tuple(sorted(self.tagged, key=lambda key: self.rows.display_index(key) or 0))
         row = self.current
-        return (row.summary.uid,) if row else ()
+        return (MessageKey.of(row.summary),) if row else ()
 
-    def summaries(self, uids: tuple[int, ...]) -> list[MessageSummary]:
-        """The shown summaries of these uids (those still in the list)."""
+    def summaries(self, keys: tuple[MessageKey, ...]) -> list[MessageSummary]:
+        """The shown summaries of these messages (those still in the list)."""
         found = []
-        for uid in uids:
-            index = self.rows.display_index(uid)
+        for key in keys:
+            index = self.rows.display_index(key)
             row = self.rows.row(index) if index is not None else None
             if row is not None:
                 found.append(row.summary)
@@ -201,9 +221,9 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _announce(self) -> None:
         row = self.current
-        uid = row.summary.uid if row else None
-        if uid != self._highlighted_uid:
-            self._highlighted_uid = uid
+        key = MessageKey.of(row.summary) if row else None
+        if key != self._highlighted:
+            self._highlighted = key
             self.post_message(self.Highlighted(row.summary if row else None))
 
     def action_cursor_down(self) -> None:
@@ -234,7 +254,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         row = self.current
         if row is None:
             return
-        self.tagged ^= {row.summary.uid}
+        self.tagged ^= {MessageKey.of(row.summary)}
         self._forget_line(self.cursor)
         self.refresh_line(self.cursor)
         self.move_cursor(self.cursor + 1)
@@ -304,7 +324,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         if row is None:
             return Strip.blank(width, base)
         summary = row.summary
-        tagged = summary.uid in self.tagged
+        tagged = bool(self.tagged) and MessageKey.of(summary) in self.tagged
         style = base
         if summary.unread:
             style += self.get_component_rich_style("message-list--unread", partial=True)

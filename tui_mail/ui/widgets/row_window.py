@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from tui_mail.backend import ListRow, MessageView
+from tui_mail.ui.selection import MessageKey
 
 WINDOW = 128
 """Rows read from the view at a time."""
@@ -34,6 +35,9 @@ class EmptyView:
     def index_of(self, uid: int) -> int | None:
         return None
 
+    def index_of_message(self, account: str, folder: str, uid: int) -> int | None:
+        return None
+
 
 class VisibleRows:
     """A view's rows minus optimistically hidden ones, with flag overrides applied."""
@@ -42,23 +46,23 @@ class VisibleRows:
         self.view: MessageView = view if view is not None else EmptyView()
         self._length = len(self.view)
         self._windows: OrderedDict[int, Sequence[ListRow]] = OrderedDict()
-        self._hidden: dict[int, int] = {}
-        """uid -> position in the view (only uids present in the view)."""
+        self._hidden: dict[MessageKey, int] = {}
+        """message -> position in the view (only messages present in the view)."""
         self._hidden_positions: list[int] = []
-        self._flags: dict[int, frozenset[str]] = {}
-        """uid -> flags to show instead of the view's."""
-        self._settled: set[int] = set()
-        """uids whose action the server confirmed: their overlay goes with the next view."""
+        self._flags: dict[MessageKey, frozenset[str]] = {}
+        """message -> flags to show instead of the view's."""
+        self._settled: set[MessageKey] = set()
+        """Messages whose action the server confirmed: their overlay goes with the next view."""
 
     # ------------------------------------------------------------------ the view
 
     def replace_view(self, view: MessageView) -> None:
-        """Show a new snapshot; overlay entries for uids no longer in it are dropped."""
+        """Show a new snapshot; overlay entries for messages no longer in it are dropped."""
         self.view = view
         self._length = len(view)
         self._windows.clear()
-        for uid in self._settled:
-            self._flags.pop(uid, None)
+        for key in self._settled:
+            self._flags.pop(key, None)
         self._settled.clear()
         hidden = list(self._hidden)
         self._hidden.clear()
@@ -76,11 +80,11 @@ class VisibleRows:
                 break
         return index
 
-    def display_index(self, uid: int) -> int | None:
-        """Where a uid is shown, or None (not in the view, or hidden)."""
-        if uid in self._hidden:
+    def display_index(self, key: MessageKey) -> int | None:
+        """Where a message is shown, or None (not in the view, or hidden)."""
+        if key in self._hidden:
             return None
-        position = self.view.index_of(uid)
+        position = self.view.index_of_message(*key)
         if position is None:
             return None
         return position - bisect.bisect_left(self._hidden_positions, position)
@@ -103,7 +107,7 @@ class VisibleRows:
         if offset >= len(window):
             return None
         row = window[offset]
-        flags = self._flags.get(row.summary.uid)
+        flags = self._flags.get(MessageKey.of(row.summary)) if self._flags else None
         if flags is not None and flags != row.summary.flags:
             summary = dataclasses.replace(row.summary, flags=flags)
             row = dataclasses.replace(row, summary=summary)
@@ -111,37 +115,37 @@ class VisibleRows:
 
     # ------------------------------------------------------------------ the overlay
 
-    def hide(self, uids: Iterable[int]) -> None:
-        """Stop showing these uids (an optimistic removal)."""
-        for uid in uids:
-            position = self.view.index_of(uid)
-            if position is not None and uid not in self._hidden:
-                self._hidden[uid] = position
+    def hide(self, keys: Iterable[MessageKey]) -> None:
+        """Stop showing these messages (an optimistic removal)."""
+        for key in keys:
+            position = self.view.index_of_message(*key)
+            if position is not None and key not in self._hidden:
+                self._hidden[key] = position
         self._hidden_positions = sorted(self._hidden.values())
 
-    def unhide(self, uids: Iterable[int]) -> None:
-        """Show these uids again (a rolled-back removal)."""
-        for uid in uids:
-            self._hidden.pop(uid, None)
+    def unhide(self, keys: Iterable[MessageKey]) -> None:
+        """Show these messages again (a rolled-back removal)."""
+        for key in keys:
+            self._hidden.pop(key, None)
         self._hidden_positions = sorted(self._hidden.values())
 
-    def override_flags(self, flags: dict[int, frozenset[str]]) -> None:
+    def override_flags(self, flags: dict[MessageKey, frozenset[str]]) -> None:
         """Show these flags instead of the view's (an optimistic flag change)."""
         self._flags.update(flags)
 
-    def drop_flag_overrides(self, uids: Iterable[int]) -> None:
-        """Show the view's own flags again for these uids."""
-        for uid in uids:
-            self._flags.pop(uid, None)
+    def drop_flag_overrides(self, keys: Iterable[MessageKey]) -> None:
+        """Show the view's own flags again for these messages."""
+        for key in keys:
+            self._flags.pop(key, None)
 
-    def shown_flags(self, uid: int, view_flags: frozenset[str]) -> frozenset[str]:
-        """The flags shown for a uid whose view flags are ``view_flags``."""
-        return self._flags.get(uid, view_flags)
+    def shown_flags(self, key: MessageKey, view_flags: frozenset[str]) -> frozenset[str]:
+        """The flags shown for a message whose view flags are ``view_flags``."""
+        return self._flags.get(key, view_flags)
 
-    def settle(self, uids: Iterable[int]) -> None:
-        """The server confirmed these uids' flags: show the view's flags from the next view on.
+    def settle(self, keys: Iterable[MessageKey]) -> None:
+        """The server confirmed these messages' flags: the view's flags from the next view on.
 
-        Hidden uids stay hidden: a moved message never comes back under the same
+        Hidden messages stay hidden: a moved message never comes back under the same
         UID, and the next view will not hold it anyway.
         """
-        self._settled.update(uids)
+        self._settled.update(keys)
