@@ -46,6 +46,7 @@ from tui_mail.backend import (
     SyncAll,
     SyncFolder,
 )
+from tui_mail.backend.cache.action_queue import PROVISIONAL_FLOOR, is_provisional
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.service import cache_file
 
@@ -139,7 +140,7 @@ def test_offline_reads_answer_at_once_and_actions_reach_the_server_once_in_order
             # In order: flag, then move the flagged message, then mark it read where it went.
             service.submit(SetFlags("test", "INBOX", (first,), (FLAGGED,))).result(2)
             moved = service.submit(MoveMessages("test", "INBOX", (first,), "Archive")).result(2)
-            assert set(moved) == {first} and moved[first] < 0  # provisional
+            assert set(moved) == {first} and is_provisional(moved[first])
             service.submit(SetFlags("test", "Archive", (moved[first],), (SEEN,))).result(2)
             # Undo of a queued move: the reverse names the provisional UID.
             trashed = service.submit(MoveMessages("test", "INBOX", (second,), "Trash")).result(2)
@@ -155,7 +156,7 @@ def test_offline_reads_answer_at_once_and_actions_reach_the_server_once_in_order
     assert trash == {}
     assert not log.of(QueuedActionFailed)
     assert sorted(_cached(tmp_path, "INBOX")) == sorted(server_state(user, "INBOX"))
-    assert min(_cached(tmp_path, "Archive")) > 0  # no provisional UID left behind
+    assert max(_cached(tmp_path, "Archive")) < PROVISIONAL_FLOOR  # none left behind
     del third
 
 
@@ -362,7 +363,7 @@ def test_provisional_rows_left_by_a_crash_after_the_last_action_are_corrected(
     with conn:
         conn.execute("DELETE FROM action_queue")
     conn.close()
-    assert min(_cached(tmp_path, "Archive")) < 0
+    assert max(_cached(tmp_path, "Archive")) >= PROVISIONAL_FLOOR
     with running_service(config, tmp_path, OPTIONS) as (service, log):
         folder = service.submit(SyncFolder("test", "Archive")).result(15)
         assert folder.total == 1

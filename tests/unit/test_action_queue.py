@@ -1,7 +1,8 @@
 """The offline action queue (cache/action_queue.py) and the worker's lanes (no sockets).
 
 - a queued move carries the cached row (flags, body, search text) to its new folder
-  under a provisional, negative UID, in the same transaction as the queue row;
+  under a provisional UID, in the same transaction as the queue row, and the
+  folder's view shows it as one row (views pack UIDs as unsigned 32-bit numbers);
 - the queue survives closing the file, keeps its order, and a provisional UID is
   never handed out twice (an old undo can never name another message);
 - finishing an action deletes its row and renames the provisional row to the
@@ -17,7 +18,7 @@ from pathlib import Path
 from tests.cache_helpers import summary, text_hits
 from tui_mail.backend import api
 from tui_mail.backend.account.lanes import Job, Lane, lane_for
-from tui_mail.backend.cache.action_queue import OfflineCache, QueuedAction
+from tui_mail.backend.cache.action_queue import OfflineCache, QueuedAction, is_provisional
 
 
 def _cache(tmp_path: Path) -> OfflineCache:
@@ -31,11 +32,13 @@ def test_a_queued_move_carries_the_row_under_a_provisional_uid(tmp_path: Path) -
     cache = _cache(tmp_path)
     queued = cache.queue_transfer(QueuedAction("move", "INBOX", (3, 3), dest="Archive"))
     provisional = queued.provisional[3]
-    assert provisional < 0 and list(queued.provisional) == [3]
+    assert is_provisional(provisional) and list(queued.provisional) == [3]
     assert cache.uids("INBOX") == [1, 2]
     assert cache.uids("Archive") == [provisional]
     assert cache.body("Archive", provisional) is not None
     assert text_hits(cache, "Archive", "zebrafish") == [provisional]
+    view = cache.open_view("Archive", api.ViewOrder())
+    assert [row.summary.subject for row in view.rows(0, len(view))] == ["zebrafish"]
     copy = cache.queue_transfer(QueuedAction("copy", "INBOX", (1,), dest="Archive"))
     assert cache.uids("INBOX") == [1, 2]
     assert sorted(cache.uids("Archive")) == sorted([provisional, copy.provisional[1]])
@@ -65,7 +68,8 @@ def test_finish_drops_the_row_and_renames_to_the_server_uid(tmp_path: Path) -> N
         moved.provisional[3]: 77,
         5: 5,
     }
-    assert cache.resolve("INBOX", (moved.provisional[3],)) == {}  # another folder's number
+    other = moved.provisional[3]  # in INBOX that number was never handed out: a real UID
+    assert cache.resolve("INBOX", (other,)) == {other: other}
     assert cache.flags("Archive")[77] == frozenset({"\\Seen"})
     assert cache.provisional_rows() == {"Archive": [moved.provisional[2]]}
     cache.finish(flags, {})
@@ -111,3 +115,17 @@ def test_lanes() -> None:
     assert lane(_job(sync), True) is Lane.NETWORK
     assert lane(_job(create), True) is Lane.REFUSE
     assert lane(_job(create), False) is Lane.NETWORK
+
+
+def test_a_folder_whose_uids_reach_the_provisional_range_gets_none(tmp_path: Path) -> None:
+    from tui_mail.backend.cache.action_queue import PROVISIONAL_FLOOR
+    from tui_mail.backend.cache.store import FolderState
+
+    cache = _cache(tmp_path)
+    cache.set_folder_state("Huge", FolderState(1, PROVISIONAL_FLOOR + 5))
+    queued = cache.queue_transfer(QueuedAction("move", "INBOX", (1,), dest="Huge"))
+    assert queued.provisional == {}
+    assert cache.uids("INBOX") == [2, 3] and cache.uids("Huge") == []
+    real = PROVISIONAL_FLOOR + 1  # the server's own UID there, not one of ours
+    assert cache.resolve("Huge", (real,)) == {real: real}
+    cache.close()

@@ -2,7 +2,7 @@
 
 :meth:`OfflineActions.apply` answers a SetFlags, MoveMessages, CopyMessages or
 DeleteMessages the way the server would have, from the cache: the flags change,
-the rows move (under provisional, negative UIDs in their new folder), and the
+the rows move (under provisional UIDs in their new folder), and the
 action is written to the cache's ``action_queue`` in the same transaction, all
 before the Future is answered. ``replay.py`` sends the queue when the connection
 is back. A moved message's provisional UID is what the UID map says, so the UI's
@@ -22,7 +22,7 @@ from tui_mail.backend import api
 from tui_mail.backend.account.context import AccountContext
 from tui_mail.backend.account.lanes import ACTIONS
 from tui_mail.backend.account.sync import announce_counts
-from tui_mail.backend.cache.action_queue import OfflineCache, QueuedAction
+from tui_mail.backend.cache.action_queue import OfflineCache, QueuedAction, is_provisional
 from tui_mail.backend.imap.folders import folder_with_role
 from tui_mail.errors import MailError, NotFound
 from tui_mail.models import FolderRole
@@ -143,7 +143,7 @@ class OfflineActions:
         """
         if not isinstance(command, ACTIONS):
             return command
-        if all(uid > 0 for uid in command.uids):
+        if not any(is_provisional(uid) for uid in command.uids):
             return cast("api.Command[R]", command)
         found = self.cache.resolve(command.folder, command.uids)
         missing = [uid for uid in command.uids if uid not in found]

@@ -6,9 +6,14 @@
 one transaction, so after a crash either both happened or neither did; the
 worker answers the UI's Future only after that commit.
 
-A message moved or copied offline gets a *provisional* UID in its new folder: a
-negative number ``-id`` of a ``provisional_uids`` row (AUTOINCREMENT: never
-handed out twice, so an old undo can never name a different message). Its row
+A message moved or copied offline gets a *provisional* UID in its new folder:
+``PROVISIONAL_TOP - id`` of a ``provisional_uids`` row (AUTOINCREMENT: never
+handed out twice, so an old undo can never name a different message). They sit
+at the top of the 32-bit UID range, above :data:`PROVISIONAL_FLOOR`, because the
+views and the sync pack UIDs as unsigned 32-bit numbers (a negative UID showed as
+two empty rows); a server hands out UIDs from 1 upwards, and a folder whose
+UIDNEXT reached the floor gets no provisional rows (the move then only removes
+the source rows; the destination's sync brings the messages). Its row
 in the cache moves (or is copied) under that UID, so the destination shows it
 and later actions (a flag, the undo's reverse move) can name it. When the action
 reaches the server, :meth:`finish` records the server's UID (0 when the server
@@ -28,13 +33,24 @@ from tui_mail.backend.cache.schema import flags_text
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.models import SEEN
 
+#: Provisional UIDs count down from here (the first is 2**32 - 1, the largest IMAP UID).
+PROVISIONAL_TOP = 2**32
+#: No provisional UID is below this (16 million of them can ever be handed out).
+PROVISIONAL_FLOOR = PROVISIONAL_TOP - 2**24
+
+
+def is_provisional(uid: int) -> bool:
+    """True for a UID handed out offline (see the module docstring)."""
+    return uid >= PROVISIONAL_FLOOR
+
+
 #: The kinds of queued action (DeleteMessages becomes a move to Trash or an expunge).
 KINDS = ("flags", "move", "copy", "expunge")
 
 
 @dataclass(frozen=True)
 class QueuedAction:
-    """One queued action, as stored (``uids`` may hold provisional, negative UIDs)."""
+    """One queued action, as stored (``uids`` may hold provisional UIDs)."""
 
     kind: str
     folder: str
@@ -92,15 +108,22 @@ class OfflineCache(MailCache):
         ).fetchone()
         return int(row[0])
 
-    def _allocate(self, dest: str, count: int) -> list[int]:
-        return [
-            -int(
+    def _allocate(self, dest: str, count: int) -> list[int] | None:
+        """``count`` new provisional UIDs in ``dest``; None when it cannot take them."""
+        state = self.folder_state(dest)
+        if state is not None and state.uidnext >= PROVISIONAL_FLOOR:
+            return None  # the server's own UIDs reach the provisional range here
+        ids = [
+            int(
                 self._conn.execute(
                     "INSERT INTO provisional_uids (folder) VALUES (?) RETURNING id", (dest,)
                 ).fetchone()[0]
             )
             for _ in range(count)
         ]
+        if ids and PROVISIONAL_TOP - ids[-1] < PROVISIONAL_FLOOR:
+            return None  # all 16 million used up: no provisional rows from now on
+        return [PROVISIONAL_TOP - i for i in ids]
 
     # ------------------------------------------------------------------ queueing
 
@@ -142,10 +165,17 @@ class OfflineCache(MailCache):
                     if r[0]
                 )
             uids = tuple(dict.fromkeys(action.uids))  # a UID named twice moves once
-            provisional = dict(zip(uids, self._allocate(action.dest, len(uids)), strict=True))
+            allocated = self._allocate(action.dest, len(uids))
+            provisional = dict(zip(uids, allocated, strict=True)) if allocated else {}
             queued = replace(action, provisional=provisional, message_ids=message_ids)
             queued = replace(queued, id=self._insert(queued))
             columns = ", ".join(self._columns())
+            if allocated is None and not copy:  # no rows in dest: leave the source only
+                for table in ("summaries", "bodies"):
+                    conn.executemany(
+                        f"DELETE FROM {table} WHERE folder_id = ? AND uid = ?",
+                        [(src, uid) for uid in uids],
+                    )
             for uid, new in provisional.items():
                 if copy:
                     self._copy_row(src, uid, dest, new, columns)
@@ -233,7 +263,8 @@ class OfflineCache(MailCache):
             for source, provisional in action.provisional.items():
                 uid = real.get(source, 0)
                 conn.execute(
-                    "UPDATE provisional_uids SET uid = ? WHERE id = ?", (uid, -provisional)
+                    "UPDATE provisional_uids SET uid = ? WHERE id = ?",
+                    (uid, PROVISIONAL_TOP - provisional),
                 )
                 if dest is None:
                     continue
@@ -261,13 +292,16 @@ class OfflineCache(MailCache):
         """UID as named -> the server's UID now; provisional UIDs not (yet) known are left out."""
         found: dict[int, int] = {}
         for uid in uids:
-            if uid > 0:
+            if not is_provisional(uid):
                 found[uid] = uid
                 continue
             row = self._conn.execute(
-                "SELECT uid FROM provisional_uids WHERE id = ? AND folder = ?", (-uid, folder)
+                "SELECT uid FROM provisional_uids WHERE id = ? AND folder = ?",
+                (PROVISIONAL_TOP - uid, folder),
             ).fetchone()
-            if row is not None and row[0]:
+            if row is None:  # never handed out in this folder: the server's own UID
+                found[uid] = uid
+            elif row[0]:
                 found[uid] = int(row[0])
         return found
 
@@ -276,7 +310,8 @@ class OfflineCache(MailCache):
         """Folder -> cached provisional UIDs (rows whose server UID is not known)."""
         rows = self._conn.execute(
             "SELECT f.name, s.uid FROM summaries AS s JOIN folders AS f ON f.id = s.folder_id"
-            " WHERE s.uid < 0 ORDER BY f.name, s.uid"
+            " WHERE s.uid >= ? ORDER BY f.name, s.uid",
+            (PROVISIONAL_FLOOR,),
         ).fetchall()
         result: dict[str, list[int]] = {}
         for name, uid in rows:

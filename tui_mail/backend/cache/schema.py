@@ -124,7 +124,7 @@ def _v4(conn: sqlite3.Connection) -> None:
 
     One ``action_queue`` row per flag/move/copy/delete made while the server could
     not be reached, replayed in ``id`` order. A message moved or copied offline
-    gets a provisional UID ``-id`` of ``provisional_uids`` in its new folder;
+    gets a provisional UID ``2**32 - id`` of ``provisional_uids`` in its new folder;
     ``uid`` is the server's UID once the action reached it (0: it never will).
     AUTOINCREMENT so a provisional UID is never handed out twice.
     """
