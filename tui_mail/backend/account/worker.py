@@ -1,23 +1,17 @@
 """AccountWorker: the one thread that owns an account's command connection and cache.
 
-Jobs (``api.Command``) are answered on their ``concurrent.futures.Future``; a job
-whose Future was cancelled before it started is skipped. Jobs run in *lanes*
-(``lanes.py``): what the cache can answer (a cached body, an internal call, an
-action while offline) runs at once whatever the connection state; jobs that need
-the server wait in the network lane, in order. On connection loss the worker
-reports OFFLINE with the reason and the time of the next attempt, and keeps
-taking jobs while it waits for it; an interrupted read-only job goes back to the
-front of its lane (up to ``max_job_retries`` losses). ``SyncAll`` while offline
-tries at once. An AuthError is never retried: the state stays AUTH_FAILED until
-:meth:`set_password`.
-
-Actions (flags, move, copy, delete) made while the server cannot be reached are
-applied to the cache and queued durably (``offline.py``); on reconnect the queue
-is replayed before any other network job (``replay.py``).
-
-The worker owns the thread, the lanes and the connection; what each command does
-is in ``handlers.py`` and the background indexing in ``indexer.py``. Both get an
-:class:`AccountContext` built here, never the worker itself.
+Jobs (``api.Command``) are answered on their ``concurrent.futures.Future``; one
+whose Future was cancelled before it started is skipped. Jobs run in lanes
+(``lanes.py``): what the cache can answer runs at once whatever the connection
+state; jobs needing the server wait in the network lane, in order. On connection
+loss the worker reports OFFLINE with the reason and the time of the next attempt
+and keeps taking jobs meanwhile (an interrupted read-only job goes back to the
+front of its lane, up to ``max_job_retries`` times); ``SyncAll`` tries at once.
+An AuthError is never retried: AUTH_FAILED lasts until :meth:`set_password`.
+Actions made while the server is out of reach are applied to the cache and
+queued durably (``offline.py``), and replayed before any other network job once
+connected (``replay.py``). What each command does is in ``handlers.py``, the
+background indexing in ``indexer.py``; both see an :class:`AccountContext`.
 """
 
 from __future__ import annotations
@@ -31,6 +25,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from tui_mail.backend import api
+from tui_mail.backend.account.connection import (
+    CommandConnection,
+    PasswordSource,
+    default_password,
+)
 from tui_mail.backend.account.context import AccountContext
 from tui_mail.backend.account.handlers import CommandHandlers
 from tui_mail.backend.account.indexer import BodyIndexer
@@ -48,15 +47,8 @@ from tui_mail.models import Folder
 
 log = logging.getLogger(__name__)
 
-PasswordSource = Callable[[AccountConfig], "str | None"]
 R = TypeVar("R")
 T = TypeVar("T")
-
-
-def _default_password(account: AccountConfig) -> str | None:
-    from tui_mail.secrets import get_password
-
-    return get_password(account, "imap")
 
 
 class AccountWorker(threading.Thread):
@@ -69,7 +61,7 @@ class AccountWorker(threading.Thread):
         emit: Callable[[BackendEvent], None],
         *,
         backoff: Backoff | None = None,
-        password_source: PasswordSource = _default_password,
+        password_source: PasswordSource = default_password,
         max_job_retries: int = 6,
         timeout: float = 60.0,
         index_all: bool = False,
@@ -79,20 +71,17 @@ class AccountWorker(threading.Thread):
         self.cache_path = cache_path
         self._emit = emit
         self.backoff = backoff or Backoff()
-        self._password_source = password_source
         self.max_job_retries = max_job_retries
         self.timeout = timeout
+        self.connection = CommandConnection(account, password_source, timeout)
         self.lanes = JobLanes()
         self._retry_at = 0.0
         """``time.monotonic()`` of the next connection attempt while OFFLINE."""
         self._stopping = threading.Event()
-        self._session: ImapSession | None = None
-        self._password: str | None = None
         self.state = AccountState.CONNECTING
         self._reason = ""
-        self.online = threading.Event()
+        self.online = self.connection.online
         """Set while logged in; the IDLE watcher waits on it for a good password."""
-        self.good_password: str | None = None
         self.context = AccountContext(
             account, self.session, self.emit, self.run_waiting_user_jobs, self.submit_call
         )
@@ -147,7 +136,7 @@ class AccountWorker(threading.Thread):
 
     def set_password(self, password: str) -> None:
         """Use ``password`` from now on and reconnect (leaves AUTH_FAILED)."""
-        self._password = password
+        self.connection.typed_password = password
         reconnected: Future[None] = Future()
         self.lanes.put(Job(self._reconnect_now, reconnected))
 
@@ -161,9 +150,7 @@ class AccountWorker(threading.Thread):
         self.lanes.put(STOP)
         self.join(timeout / 2)
         if self.is_alive():
-            session = self._session
-            if session is not None:
-                session.abort()
+            self.connection.abort()
             self.join(timeout / 2)
 
     # ------------------------------------------------------------ the thread
@@ -183,12 +170,9 @@ class AccountWorker(threading.Thread):
             self._loop()
         finally:
             self._cancel_pending()
-            if self._session is not None:
-                self._session.logout()
-                self._session = None
+            self.connection.close()
             if self.cache is not None:
                 self.cache.close()
-            self.online.clear()
             self._set_state(AccountState.STOPPED)
 
     def _loop(self) -> None:
@@ -219,11 +203,11 @@ class AccountWorker(threading.Thread):
         return None
 
     def _waiting_offline(self) -> bool:
-        return self.state == AccountState.OFFLINE and self._session is None
+        return self.state == AccountState.OFFLINE and self.connection.session is None
 
     def _unreachable(self) -> bool:
         """True when a job needing the server cannot run now (offline or refused)."""
-        return self._session is None and self.state in (
+        return self.connection.session is None and self.state in (
             AccountState.OFFLINE,
             AccountState.AUTH_FAILED,
         )
@@ -247,6 +231,8 @@ class AccountWorker(threading.Thread):
             self._execute(job)
         elif lane is Lane.QUEUE:
             self._execute_local(job)
+        elif self.state is AccountState.AUTH_FAILED:
+            job.fail(AuthError("login failed; a new password is needed", self._reason))
         else:
             job.fail(ConnectionLost("offline: the server cannot be reached", self._reason))
 
@@ -348,7 +334,7 @@ class AccountWorker(threading.Thread):
             job.fail(exc)
             return exc
         except ConnectionLost as exc:
-            attempted = self._session is not None  # else the connect failed: nothing was sent
+            attempted = self.connection.session is not None  # else the connect failed: nothing was sent
             self._went_offline(exc)
             if job.can_queue and not self._stopping.is_set():
                 return self._execute_local(job, attempted)
@@ -394,40 +380,26 @@ class AccountWorker(threading.Thread):
 
     # ------------------------------------------------------------ the connection
 
+    @property
+    def good_password(self) -> str | None:
+        """The last password the server accepted (the IDLE watcher and SMTP borrow it)."""
+        return self.connection.good_password
+
     def session(self) -> ImapSession:
         """The logged-in session, connecting first when needed (worker thread only)."""
-        if self._session is not None:
-            return self._session
-        if self.state == AccountState.AUTH_FAILED and self._password is None:
+        if self.connection.session is not None:
+            return self.connection.session
+        if self.state == AccountState.AUTH_FAILED and self.connection.typed_password is None:
             raise AuthError("login failed; a new password is needed", self._reason)
         if self.state != AccountState.OFFLINE:
             self._set_state(AccountState.CONNECTING)
-        password = (
-            self._password if self._password is not None else self._password_source(self.account)
-        )
-        if password is None:
-            raise AuthError("a password is needed", f"no stored password for {self.account.name}")
-        connected: list[ImapSession] = []  # a failure before this is the network, not the password
-        try:
-            session = ImapSession.open(
-                self.account, password, timeout=self.timeout, on_connected=connected.append
-            )
-        except BaseException:
-            if connected and self._password is not None and password == self._password:
-                self._password = None  # rejected: do not keep trying it
-            raise
-        self._session = session
-        self.good_password = password
+        session = self.connection.open()
         self.backoff.reset()
-        self.online.set()
         self._set_state(AccountState.ONLINE)
         return session
 
     def _drop_session(self) -> None:
-        self.online.clear()
-        session, self._session = self._session, None
-        if session is not None:
-            session.abort()
+        self.connection.drop()
 
     def _reconnect_now(self) -> None:
         self._drop_session()
