@@ -115,6 +115,9 @@ def test_lanes() -> None:
     assert lane(_job(sync), True) is Lane.NETWORK
     assert lane(_job(create), True) is Lane.REFUSE
     assert lane(_job(create), False) is Lane.NETWORK
+    search = api.ServerSearch("test", "INBOX", ("ALL",))
+    assert lane(_job(search), True) is Lane.REFUSE  # the cache's hits answer at once
+    assert lane(_job(search), False) is Lane.NETWORK
 
 
 def test_a_folder_whose_uids_reach_the_provisional_range_gets_none(tmp_path: Path) -> None:

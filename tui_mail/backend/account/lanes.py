@@ -119,7 +119,9 @@ def lane_for(job: Job, *, unreachable: bool, queue_pending: bool, body_cached: b
         return Lane.NOW
     if job.can_queue and (unreachable or queue_pending):
         return Lane.QUEUE
-    if unreachable and not job.read_only:
+    if unreachable and (not job.read_only or isinstance(job.command, api.ServerSearch)):
+        # A search answers with the cache's hits at once, its server part marked
+        # failed, rather than waiting for the server with the user watching.
         return Lane.REFUSE
     return Lane.NETWORK
 
