@@ -1,11 +1,9 @@
 """The main screen: folder tree | message list over the preview, status bar, footer.
 
-The screen wires its panes together: a folder picked in the tree opens in the
-list (the cached view at once, then a ``SyncFolder``); the message under the
-cursor is fetched, shown and marked read (``reading.py``). The app hands each
-backend event to :meth:`MainScreen.apply_event`, which matches its kind. The
-helpers never see the screen: ``events.py`` (account states), ``search_flow.py``
-(the search), ``message_keys.py`` (the message keys), ``reading.py``.
+It wires the panes: a folder picked in the tree opens in the list (cached view at once, then
+a ``SyncFolder``); the cursor's message is fetched, shown and marked read (``reading.py``). Each
+backend event goes to :meth:`apply_event`, which matches its kind. The helpers never see the
+screen: ``events.py`` (account states), ``search_flow.py``, ``message_keys.py``, ``reading.py``.
 """
 
 from __future__ import annotations
@@ -67,9 +65,8 @@ class MainScreen(Screen[None]):
     class ComposeRequested(Message):
         """c (``kind`` "new"), r ("reply"), R ("reply_all") or f ("forward") was pressed.
 
-        ``summary``/``body``/``raw`` describe the message shown (None for "new").
-        The app handles it (compose screen, outbox, SMTP); nothing here sends.
-        """
+        ``summary``/``body``/``raw``: the message shown (None for "new"). The app handles it
+        (compose screen, outbox, SMTP); nothing here sends."""
 
         kind: str
         account: str
@@ -186,8 +183,11 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="sync", exit_on_error=False)
     async def sync_folder(self, account: str, folder: str) -> None:
         """Ask the backend to sync; rows arrive as events while it runs."""
-        await self.bridge.call(backend.SyncFolder(account, folder))
-        self.refresh_view()
+        try:
+            await self.bridge.call(backend.SyncFolder(account, folder))
+        finally:  # keys typed ahead at start wait for the first rows, or the view after this
+            self.message_list.sync_ended()
+            self.refresh_view()
 
     def refresh_view(self) -> None:
         """Rebuild the open folder's view soon (events come in bursts)."""

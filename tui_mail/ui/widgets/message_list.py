@@ -119,24 +119,31 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self._drawn_with: tuple[Style, ...] = ()
         """The styles the cached rows were drawn with (see ``_check_styles``)."""
         self._styles_changed = True
-        self._has_view = False
+        self.awaiting_rows = True
+        """True from the start until rows are shown, or the view after the first sync is."""
+        self._sync_ended = False
         self._key_waiters: list[Callable[[], None]] = []
-        """Resumes of keys typed before the first view (``ui/type_ahead.py``)."""
+        """Resumes of keys typed before the first rows (``ui/type_ahead.py``)."""
 
     # ------------------------------------------------------------------ state
 
     def when_ready_for_keys(self, resume: Callable[[], None]) -> bool:
         """Keys typed before the first rows wait for them (``j j Enter`` right after start)."""
-        if self._has_view:
+        if not self.awaiting_rows:
             return False
         self._key_waiters.append(resume)
         return True
 
+    def sync_ended(self) -> None:
+        """The open folder's sync ended: the next view holds all the rows there are."""
+        self._sync_ended = True
+
     def _view_shown(self) -> None:
-        self._has_view = True
-        waiters, self._key_waiters = self._key_waiters, []
-        for resume in waiters:
-            resume()
+        if self.awaiting_rows and (len(self.rows) or self._sync_ended):
+            self.awaiting_rows = False
+            waiters, self._key_waiters = self._key_waiters, []
+            for resume in waiters:
+                resume()
 
     @property
     def current(self) -> ListRow | None:
