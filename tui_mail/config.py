@@ -25,6 +25,12 @@ FOLDER_ROLES = ("sent", "drafts", "trash", "archive", "junk")
 
 
 INDEX_BODIES = ("opened", "all")
+IdleMode = Literal["auto", "poll"]
+IDLE_MODES: tuple[str, ...] = ("auto", "poll")
+#: Bounds for ``idle_verify_after`` and ``poll_interval`` (seconds): checking more
+#: often than every second only loads the server; an IDLE check must come well
+#: before the 29-minute IDLE limit (RFC 2177) to be a check at all.
+IDLE_SECONDS = {"idle_verify_after": (1.0, 1500.0), "poll_interval": (1.0, 86400.0)}
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,12 @@ class AccountConfig:
     identities: tuple[Identity, ...] = ()
     allow_insecure: bool = False
     address_book_command: str = ""
+    idle: IdleMode = "auto"
+    """"auto": IDLE where the server offers it (and it is seen to work); "poll": always poll."""
+    idle_verify_after: float = 60.0
+    """Seconds of IDLE silence after which the watcher checks with STATUS that none was missed."""
+    poll_interval: float = 60.0
+    """Seconds between polls where IDLE is off, missing, or found not to report new mail."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +254,8 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
         "identities",
         "allow_insecure",
         "address_book_command",
+        "idle",
+        *IDLE_SECONDS,
     )
     email = table.get("email", str)
     if not email or "@" not in email:
@@ -279,9 +293,24 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
         identities=identities,
         allow_insecure=allow_insecure,
         address_book_command=table.get("address_book_command", str, ""),
+        **_idle_options(table),
     )
     table.done()
     return account
+
+
+def _idle_options(table: _Table) -> dict[str, Any]:
+    """``idle``, ``idle_verify_after`` and ``poll_interval`` of an account, checked."""
+    idle = table.get("idle", str, "auto")
+    if idle not in IDLE_MODES:
+        raise table.fail("idle", f'must be "auto" or "poll", not {idle!r}')
+    options: dict[str, Any] = {"idle": idle}
+    for name, (low, high) in IDLE_SECONDS.items():
+        seconds = float(table.get(name, (int, float), 60.0))
+        if not low <= seconds <= high:
+            raise table.fail(name, f"must be {low:g} to {high:g} seconds, not {seconds:g}")
+        options[name] = seconds
+    return options
 
 
 def _identities(table: _Table, email: str, display_name: str) -> tuple[Identity, ...]:
