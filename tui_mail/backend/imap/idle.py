@@ -3,9 +3,15 @@
 It never touches the cache: when the server reports a change (EXISTS, EXPUNGE,
 FETCH, VANISHED), the burst is collected and ``on_change(folder)`` is called once;
 the service then queues a SyncFolder on the account worker. ``idle_check`` runs
-with a short timeout so stopping is quick; after a quiet spell the watcher does
-a NOOP liveness check, and it re-issues IDLE well before the 29-minute limit
-(RFC 2177). Servers without IDLE are polled with NOOP.
+with a short timeout so stopping is quick, and IDLE is re-issued well before
+the 29-minute limit (RFC 2177).
+
+IDLE has to prove itself (issue 22): after ``verify_after`` s without a report,
+or soon after the client's own change in the folder (:meth:`IdleWatcher.verify_soon`),
+the watcher leaves IDLE and checks with STATUS, re-EXAMINing when STATUS
+disagrees (:mod:`~tui_mail.backend.imap.idle_proof`). A change IDLE never
+reported is announced, and from then on the folder is polled. Servers without
+IDLE, and accounts with ``idle = "poll"``, are polled the same way.
 """
 
 from __future__ import annotations
@@ -17,25 +23,24 @@ from collections.abc import Callable
 from typing import Any
 
 from tui_mail.backend.backoff import Backoff
+from tui_mail.backend.imap.idle_proof import IdleProof, Verdict, any_change, examine, is_change
 from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import AccountConfig
 from tui_mail.errors import AuthError, MailError
 
+__all__ = ["IdleWatcher", "is_change"]
+
 log = logging.getLogger(__name__)
 
-CHANGE_WORDS = {b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"}
 #: A burst ends after this much quiet...
 BURST_QUIET = 0.3
 #: ...or after this long, so a steady stream of changes still gets reported.
 BURST_MAX = 2.0
-
-
-def is_change(response: Any) -> bool:
-    """True for an untagged response that means the folder changed."""
-    if not isinstance(response, tuple) or not response:
-        return False
-    words = {part.upper() for part in response[:2] if isinstance(part, bytes)}
-    return bool(words & CHANGE_WORDS)
+#: After our own change, how long IDLE gets to report it before we check: a
+#: server that pushes (Dovecot: about 0.5 s) then proves itself without a check.
+VERIFY_SOON_DELAY = 2.0
+#: The longest a polling watcher sleeps in one go, so verify_soon() is heard.
+POLL_TICK = 1.0
 
 
 class IdleWatcher(threading.Thread):
@@ -53,12 +58,13 @@ class IdleWatcher(threading.Thread):
         liveness_after: float = 120.0,
         reidle_after: float = 25 * 60,
         poll_interval: float = 60.0,
+        verify_after: float = 60.0,
         timeout: float = 60.0,
         use_idle: bool = True,
     ) -> None:
         super().__init__(name=f"imap-idle-{account.name}", daemon=True)
         self.use_idle = use_idle
-        """False polls even where IDLE is offered (for servers whose IDLE misbehaves)."""
+        """False polls even where IDLE is offered (``idle = "poll"`` in the config)."""
         self.account = account
         self.folder = folder
         self._password = password
@@ -68,13 +74,20 @@ class IdleWatcher(threading.Thread):
         self.liveness_after = liveness_after
         self.reidle_after = min(reidle_after, 28 * 60)
         self.poll_interval = poll_interval
+        self.verify_after = verify_after
+        """Seconds without a report from IDLE before checking that none was missed."""
         self.timeout = timeout
         self._stopping = threading.Event()
         self._session: ImapSession | None = None
         self.watching = threading.Event()
         """Set while IDLE (or polling) is active: tests wait on it."""
         self.uses_idle: bool | None = None
+        self.idle_silent = False
+        """True once the server was found not to report in IDLE: it is polled from then on."""
         self._connected_before = False
+        self._proof = IdleProof(folder)
+        self._due_lock = threading.Lock()
+        self._check_due = 0.0  # time.monotonic() of the next check (IDLE) or poll
 
     def request_stop(self) -> None:
         """Ask the thread to end soon without waiting (see :meth:`stop`)."""
@@ -88,6 +101,23 @@ class IdleWatcher(threading.Thread):
             session.abort()
         self.join(timeout)
 
+    def verify_soon(self) -> None:
+        """The client changed the folder on another connection: check IDLE told us.
+
+        Thread-safe; the check comes within about ``VERIFY_SOON_DELAY`` +
+        ``check_timeout`` s, unless IDLE reports a change first.
+        """
+        with self._due_lock:
+            self._check_due = min(self._check_due, time.monotonic() + VERIFY_SOON_DELAY)
+
+    def _schedule(self, after: float) -> None:
+        with self._due_lock:
+            self._check_due = time.monotonic() + after
+
+    def _seconds_to_check(self) -> float:
+        with self._due_lock:
+            return self._check_due - time.monotonic()
+
     def run(self) -> None:
         while not self._stopping.is_set():
             password = self._password()
@@ -100,10 +130,10 @@ class IdleWatcher(threading.Thread):
                 if self._connected_before:
                     self._report()  # changes while we were away sent no EXISTS to us
                 self._connected_before = True
-                if self.use_idle and self._session.has("IDLE"):
+                if self.use_idle and not self.idle_silent and self._session.has("IDLE"):
                     self.uses_idle = True
-                    self._idle_loop(self._session)
-                else:
+                    self._idle_loop(self._session)  # returns early if IDLE proves silent
+                if not self._stopping.is_set():
                     self.uses_idle = False
                     self._poll_loop(self._session)
             except AuthError as exc:
@@ -129,7 +159,7 @@ class IdleWatcher(threading.Thread):
             sync_extensions=False,
             on_connected=self._watch_session,  # so stop() can break a hanging login
         )
-        session.select(self.folder, readonly=True)
+        self._proof.saw(examine(session, self.folder))
         return session
 
     def _watch_session(self, session: ImapSession) -> None:
@@ -140,29 +170,51 @@ class IdleWatcher(threading.Thread):
             self._stopping.wait(0.5)
 
     def _idle_loop(self, session: ImapSession) -> None:
+        """IDLE until stopped, or until a check finds that IDLE missed a change."""
         session.idle()
         self.watching.set()
         idle_since = last_heard = time.monotonic()
+        self._schedule(self.verify_after)
         while not self._stopping.is_set():
-            responses = session.idle_check(self.check_timeout)
+            wait = min(self.check_timeout, max(0.05, self._seconds_to_check()))
+            responses = session.idle_check(wait)
             if self._stopping.is_set():
                 return
             now = time.monotonic()
             if responses:
                 last_heard = now
-            if any(is_change(r) for r in responses):
+            if any_change(responses):
                 self._collect_burst(session)
+                self._proof.forget()
                 self._report()
+                self._schedule(self.verify_after)  # IDLE just proved itself
             if now - idle_since >= self.reidle_after:
                 self._report_if_changed(session.idle_done())
                 session.idle()
                 idle_since = last_heard = time.monotonic()
-            elif now - last_heard >= self.liveness_after:
-                # Silence may mean a dead connection: leave IDLE, NOOP, go back.
-                self._report_if_changed(session.idle_done())
-                self._report_if_changed(session.noop())
+            elif self._seconds_to_check() <= 0 or now - last_heard >= self.liveness_after:
+                # The check is also the liveness check: silence may mean a dead connection.
+                self._schedule(self.verify_after)  # first, so a verify_soon() meanwhile counts
+                if not self._check(session, session.idle_done()):
+                    return
                 session.idle()
                 last_heard = time.monotonic()
+
+    def _check(self, session: ImapSession, pending: list[Any]) -> bool:
+        """Check the folder outside IDLE; False when IDLE turned out not to report."""
+        verdict = self._proof.check(session, pending)
+        if verdict is Verdict.QUIET:
+            return True
+        self._report()
+        if verdict is Verdict.MISSED:
+            self.idle_silent = True
+            log.warning(
+                "%s: IDLE does not report new mail on this server: polling every %g s",
+                self.account.name,
+                self.poll_interval,
+            )
+            return False
+        return True
 
     def _collect_burst(self, session: ImapSession) -> None:
         """Swallow the rest of a burst so it becomes one event."""
@@ -172,12 +224,21 @@ class IdleWatcher(threading.Thread):
                 return
 
     def _poll_loop(self, session: ImapSession) -> None:
+        """NOOP and the STATUS check every ``poll_interval`` s (sooner after verify_soon)."""
         self.watching.set()
-        while not self._stopping.wait(self.poll_interval):
-            self._report_if_changed(session.noop())
+        self._schedule(self.poll_interval)
+        while not self._stopping.wait(min(POLL_TICK, max(0.0, self._seconds_to_check()))):
+            if self._seconds_to_check() > 0:
+                continue
+            self._schedule(self.poll_interval)
+            # NOOP is enough on most servers; the check catches those whose session
+            # sees new mail only after a fresh EXAMINE.
+            if self._proof.check(session, session.noop()) is not Verdict.QUIET:
+                self._report()
 
     def _report_if_changed(self, responses: list[Any]) -> None:
-        if any(is_change(r) for r in responses):
+        if any_change(responses):
+            self._proof.forget()
             self._report()
 
     def _report(self) -> None:
