@@ -47,12 +47,38 @@ class ServiceOptions:
     idle: bool = True
     idle_check_timeout: float = 10.0
     idle_liveness_after: float = 120.0
-    poll_interval: float = 60.0
+    poll_interval: float | None = None
+    """Seconds between polls; None: each account's ``poll_interval``."""
+    idle_verify_after: float | None = None
+    """Seconds of IDLE silence before a check; None: each account's ``idle_verify_after``."""
     timeout: float = 60.0
     max_job_retries: int = 6
     """Reconnect attempts before an interrupted read-only job fails."""
     outbox_retry_interval: float = 60.0
     """Seconds between looks for outbox entries whose retry time has come."""
+
+
+def _either(override: float | None, configured: float) -> float:
+    return configured if override is None else override
+
+
+def _changes_folder(command: api.Command[object], folder: str) -> bool:
+    """True for a command that adds or removes messages in ``folder`` (INBOX: any case).
+
+    Flag changes are left out: STATUS (UIDNEXT, MESSAGES) cannot see them.
+    """
+
+    def same(name: str) -> bool:
+        return name == folder or (name.upper() == "INBOX" and folder.upper() == "INBOX")
+
+    match command:
+        case api.MoveMessages():
+            return same(command.folder) or same(command.dest)
+        case api.CopyMessages():
+            return same(command.dest)
+        case api.DeleteMessages() | api.AppendMessage():
+            return same(command.folder)
+    return False
 
 
 def cache_file(cache_dir: Path | None, account: str) -> Path:
@@ -151,8 +177,10 @@ class MailServiceImpl:
                     backoff=Backoff(opts.backoff_initial, opts.backoff_max),
                     check_timeout=opts.idle_check_timeout,
                     liveness_after=opts.idle_liveness_after,
-                    poll_interval=opts.poll_interval,
+                    poll_interval=_either(opts.poll_interval, account.poll_interval),
+                    verify_after=_either(opts.idle_verify_after, account.idle_verify_after),
                     timeout=opts.timeout,
+                    use_idle=account.idle == "auto",
                 )
                 self.watchers[name] = watcher
                 watcher.start()
@@ -194,7 +222,12 @@ class MailServiceImpl:
             future: Future[R] = Future()
             future.set_exception(NotFound("unknown account", command.account))
             return future
-        return worker.submit(command)
+        submitted = worker.submit(command)
+        watcher = self.watchers.get(command.account)
+        if watcher is not None and _changes_folder(command, watcher.folder):
+            # A server that does not report in IDLE shows itself on our own change.
+            submitted.add_done_callback(lambda _done: watcher.verify_soon())
+        return submitted
 
     def view(
         self,
