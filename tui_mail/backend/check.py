@@ -1,7 +1,8 @@
 """``tui-mail check``: connect as the app would and print a readable report.
 
 IMAP: server, TLS version and certificate, capabilities, login, every folder
-with its role and counts. SMTP: connect, TLS/STARTTLS, EHLO, AUTH (nothing is
+with its role and counts, and whether IDLE reports new mail (a few seconds'
+test on a scratch folder, see :mod:`~tui_mail.backend.imap.idle_probe`). SMTP: connect, TLS/STARTTLS, EHLO, AUTH (nothing is
 sent). Each failure is one line with its reason; the exit code is 0 when all
 worked, 1 otherwise.
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 import smtplib
 from typing import TextIO
 
-from tui_mail.backend.imap.folders import build_folders
+from tui_mail.backend.imap.folders import ListedFolder, build_folders
+from tui_mail.backend.imap.idle_probe import probe_idle
 from tui_mail.backend.imap.protocol import describe_tls
 from tui_mail.backend.imap.session import ImapSession
 from tui_mail.backend.send.smtp import DeliveryError, close_smtp, needs_login, open_smtp
@@ -36,6 +38,10 @@ class Report:
     def ok(self, text: str) -> None:
         """A step that worked."""
         self.line(f"  ok    {text}")
+
+    def note(self, text: str) -> None:
+        """Something worth knowing that is not a failure (the exit code stays 0)."""
+        self.line(f"  note  {text}")
 
     def fail(self, text: str) -> None:
         """A step that failed, with its reason."""
@@ -103,10 +109,41 @@ def check_imap(account: AccountConfig, report: Report) -> None:
                 else "(no messages: a container)"
             )
             report.line(f"        {folder.name.ljust(width)}  {role:<8} {counts_text}")
+        check_idle(account, password, session, listing, report)
     except MailError as exc:
         report.fail(f"IMAP: {exc}")
     finally:
         session.logout()
+
+
+def check_idle(
+    account: AccountConfig,
+    password: str,
+    session: ImapSession,
+    listing: list[ListedFolder],
+    report: Report,
+) -> None:
+    """Say how new mail will be noticed: IDLE that reports it, or polling and why."""
+    every = f"polling every {account.poll_interval:g} s"
+    if account.idle == "poll":
+        report.ok(f'IDLE: off (idle = "poll" in the config): {every}')
+        return
+    if not session.has("IDLE"):
+        report.ok(f"IDLE: not offered by the server: {every}")
+        return
+    inbox = next((f for f in listing if f.name.upper() == "INBOX"), None)
+    found = probe_idle(
+        account, password, session, inbox_delimiter=inbox.delimiter if inbox else ""
+    )
+    if found.reports is None:
+        report.note(f"IDLE: not tested ({found.problem})")
+        return
+    if found.reports:
+        report.ok(f"IDLE: reports new mail (in {found.seconds:.1f} s)")
+    else:
+        report.note(f"IDLE does not report new mail: {every}")
+    if found.problem:
+        report.note(found.problem)
 
 
 def _smtp_password(account: AccountConfig) -> tuple[str | None, str]:
