@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from tui_mail.backend.account.local_changes import RecentLocalChanges
 from tui_mail.backend.api import BackendEvent
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.session import ImapSession
@@ -50,6 +51,8 @@ class AccountContext:
     """The folder list as last listed (or read from the cache at start)."""
     open_folders: list[str] = field(default_factory=list)
     """Folders the user has opened, in order: ``SyncAll`` syncs these."""
+    local_changes: RecentLocalChanges = field(default_factory=RecentLocalChanges)
+    """Our recent flag changes (``SetFlags``), which a sync must not undo with a stale answer."""
 
     @property
     def name(self) -> str:

@@ -17,7 +17,7 @@ from tui_mail.backend.account.context import AccountContext
 from tui_mail.backend.account.sync import FolderSync, announce_counts
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.folders import build_folders, folder_with_role
-from tui_mail.errors import MailError, NotFound
+from tui_mail.errors import MailError, NotFound, ServerError
 from tui_mail.models import Folder, FolderRole
 
 R = TypeVar("R")
@@ -121,6 +121,7 @@ class CommandHandlers:
             name,
             context.emit,
             between_batches=context.run_waiting_user_jobs,
+            local_changes=context.local_changes,
         ).run()
         known = {f.name: f for f in context.folders}
         base = known.get(name, Folder(self.account, name))
@@ -138,13 +139,23 @@ class CommandHandlers:
         return folder
 
     def sync_all(self) -> None:
-        """Refresh the folder list, then sync INBOX and every folder opened so far."""
+        """Refresh the folder list, then sync INBOX and every folder opened so far.
+
+        A folder whose sync the server refuses does not stop the others: the first
+        such error is raised once they all had their turn.
+        """
         self.list_folders()
         wanted = ["INBOX", *(f for f in self.context.open_folders if f != "INBOX")]
         names = {f.name for f in self.context.folders}
+        refused: list[MailError] = []
         for name in wanted:
             if name in names:
-                self.sync_folder(name)
+                try:
+                    self.sync_folder(name)
+                except (ServerError, NotFound) as exc:
+                    refused.append(exc)
+        if refused:
+            raise refused[0]
 
     # ------------------------------------------------------------ messages
 
@@ -168,6 +179,7 @@ class CommandHandlers:
         session = self.context.session()
         session.ensure_selected(command.folder)
         reported = session.store_flags(command.uids, command.flags, command.add)
+        self.context.local_changes.record(command.folder, command.uids, command.flags, command.add)
         known = self.cache.flags(command.folder)
         changed: dict[int, frozenset[str]] = {}
         for uid in command.uids:

@@ -5,18 +5,40 @@ Per folder the cache keeps UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ from the last
 redoes what is missing; rows are upserted by UID so nothing is duplicated).
 
 - UIDVALIDITY changed: the folder's rows are dropped and fetched again.
+- Expunges first: ``VANISHED`` with QRESYNC, else every UID on the server
+  compared with the cache; the gone rows are dropped before anything else is
+  asked, so no later command names a UID the server no longer has (issue 22:
+  a server that refused such a ``UID FETCH`` wedged the folder for good).
+- Flag changes: ``CHANGEDSINCE`` when CONDSTORE is enabled, else a FLAGS sweep
+  of the survivors only. Flags that contradict our own change of the last
+  minutes are not taken (:mod:`~tui_mail.backend.account.local_changes`).
 - New messages: fetched newest first in batches, each stored and announced.
-- Flag changes: ``CHANGEDSINCE`` when CONDSTORE is enabled, else a FLAGS sweep.
-- Expunges: ``VANISHED`` with QRESYNC, else a ``UID SEARCH ALL`` comparison.
+
+A refused read is tried once in a safer form (:mod:`~tui_mail.backend.account.
+sync_reads`); a refused CONDSTORE/QRESYNC read falls back to the full comparison.
+When a folder's sync still fails, its stored state is cleared of the deltas, so
+the next sync starts from a full comparison instead of the half-state that failed.
 """
 
 from __future__ import annotations
 
 import logging
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from tui_mail.backend.account.local_changes import RecentLocalChanges
+from tui_mail.backend.account.sync_reads import (
+    REFUSED,
+    SAFE_CHUNK,
+    CachedUids,
+    FolderReads,
+    chunks,
+    split_uids,
+    uid_set,
+    with_safer_form,
+)
 from tui_mail.backend.api import (
     BackendEvent,
     FlagsChanged,
@@ -32,7 +54,6 @@ from tui_mail.backend.imap.session import ImapSession, SelectInfo
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-FLAG_SWEEP_CHUNK = 2000
 SUMMARY_ITEMS = (
     "UID",
     "FLAGS",
@@ -74,37 +95,6 @@ def announce_counts(
     emit(FolderCountsChanged(account, folder, total, unread))
 
 
-def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    return (items[i : i + size] for i in range(0, len(items), size))
-
-
-class CachedUids:
-    """A folder's cached UIDs, read whole only when a sync must compare every one.
-
-    Why: the usual resync (QRESYNC or CONDSTORE, little changed) needs only the count
-    and a few membership checks, and reading 100,000 UIDs into a set for those cost
-    about 10 MB of peak memory at every start.
-    """
-
-    def __init__(self, cache: MailCache, folder: str) -> None:
-        self._cache = cache
-        self._folder = folder
-        self._all: set[int] | None = None
-        self.count = cache.counts(folder)[0]
-
-    def all(self) -> set[int]:
-        """Every cached UID (read once)."""
-        if self._all is None:
-            self._all = set(self._cache.uids(self._folder))
-        return self._all
-
-    def among(self, uids: Iterable[int]) -> set[int]:
-        """Those of ``uids`` that are cached."""
-        if self._all is not None:
-            return self._all.intersection(uids)
-        return self._cache.known_uids(self._folder, uids)
-
-
 class FolderSync:
     """One sync of one folder over an authenticated session."""
 
@@ -117,6 +107,7 @@ class FolderSync:
         emit: Emit,
         batch_size: int = BATCH_SIZE,
         between_batches: Callable[[], None] | None = None,
+        local_changes: RecentLocalChanges | None = None,
     ) -> None:
         self.session = session
         self.cache = cache
@@ -126,6 +117,9 @@ class FolderSync:
         self.batch_size = batch_size
         self.between_batches = between_batches
         """Runs what the user asked for meanwhile (a body, a flag) between two batches."""
+        self.local_changes = local_changes or RecentLocalChanges()
+        """Our recent flag changes, which a stale server answer must not undo."""
+        self.reads = FolderReads(session, cache, folder)
 
     def run(self) -> SyncResult:
         """SELECT, reconcile, fetch new mail; raises ``tui_mail.errors`` on failure."""
@@ -138,12 +132,19 @@ class FolderSync:
             if stale:
                 self.emit(MessagesRemoved(self.account, self.folder, stale))
             state = None
-        removed, flag_changes, new_uids = self._reconcile(info, state)
-        self._fetch_new(new_uids, info.uidvalidity)
-        total, unread = self.cache.counts(self.folder)
-        if total != info.exists:
-            self._reconcile_all(info.uidvalidity)
+        try:
+            removed, flag_changes, new_uids = self._reconcile(info, state)
+            self._fetch_new(new_uids, info.uidvalidity)
             total, unread = self.cache.counts(self.folder)
+            if total != info.exists:
+                self._reconcile_all(info)
+                total, unread = self.cache.counts(self.folder)
+        except REFUSED:
+            if state is not None:
+                # No UIDNEXT or HIGHESTMODSEQ to start from: the next sync compares
+                # every UID afresh instead of retrying the delta that failed.
+                self.cache.set_folder_state(self.folder, FolderState(state.uidvalidity))
+            raise
         uidnext = info.uidnext or (self.cache.max_uid(self.folder) + 1)
         self.cache.set_folder_state(
             self.folder, FolderState(info.uidvalidity, uidnext, info.highestmodseq)
@@ -151,78 +152,125 @@ class FolderSync:
         announce_counts(self.cache, self.emit, self.account, self.folder, (total, unread))
         return SyncResult(total, unread, len(new_uids), removed, flag_changes)
 
+    # ------------------------------------------------------------ expunges and flags
+
     def _reconcile(
         self, info: SelectInfo, state: FolderState | None
-    ) -> tuple[int, int, array[int]]:
-        """Apply expunges and flag changes; return their counts and the UIDs to fetch.
+    ) -> tuple[int, int, Sequence[int]]:
+        """Apply expunges, then flag changes; return their counts and the UIDs to fetch."""
+        enabled = self.session.enabled
+        changes: dict[int, frozenset[str]] | None = None
+        if (
+            state is not None
+            and state.highestmodseq
+            and info.highestmodseq > 0
+            and "CONDSTORE" in enabled
+        ):
+            try:
+                changes, vanished = self._changed_since(state, info, "QRESYNC" in enabled)
+                if "QRESYNC" in enabled:
+                    return self._reconcile_qresync(state, changes, vanished)
+            except REFUSED as exc:
+                # The full comparison is the safer form of every delta read.
+                log.warning("%s: delta sync refused (%s); comparing every UID", self.folder, exc)
+                changes = None
+        return self._reconcile_full(info, state, changes)
 
-        The UID sets built here (100,000 UIDs are about 9 MB as Python ints) are freed
-        when this returns, before the long fetch; the UIDs to fetch are kept packed.
-        """
+    def _changed_since(
+        self, state: FolderState, info: SelectInfo, qresync: bool
+    ) -> tuple[dict[int, frozenset[str]], list[int]]:
+        """Flags changed since the last sync (CONDSTORE), and with QRESYNC the UIDs gone."""
+        if state.highestmodseq == info.highestmodseq:
+            return {}, []  # nothing changed (an expunge raises HIGHESTMODSEQ too)
+        modifiers = [f"CHANGEDSINCE {state.highestmodseq}", *(["VANISHED"] if qresync else [])]
+        # "1:*" names no UID, so a server cannot refuse it for a gone one.
+        answer = self.session.fetch("1:*", ["FLAGS"], modifiers)
+        vanished = self.session.pop_vanished() if qresync else []
+        return {uid: decode_flags(d.get(b"FLAGS")) for uid, d in answer.items()}, vanished
+
+    def _reconcile_qresync(
+        self, state: FolderState, changes: dict[int, frozenset[str]], vanished: list[int]
+    ) -> tuple[int, int, Sequence[int]]:
+        """QRESYNC told us what vanished: no UID list is read (a few lookups only)."""
         cached = CachedUids(self.cache, self.folder)
-        condstore = "CONDSTORE" in self.session.enabled and info.highestmodseq > 0
-        changed_flags, vanished = self._flag_changes(info, state, cached, condstore)
-        server_uids = self._server_uids(info, state, cached, vanished)
-        if server_uids is not None:
-            removed = sorted(cached.all().difference(server_uids)) if cached.count else []
-        else:
-            removed = sorted(cached.among(vanished))
-        if removed:
-            self.cache.remove_uids(self.folder, removed)
-            self.emit(MessagesRemoved(self.account, self.folder, tuple(removed)))
-        still_cached = cached.among(changed_flags).difference(removed)
-        changed_flags = {u: f for u, f in changed_flags.items() if u in still_cached}
-        if changed_flags:
-            self.cache.set_flags(self.folder, changed_flags)
-            self.emit(FlagsChanged(self.account, self.folder, changed_flags))
-        if server_uids is None:
-            new = self.session.search(["UID", f"{max(state.uidnext if state else 1, 1)}:*"])
-            new_uids = sorted(set(new) - cached.among(new), reverse=True)
-        elif cached.count:
-            known = cached.all()
-            new_uids = sorted((uid for uid in server_uids if uid not in known), reverse=True)
-        else:
-            new_uids = sorted(server_uids, reverse=True)
-        return len(removed), len(changed_flags), array("I", new_uids)
+        removed = self._remove(sorted(cached.among(vanished)) if cached.count else [])
+        changes.update(self._recheck(removed))
+        flag_changes = self._apply_flags(changes)
+        new = self.session.search(["UID", f"{max(state.uidnext, 1)}:*"])
+        # "n:*" answers the last message even when it is older than n.
+        known = cached.among(new)
+        return len(removed), flag_changes, array("I", sorted(set(new) - known, reverse=True))
 
-    def _flag_changes(
-        self, info: SelectInfo, state: FolderState | None, cached: CachedUids, condstore: bool
-    ) -> tuple[dict[int, frozenset[str]], set[int]]:
-        """New flags of cached rows, and (with QRESYNC) UIDs the server expunged."""
-        if not cached.count:
-            return {}, set()
-        if condstore and state is not None and state.highestmodseq:
-            if state.highestmodseq == info.highestmodseq:
-                return {}, set()
-            modifiers = [f"CHANGEDSINCE {state.highestmodseq}"]
-            qresync = "QRESYNC" in self.session.enabled
-            if qresync:
-                modifiers.append("VANISHED")
-            changes = self.session.fetch("1:*", ["FLAGS"], modifiers)
-            vanished = set(self.session.pop_vanished()) if qresync else set()
-            return {uid: decode_flags(d.get(b"FLAGS")) for uid, d in changes.items()}, vanished
-        known = self.cache.flags(self.folder)
+    def _reconcile_full(
+        self,
+        info: SelectInfo,
+        state: FolderState | None,
+        changes: dict[int, frozenset[str]] | None,
+    ) -> tuple[int, int, Sequence[int]]:
+        """Compare every UID with the server; ``changes`` None: sweep the survivors' flags."""
+        cached = CachedUids(self.cache, self.folder)
+        unchanged = (
+            state is not None and state.uidnext == info.uidnext and cached.count == info.exists
+        )
+        if unchanged and changes is not None:
+            removed: Sequence[int] = ()  # nothing new, nothing gone, flags already known
+            new: Sequence[int] = array("I")
+            changes.update(self._recheck(removed))
+        else:
+            local = cached.all()
+            server = local if unchanged else self.reads.all_uids(info.exists)
+            gone, kept, new = split_uids(local, server)
+            removed = self._remove(gone)
+            if changes is None:
+                changes = self.reads.changed_flags(kept, len(server))
+            else:
+                changes.update(self._recheck(removed))
+            del local, server, kept  # freed before the long fetch of new mail
+        return len(removed), self._apply_flags(changes), new
+
+    def _remove(self, gone: Sequence[int]) -> Sequence[int]:
+        """Drop expunged rows from the cache and tell the UI, before any flag is asked."""
+        if gone:
+            self.cache.remove_uids(self.folder, gone)
+            self.local_changes.forget(self.folder, gone)
+            self.emit(MessagesRemoved(self.account, self.folder, tuple(gone)))
+        return gone
+
+    def _recheck(self, removed: Sequence[int]) -> dict[int, frozenset[str]]:
+        """Flags of messages whose server flags looked stale at an earlier sync.
+
+        A delta (CHANGEDSINCE) would not report them again, so they are asked by
+        UID; a refusal leaves them to be asked at the next sync.
+        """
+        pending = sorted(set(self.local_changes.to_recheck(self.folder)) - set(removed))
+        found: dict[int, frozenset[str]] = {}
+        try:
+            for chunk in chunks(pending, SAFE_CHUNK):
+                for uid, item in self.session.fetch(uid_set(chunk), ["FLAGS"]).items():
+                    found[uid] = decode_flags(item.get(b"FLAGS"))
+        except REFUSED as exc:
+            log.info("%s: re-checking flags refused (%s); next sync", self.folder, exc)
+        return found
+
+    def _apply_flags(self, server_flags: Mapping[int, frozenset[str]]) -> int:
+        """Store the server's flags of cached messages, except where ours are newer."""
+        if not server_flags:
+            return 0
+        known = self.cache.flags_of(self.folder, sorted(server_flags))
         changed: dict[int, frozenset[str]] = {}
-        for chunk in _chunks(sorted(cached.all()), FLAG_SWEEP_CHUNK):
-            for uid, item in self.session.fetch(chunk, ["FLAGS"]).items():
-                flags = decode_flags(item.get(b"FLAGS"))
-                if known.get(uid) != flags:
-                    changed[uid] = flags
-        return changed, set()
+        for uid, flags in server_flags.items():
+            if uid not in known:
+                continue  # new mail (fetched whole below) or just removed
+            if self.local_changes.keeps_ours(self.folder, uid, flags):
+                continue  # a stale answer over our own recent change: asked again later
+            if flags != known[uid]:
+                changed[uid] = flags
+        if changed:
+            self.cache.set_flags(self.folder, changed)
+            self.emit(FlagsChanged(self.account, self.folder, changed))
+        return len(changed)
 
-    def _server_uids(
-        self, info: SelectInfo, state: FolderState | None, cached: CachedUids, vanished: set[int]
-    ) -> Collection[int] | None:
-        """All UIDs on the server, or None when QRESYNC already told us what vanished."""
-        qresync = "QRESYNC" in self.session.enabled and state is not None and state.highestmodseq
-        if qresync:
-            return None
-        if state is not None and state.uidnext == info.uidnext and cached.count == info.exists:
-            return cached.all()  # nothing new and nothing gone
-        found = self.session.search(["ALL"])
-        # A set only to compare with cached UIDs: for a first sync of 100,000 it
-        # would be 4 MB more at the peak, for nothing.
-        return set(found) if cached.count else found
+    # ------------------------------------------------------------ new mail
 
     def _fetch_new(self, new_uids: Sequence[int], uidvalidity: int) -> None:
         """Fetch summaries newest first, one batch at a time, announcing each."""
@@ -230,8 +278,8 @@ class FolderSync:
         done = 0
         # Always announced, even 0 of 0, so a "syncing" indicator can end.
         self.emit(SyncProgress(self.account, self.folder, 0, total))
-        for batch in _chunks(new_uids, self.batch_size):
-            data = self.session.fetch(batch, SUMMARY_ITEMS)
+        for batch in chunks(new_uids, self.batch_size):
+            data = self._fetch_batch(batch)
             summaries = [
                 summary_from_fetch(self.account, self.folder, uid, data[uid], uidvalidity)
                 for uid in batch
@@ -247,12 +295,27 @@ class FolderSync:
                 self.between_batches()
                 self.session.ensure_selected(self.folder)
 
-    def _reconcile_all(self, uidvalidity: int) -> None:
+    def _fetch_batch(self, batch: Sequence[int]) -> dict[int, dict[bytes, Any]]:
+        """One batch of summaries; refused, only those still there, in smaller chunks."""
+
+        def still_there() -> dict[int, dict[bytes, Any]]:
+            # A message expunged since the comparison is what such a server refuses.
+            present = set(self.session.search(["UID", f"{min(batch)}:{max(batch)}"]))
+            data: dict[int, dict[bytes, Any]] = {}
+            for chunk in chunks([uid for uid in batch if uid in present], SAFE_CHUNK):
+                data.update(self.session.fetch(chunk, SUMMARY_ITEMS))
+            return data
+
+        return with_safer_form(
+            self.folder,
+            "fetch of new messages",
+            lambda: self.session.fetch(batch, SUMMARY_ITEMS),
+            still_there,
+        )
+
+    def _reconcile_all(self, info: SelectInfo) -> None:
         """Safety net when counts disagree: compare every UID with the server."""
-        server = set(self.session.search(["ALL"]))
-        cached = set(self.cache.uids(self.folder))
-        gone = sorted(cached - server)
-        if gone:
-            self.cache.remove_uids(self.folder, gone)
-            self.emit(MessagesRemoved(self.account, self.folder, tuple(gone)))
-        self._fetch_new(sorted(server - cached, reverse=True), uidvalidity)
+        server = self.reads.all_uids(info.exists)
+        gone, _, new = split_uids(CachedUids(self.cache, self.folder).all(), server)
+        self._remove(gone)
+        self._fetch_new(new, info.uidvalidity)

@@ -336,6 +336,22 @@ class MailCache(BodiesAndLookups):
         return result
 
     @guarded
+    def flags_of(self, folder: str, uids: Sequence[int]) -> dict[int, frozenset[str]]:
+        """UID -> flags of those of ``uids`` that are cached (a sync compares a chunk at
+        a time, so a 100,000-message folder's flags are never all in memory at once)."""
+        folder_id = self._existing_folder_id(folder)
+        if folder_id is None:
+            return {}
+        result: dict[int, frozenset[str]] = {}
+        for marks, chunk in uid_chunks(uids):
+            rows = self._conn.execute(
+                f"SELECT uid, flags FROM summaries WHERE folder_id = ? AND uid IN ({marks})",
+                (folder_id, *chunk),
+            )
+            result.update((uid, frozenset(text.split())) for uid, text in rows)
+        return result
+
+    @guarded
     def summary(self, folder: str, uid: int) -> MessageSummary | None:
         """One cached summary, or None."""
         row = self._conn.execute(

@@ -79,8 +79,24 @@ class MessageCommands:
             return {}
         with translate_errors(self.where):
             if isinstance(uids, str):
-                return transport.fetch_range(self.client, uids, items, modifiers)
+                return _by_uid(transport.fetch_range(self.client, uids, items, modifiers))
             return dict(self.client.fetch(list(uids), list(items), list(modifiers) or None))
+
+    def fetch_by_sequence(
+        self, first: int, last: int | None, items: Sequence[str]
+    ) -> dict[int, dict[bytes, Any]]:
+        """FETCH ``items`` of messages ``first:last`` by sequence number, keyed by UID.
+
+        ``last`` None means ``first:*``. The safer form for a server that refuses a
+        UID set naming a message it no longer has: numbers 1..EXISTS always name a
+        message, and no EXPUNGE may arrive during a plain FETCH (RFC 3501 7.4.1), so
+        the numbers cannot shift under it. ``UID`` is always asked for; an answer
+        without one (unsolicited) is dropped.
+        """
+        wanted = ["UID", *(item for item in items if item.upper() != "UID")]
+        span = f"{first}:{'*' if last is None else last}"
+        with translate_errors(self.where):
+            return _by_uid(transport.fetch_range(self.client, span, wanted, (), uid=False))
 
     def pop_vanished(self) -> list[int]:
         """UIDs reported in ``VANISHED`` responses since the last call (QRESYNC)."""
@@ -157,3 +173,17 @@ class MessageCommands:
             response = self.client.append(folder, message, flags=tuple(flags))
         match = _APPENDUID.search(as_bytes(response))
         return int(match[2]) if match else None
+
+
+def _by_uid(by_number: dict[int, dict[bytes, Any]]) -> dict[int, dict[bytes, Any]]:
+    """A FETCH answer keyed by sequence number -> keyed by each line's UID.
+
+    Lines without a UID are unsolicited (another client changed a flag): their
+    number is a sequence number, and taking it for a UID would give the flags of
+    one message to another. A UID out of 32 bits raises ValueError (a broken server).
+    """
+    found: dict[int, dict[bytes, Any]] = {}
+    for data in by_number.values():
+        if b"UID" in data:
+            found[bounded_number(data[b"UID"], UINT32_MAX)] = data
+    return found

@@ -175,17 +175,24 @@ def search_raw(client: IMAPClient, args: Sequence[Any], *, esearch: bool) -> lis
 
 
 def fetch_range(
-    client: IMAPClient, uid_range: str, items: Sequence[str], modifiers: Sequence[str]
+    client: IMAPClient,
+    uid_range: str,
+    items: Sequence[str],
+    modifiers: Sequence[str],
+    *,
+    uid: bool = True,
 ) -> dict[int, dict[bytes, Any]]:
-    """UID FETCH of a range like ``1:*``.
+    """UID FETCH of a range like ``1:*`` (``uid`` False: a FETCH of sequence numbers).
 
     imapclient's ``fetch`` keeps only the UIDs it was asked for, which a range
-    does not list, so the command is sent and its answer parsed here.
+    does not list, so the command is sent and its answer parsed here. The answer
+    is keyed by sequence number, each with its ``b"UID"`` when the server sent
+    one: a FETCH line without a UID (unsolicited) must not pass for a UID.
     """
     imap = client._imap
+    command = ("UID", "FETCH") if uid else ("FETCH",)
     tag = imap._command(
-        "UID",
-        "FETCH",
+        *command,
         uid_range,
         f"({' '.join(items)})",
         f"({' '.join(modifiers)})" if modifiers else None,
@@ -193,7 +200,7 @@ def fetch_range(
     typ, data = imap._command_complete("FETCH", tag)
     client._checkok("fetch", typ, data)
     typ, data = imap._untagged_response(typ, data, "FETCH")
-    return dict(parse_fetch_response(data, False, True))
+    return dict(parse_fetch_response(data, False, False))
 
 
 def read_response(client: IMAPClient) -> Any:
