@@ -1,6 +1,9 @@
 """Job lanes of the account worker: what the cache can answer never waits for the network.
 
-Other threads put :class:`Job` objects on :attr:`JobLanes.incoming` (thread-safe).
+Other threads put :class:`Job` objects on :attr:`JobLanes.incoming` (thread-safe);
+a FetchBody first goes to :func:`read_or_queue` on a reader thread of its own,
+which answers a body the cache holds even while the worker is blocked on the
+network (a connect to a silent host waits for its timeout).
 The worker thread takes each one as it comes and *routes* it (see
 ``worker.AccountWorker._route``): a job the cache can answer (a cached body, an
 action made offline, an internal call) runs at once; a job that needs the
@@ -21,8 +24,10 @@ from concurrent.futures import Future
 from typing import TypeVar
 
 from tui_mail.backend import api
+from tui_mail.backend.account.context import AccountContext
 from tui_mail.backend.api import Command
-from tui_mail.errors import ConnectionLost
+from tui_mail.backend.cache.action_queue import OfflineCache
+from tui_mail.errors import ConnectionLost, MailError
 
 T = TypeVar("T")
 
@@ -184,3 +189,21 @@ class JobLanes:
 def _long(job: Job) -> bool:
     return isinstance(job.command, LONG_JOBS)
 
+
+
+def read_or_queue(
+    job: Job, future: Future[bytes], command: api.FetchBody, context: AccountContext, lanes: JobLanes
+) -> None:
+    """Answer a FetchBody from the cache on the calling (reader) thread, else hand the
+    job to the worker. The reader thread never touches the network or the writer."""
+    if not job.start():
+        return  # cancelled meanwhile
+    cache = context.cache_or_none
+    try:
+        held = cache.held_body(command.folder, command.uid) if isinstance(cache, OfflineCache) else None
+    except MailError:
+        held = None  # e.g. the cache closed while stopping: the worker answers
+    if held is not None:
+        future.set_result(held)
+    else:
+        lanes.put(job)  # started already: the worker's start() is a no-op

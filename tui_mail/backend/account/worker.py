@@ -20,9 +20,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from tui_mail.backend import api
 from tui_mail.backend.account.connection import (
@@ -33,7 +33,15 @@ from tui_mail.backend.account.connection import (
 from tui_mail.backend.account.context import AccountContext
 from tui_mail.backend.account.handlers import CommandHandlers
 from tui_mail.backend.account.indexer import BodyIndexer
-from tui_mail.backend.account.lanes import ACTIONS, STOP, Job, JobLanes, Lane, lane_for
+from tui_mail.backend.account.lanes import (
+    ACTIONS,
+    STOP,
+    Job,
+    JobLanes,
+    Lane,
+    lane_for,
+    read_or_queue,
+)
 from tui_mail.backend.account.offline import OfflineActions
 from tui_mail.backend.account.replay import QueueReplay
 from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
@@ -75,6 +83,7 @@ class AccountWorker(threading.Thread):
         self.timeout = timeout
         self.connection = CommandConnection(account, password_source, timeout)
         self.lanes = JobLanes()
+        self._reads = ThreadPoolExecutor(1, thread_name_prefix=f"cache-read-{account.name}")
         self._retry_at = 0.0
         """``time.monotonic()`` of the next connection attempt while OFFLINE."""
         self._stopping = threading.Event()
@@ -121,7 +130,19 @@ class AccountWorker(threading.Thread):
 
         local = answer_offline if isinstance(command, ACTIONS) else None
         call = lambda: run(offline.resolved(command))  # noqa: E731 (binds R for mypy)
-        self.lanes.put(Job(call, future, command, type(command).read_only, local))
+        job = Job(call, future, command, type(command).read_only, local)
+        if isinstance(command, api.FetchBody):
+            # A body the cache holds is read on a thread of its own, so it never waits
+            # for this thread, even while it is stuck in a connect or a slow command.
+            body_future = cast("Future[bytes]", future)  # FetchBody is a Command[bytes]
+            try:
+                self._reads.submit(
+                    read_or_queue, job, body_future, command, self.context, self.lanes
+                )
+            except RuntimeError:  # stopped meanwhile
+                future.set_exception(ConnectionLost("the account is shut down"))
+        else:
+            self.lanes.put(job)
         return future
 
     def submit_call(self, call: Callable[[], T], read_only: bool = False) -> Future[T]:
@@ -147,11 +168,14 @@ class AccountWorker(threading.Thread):
     def stop(self, timeout: float = 5.0) -> None:
         """End the thread within about ``timeout`` seconds, breaking a blocked read."""
         self._stopping.set()
+        self._reads.shutdown(wait=False)
         self.lanes.put(STOP)
         self.join(timeout / 2)
         if self.is_alive():
             self.connection.abort()
             self.join(timeout / 2)
+        if not self.is_alive():  # a body read handed over after the thread's last look
+            self.lanes.cancel_all()
 
     # ------------------------------------------------------------ the thread
 

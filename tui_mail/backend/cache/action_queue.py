@@ -125,6 +125,16 @@ class OfflineCache(MailCache):
             return None  # all 16 million used up: no provisional rows from now on
         return [PROVISIONAL_TOP - i for i in ids]
 
+    def held_body(self, folder: str, uid: int) -> bytes | None:
+        """The cached raw message, read on the calling thread's own read-only
+        connection (any thread: the worker may be blocked on the network)."""
+        rows = self._reader.query(
+            "SELECT raw FROM bodies"
+            " WHERE folder_id = (SELECT id FROM folders WHERE name = ?) AND uid = ?",
+            (folder, uid),
+        )
+        return bytes(rows[0][0]) if rows else None
+
     # ------------------------------------------------------------------ queueing
 
     @guarded
