@@ -368,3 +368,45 @@ def test_provisional_rows_left_by_a_crash_after_the_last_action_are_corrected(
         folder = service.submit(SyncFolder("test", "Archive")).result(15)
         assert folder.total == 1
     assert sorted(_cached(tmp_path, "Archive")) == sorted(server_state(user, "Archive"))
+
+
+@contextmanager
+def _silent_host() -> Iterator[int]:
+    """A port that accepts connections and never says a word (a host behind a black hole)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def test_a_cached_body_opens_while_the_worker_waits_on_a_silent_host(
+    dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker is stuck in a connect whose greeting never comes (timeout 10 s):
+    a body the cache holds is still answered at once, from the reader thread."""
+    user = dovecot_user(dovecot, monkeypatch)
+    _seed(user, 2)
+    config = account_config(user, tmp_path)
+    with running_service(config, tmp_path, OPTIONS) as (service, _):
+        first = _warm(service)[0]
+        body = service.submit(FetchBody("test", "INBOX", first)).result(5)
+    with _silent_host() as port:
+        account = config.accounts["test"]
+        silent = replace(account, imap=replace(account.imap, port=port))
+        with running_service(replace(config, accounts={"test": silent}), tmp_path, OPTIONS) as (
+            service,
+            _,
+        ):
+            syncing = service.submit(SyncFolder("test", "INBOX"))  # blocks the worker
+            time.sleep(0.5)
+            started = time.monotonic()
+            assert service.submit(FetchBody("test", "INBOX", first)).result(3) == body
+            took = time.monotonic() - started
+            print(f"\ncached FetchBody while connecting to a silent host: {took * 1000:.1f} ms")
+            assert took < 1.0
+            assert not syncing.done()
