@@ -13,7 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -49,6 +49,7 @@ from tui_mail.backend import (
 from tui_mail.backend.cache.action_queue import PROVISIONAL_FLOOR, is_provisional
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.service import cache_file
+from tui_mail.config import Config
 
 pytestmark = pytest.mark.integration
 OPTIONS = replace(FAST, idle=False)
@@ -115,6 +116,29 @@ def _subjects(user: Any, folder: str) -> dict[str, frozenset[str]]:
 def _drained(log: EventLog) -> bool:
     changes = log.of(QueuedActionsChanged)
     return bool(changes) and changes[-1].pending == 0
+
+
+def _queued_offline(
+    dovecot: Any,
+    user: Any,
+    tmp_path: Path,
+    count: int,
+    act: Callable[[MailServiceImpl, list[int]], None],
+    also_sync: tuple[str, ...] = (),
+) -> tuple[Config, list[int]]:
+    """Seed ``count`` messages, warm the cache (and sync ``also_sync``) online, then run
+    ``act`` on a service started while the server is down, and close it: its actions
+    stay queued. Returns the config and the seeded UIDs."""
+    _seed(user, count)
+    config = account_config(user, tmp_path)
+    with running_service(config, tmp_path, OPTIONS) as (service, _):
+        uids = _warm(service)
+        for folder in also_sync:
+            service.submit(SyncFolder("test", folder)).result(10)
+    with _server_down(dovecot):
+        with running_service(config, tmp_path, OPTIONS) as (service, _):
+            act(service, uids)
+    return config, uids
 
 
 def test_offline_reads_answer_at_once_and_actions_reach_the_server_once_in_order(
@@ -240,14 +264,12 @@ def test_a_queued_action_on_a_message_expunged_meanwhile_is_reported(
     dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = dovecot_user(dovecot, monkeypatch)
-    _seed(user, 2)
-    config = account_config(user, tmp_path)
-    with running_service(config, tmp_path, OPTIONS) as (service, log):
-        first, second = _warm(service)
-    with _server_down(dovecot):
-        with running_service(config, tmp_path, OPTIONS) as (service, log):
-            service.submit(MoveMessages("test", "INBOX", (first,), "Archive")).result(5)
-            service.submit(SetFlags("test", "INBOX", (second,), (FLAGGED,))).result(5)
+
+    def act(service: MailServiceImpl, uids: list[int]) -> None:
+        service.submit(MoveMessages("test", "INBOX", (uids[0],), "Archive")).result(5)
+        service.submit(SetFlags("test", "INBOX", (uids[1],), (FLAGGED,))).result(5)
+
+    config, (first, _) = _queued_offline(dovecot, user, tmp_path, 2, act)
     client = other_client(user)  # another client expunges the first message meanwhile
     try:
         client.select_folder("INBOX")
@@ -270,14 +292,12 @@ def test_a_crash_between_the_servers_ok_and_the_rows_delete_runs_nothing_twice(
     dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = dovecot_user(dovecot, monkeypatch)
-    _seed(user, 2)
-    config = account_config(user, tmp_path)
-    with running_service(config, tmp_path, OPTIONS) as (service, log):
-        first, second = _warm(service)
-    with _server_down(dovecot):
-        with running_service(config, tmp_path, OPTIONS) as (service, log):
-            service.submit(MoveMessages("test", "INBOX", (first,), "Archive")).result(5)
-            service.submit(CopyMessages("test", "INBOX", (second,), "Archive")).result(5)
+
+    def act(service: MailServiceImpl, uids: list[int]) -> None:
+        service.submit(MoveMessages("test", "INBOX", (uids[0],), "Archive")).result(5)
+        service.submit(CopyMessages("test", "INBOX", (uids[1],), "Archive")).result(5)
+
+    config, (first, second) = _queued_offline(dovecot, user, tmp_path, 2, act)
     # As if a replay had sent both and was killed before deleting the rows.
     client = other_client(user)
     try:
@@ -320,17 +340,15 @@ def test_a_queued_move_to_a_folder_deleted_meanwhile_is_reported_and_undone_loca
     dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = dovecot_user(dovecot, monkeypatch)
-    _seed(user, 1)
     client = other_client(user)
     client.create_folder("Projects")
     client.logout()
-    config = account_config(user, tmp_path)
-    with running_service(config, tmp_path, OPTIONS) as (service, log):
-        (first,) = _warm(service)
-    with _server_down(dovecot):
-        with running_service(config, tmp_path, OPTIONS) as (service, log):
-            service.submit(MoveMessages("test", "INBOX", (first,), "Projects")).result(5)
-            assert first not in _cached(tmp_path, "INBOX")
+
+    def act(service: MailServiceImpl, uids: list[int]) -> None:
+        service.submit(MoveMessages("test", "INBOX", (uids[0],), "Projects")).result(5)
+        assert uids[0] not in _cached(tmp_path, "INBOX")
+
+    config, (first,) = _queued_offline(dovecot, user, tmp_path, 1, act)
     client = other_client(user)
     client.delete_folder("Projects")
     client.logout()
@@ -347,14 +365,11 @@ def test_provisional_rows_left_by_a_crash_after_the_last_action_are_corrected(
     dovecot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = dovecot_user(dovecot, monkeypatch)
-    _seed(user, 1)
-    config = account_config(user, tmp_path)
-    with running_service(config, tmp_path, OPTIONS) as (service, log):
-        (first,) = _warm(service)
-        service.submit(SyncFolder("test", "Archive")).result(10)
-    with _server_down(dovecot):
-        with running_service(config, tmp_path, OPTIONS) as (service, log):
-            service.submit(MoveMessages("test", "INBOX", (first,), "Archive")).result(5)
+
+    def act(service: MailServiceImpl, uids: list[int]) -> None:
+        service.submit(MoveMessages("test", "INBOX", (uids[0],), "Archive")).result(5)
+
+    config, (first,) = _queued_offline(dovecot, user, tmp_path, 1, act, also_sync=("Archive",))
     client = other_client(user)  # the move reached the server; the row was deleted, then kill -9
     client.select_folder("INBOX")
     client.move([first], "Archive")
