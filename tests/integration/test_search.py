@@ -289,3 +289,32 @@ def test_esearch_and_plain_search_find_the_same_uids(imap_server: Any) -> None:
     if imap_server.kind == "dovecot":  # pymap compares the raw encoded-word header
         # Ours and the corpus's Müller; the OR finds them and maybe a "Grüße" subject.
         assert len(extended["utf8"]) >= 2 and set(extended["utf8"]) <= set(extended["utf8 or"])
+
+
+def test_hits_in_a_folder_never_opened_show_sender_and_subject(
+    imap_server: Any, synced: tuple[MailServiceImpl, MessageSearch]
+) -> None:
+    """An all-folders server search finds mail in a folder the app never synced: the
+    hits show who and what (they showed "(no sender) (no subject)"), and the folder's
+    first sync afterwards holds each message once."""
+    service, searcher = synced
+    client = other_client(imap_server)
+    try:
+        client.create_folder("Projects")
+        for index in range(3):
+            client.append(
+                "Projects",
+                f"From: Wombat Keeper <wk@example.com>\r\nSubject: Wombat plan {index}\r\n"
+                f"Message-ID: <wombat{index}@example.com>\r\n\r\nwombat\r\n".encode(),
+            )
+    finally:
+        client.logout()
+    service.submit(ListFolders("test")).result(WAIT)
+    request = api.SearchMessages("test", "INBOX", "wombat", scope=SearchScope.ALL, server=True)
+    merged = run(service, searcher, request)
+    rows = [r for r in merged.rows(0, len(merged)) if r.summary.folder == "Projects"]
+    assert sorted(r.summary.subject for r in rows) == [f"Wombat plan {i}" for i in range(3)]
+    assert {r.summary.from_[0].display() for r in rows} == {"Wombat Keeper"}
+    assert all(r.from_server for r in rows)
+    assert service.submit(SyncFolder("test", "Projects")).result(WAIT).total == 3
+    assert len(service.workers["test"].cache.uids("Projects")) == 3  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ from typing import TypeVar, assert_never, cast, get_args
 from tui_mail.backend import api
 from tui_mail.backend.account.bodies import fetch_bodies, index_body
 from tui_mail.backend.account.context import AccountContext
+from tui_mail.backend.account.server_hits import search_with_summaries
 from tui_mail.backend.account.sync import FolderSync, announce_counts
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.folders import build_folders, folder_with_role
@@ -80,9 +81,14 @@ class CommandHandlers:
                 session = self.context.session()
                 return session.append(command.folder, command.message, command.flags)
             case api.ServerSearch():
-                session = self.context.session()
-                session.ensure_selected(command.folder)
-                return session.search(command.criteria)
+                return search_with_summaries(
+                    self.context.session(),
+                    self.cache,
+                    self.context.emit,
+                    self.account,
+                    command.folder,
+                    command.criteria,
+                )
             case api.SearchMessages():
                 # The service runs searches on its own pool (they read every cache).
                 raise MailError("unknown command", "SearchMessages is run by the service")
