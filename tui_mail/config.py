@@ -8,7 +8,6 @@ changes only by adding keys.
 
 from __future__ import annotations
 
-import ipaddress
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tui_mail.errors import ConfigError
+from tui_mail.hosts import is_loopback_host as is_loopback_host  # moved; still exported here
+from tui_mail.oauth2_config import AUTH_METHODS, OAuth2Config, parse_oauth2
 
 Security = Literal["tls", "starttls", "none"]
 SECURITIES: tuple[str, ...] = ("tls", "starttls", "none")
@@ -62,6 +63,13 @@ class ServerConfig:
     password_command: str = ""
     password_env: str = ""
     ca_file: Path | None = None
+    auth: str = "password"
+    """"password", "xoauth2" or "oauthbearer" (the last two need ``[accounts.X.oauth2]``)."""
+
+    @property
+    def uses_oauth2(self) -> bool:
+        """True when this server is logged in to with an OAuth2 access token."""
+        return self.auth != "password"
 
     @property
     def is_loopback(self) -> bool:
@@ -114,6 +122,8 @@ class AccountConfig:
     """Seconds of IDLE silence after which the watcher checks with STATUS that none was missed."""
     poll_interval: float = 60.0
     """Seconds between polls where IDLE is off, missing, or found not to report new mail."""
+    oauth2: OAuth2Config | None = None
+    """``[accounts.X.oauth2]``: set when a server has ``auth = "xoauth2"`` or ``"oauthbearer"``."""
 
 
 @dataclass(frozen=True)
@@ -132,16 +142,6 @@ class Config:
             known = ", ".join(self.accounts) or "none"
             raise ConfigError(self.path.name, "", f"unknown account {wanted!r} (known: {known})")
         return self.accounts[wanted]
-
-
-def is_loopback_host(host: str) -> bool:
-    """True when ``host`` names this machine's loopback interface."""
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class _Table:
@@ -214,7 +214,14 @@ def _server(
     table: _Table, ports: Mapping[str, int], base: ServerConfig | None, default_user: str
 ) -> ServerConfig:
     table.expect(
-        "host", "port", "security", "username", "password_command", "password_env", "ca_file"
+        "host",
+        "port",
+        "security",
+        "username",
+        "password_command",
+        "password_env",
+        "ca_file",
+        "auth",
     )
     host = table.get("host", str, base.host if base else None)
     if not host:
@@ -239,7 +246,10 @@ def _server(
         password_command=command or "",
         password_env=env or "",
         ca_file=_optional_path(table, "ca_file", base.ca_file if base else None),
+        auth=table.get("auth", str, base.auth if base else "password"),
     )
+    if server.auth not in AUTH_METHODS:
+        raise table.fail("auth", f"must be one of {', '.join(AUTH_METHODS)}, not {server.auth!r}")
     table.done()
     return server
 
@@ -256,6 +266,7 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
         "address_book_command",
         "idle",
         *IDLE_SECONDS,
+        "oauth2",
     )
     email = table.get("email", str)
     if not email or "@" not in email:
@@ -283,6 +294,15 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
         folders = FolderOverrides(**values, save_sent=folders_table.get("save_sent", bool, True))
         folders_table.done()
     identities = _identities(table, email, table.get("display_name", str, ""))
+    oauth2_table = table.table("oauth2")
+    oauth2 = parse_oauth2(oauth2_table, email) if oauth2_table is not None else None
+    for proto, server in (("imap", imap), ("smtp", smtp)):
+        if server is not None and server.uses_oauth2 and oauth2 is None:
+            raise ConfigError(
+                file,
+                f"accounts.{name}.{proto}.auth",
+                f"{server.auth!r} needs an [accounts.{name}.oauth2] table",
+            )
     account = AccountConfig(
         name=name,
         email=email,
@@ -294,6 +314,7 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
         allow_insecure=allow_insecure,
         address_book_command=table.get("address_book_command", str, ""),
         **_idle_options(table),
+        oauth2=oauth2,
     )
     table.done()
     return account
