@@ -70,6 +70,14 @@ def drafts_dir() -> Path:
     return path
 
 
+def oauth2_token_file(account: str) -> Path:
+    """Where an account's OAuth2 refresh token is kept when there is no keyring (mode 0600)."""
+    path = state_dir() / "oauth2"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in account) or "account"
+    return path / f"{safe}.json"
+
+
 def account_cache_file(account: str, directory: Path | None = None) -> Path:
     """The SQLite cache file of one account (in ``directory``, default ``cache_dir()``)."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in account) or "account"

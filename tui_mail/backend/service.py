@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from tui_mail.backend import api
 from tui_mail.backend.account.worker import AccountWorker
+from tui_mail.backend.auth.tokens import Credential, credential_for
 from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.folders import folder_with_role
@@ -336,13 +337,17 @@ class MailServiceImpl:
                 )
             return self._sending
 
-    def _smtp_password(self, account: str) -> str | None:
+    def _smtp_password(self, account: str) -> Credential | None:
         """The SMTP password; where none is stored, the IMAP one typed this session
-        (same login on both servers only). Runs on the sender thread."""
+        (same login on both servers only). Runs on the sender thread.
+
+        An OAuth2 SMTP server gets the account's token source (shared with IMAP)."""
         from tui_mail.secrets import get_password
 
         config = self.config.accounts[account]
-        password = get_password(config, "smtp")
+        if config.smtp is not None and config.smtp.uses_oauth2:
+            return credential_for(config)
+        password: Credential | None = get_password(config, "smtp")
         worker = self.workers.get(account)
         same_login = config.smtp is not None and config.smtp.username == config.imap.username
         if password is None and worker is not None and same_login:

@@ -12,15 +12,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from tui_mail.backend.auth.tokens import Credential, credential_for
 from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import AccountConfig
 from tui_mail.errors import AuthError
 
-PasswordSource = Callable[[AccountConfig], "str | None"]
+PasswordSource = Callable[[AccountConfig], "Credential | None"]
 
 
-def default_password(account: AccountConfig) -> str | None:
-    """The stored IMAP password (keyring, command or environment)."""
+def default_password(account: AccountConfig) -> Credential | None:
+    """The stored IMAP password (keyring, command or environment), or the OAuth2 token source."""
+    if account.imap.uses_oauth2:
+        return credential_for(account)
     from tui_mail.secrets import get_password
 
     return get_password(account, "imap")
@@ -38,7 +41,7 @@ class CommandConnection:
         self.session: ImapSession | None = None
         self.typed_password: str | None = None
         """A password the user typed (``set_password``), tried before the stored one."""
-        self.good_password: str | None = None
+        self.good_password: Credential | None = None
         """The last password the server accepted."""
         self.online = threading.Event()
         """Set while logged in; the IDLE watcher waits on it for a good password."""

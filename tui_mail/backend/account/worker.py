@@ -45,6 +45,7 @@ from tui_mail.backend.account.lanes import (
 from tui_mail.backend.account.offline import OfflineActions
 from tui_mail.backend.account.replay import QueueReplay
 from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
+from tui_mail.backend.auth.tokens import Credential
 from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.cache.action_queue import OfflineCache
 from tui_mail.backend.cache.store import MailCache
@@ -405,7 +406,7 @@ class AccountWorker(threading.Thread):
     # ------------------------------------------------------------ the connection
 
     @property
-    def good_password(self) -> str | None:
+    def good_password(self) -> Credential | None:
         """The last password the server accepted (the IDLE watcher and SMTP borrow it)."""
         return self.connection.good_password
 

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tui_mail.backend.auth.tokens import Credential
 from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.imap.idle_proof import IdleProof, Verdict, any_change, examine, is_change
 from tui_mail.backend.imap.session import ImapSession
@@ -49,7 +50,7 @@ class IdleWatcher(threading.Thread):
     def __init__(
         self,
         account: AccountConfig,
-        password: Callable[[], str | None],
+        password: Callable[[], Credential | None],
         on_change: Callable[[str], None],
         *,
         folder: str = "INBOX",
@@ -150,7 +151,7 @@ class IdleWatcher(threading.Thread):
                 if session is not None:
                     session.abort()
 
-    def _connect(self, password: str) -> ImapSession:
+    def _connect(self, password: Credential) -> ImapSession:
         session = ImapSession.open(
             self.account,
             password,
@@ -165,7 +166,7 @@ class IdleWatcher(threading.Thread):
     def _watch_session(self, session: ImapSession) -> None:
         self._session = session
 
-    def _wait_for_new_password(self, rejected: str) -> None:
+    def _wait_for_new_password(self, rejected: Credential) -> None:
         while not self._stopping.is_set() and self._password() == rejected:
             self._stopping.wait(0.5)
 

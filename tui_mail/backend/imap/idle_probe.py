@@ -12,6 +12,7 @@ import secrets
 import time
 from dataclasses import dataclass, replace
 
+from tui_mail.backend.auth.tokens import Credential
 from tui_mail.backend.imap.idle_proof import any_change
 from tui_mail.backend.imap.protocol import translate_errors
 from tui_mail.backend.imap.session import ImapSession
@@ -59,7 +60,7 @@ def _scratch_folder(commands: ImapSession, inbox_delimiter: str) -> str:
 
 def probe_idle(
     account: AccountConfig,
-    password: str,
+    password: Credential,
     commands: ImapSession,
     *,
     inbox_delimiter: str = "",
@@ -82,7 +83,7 @@ def probe_idle(
 
 
 def _listen(
-    account: AccountConfig, password: str, commands: ImapSession, folder: str, wait: float
+    account: AccountConfig, password: Credential, commands: ImapSession, folder: str, wait: float
 ) -> IdleProbe:
     watcher: ImapSession | None = None
     idling = False

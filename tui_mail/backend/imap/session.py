@@ -20,6 +20,8 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.response_parser import parse_response
 
+from tui_mail.backend.auth.sasl import MECHANISMS, authenticate
+from tui_mail.backend.auth.tokens import Credential, OAuth2Credential
 from tui_mail.backend.imap import transport
 from tui_mail.backend.imap.connect import READ_TIMEOUT, open_client
 from tui_mail.backend.imap.folders import ListedFolder
@@ -81,7 +83,7 @@ class ImapSession(MessageCommands):
     def open(
         cls,
         account: AccountConfig,
-        password: str,
+        password: Credential,
         *,
         timeout: float = READ_TIMEOUT,
         sync_extensions: bool = True,
@@ -97,7 +99,11 @@ class ImapSession(MessageCommands):
         try:
             if on_connected is not None:
                 on_connected(session)
-            session.login(account.imap.username or account.email, password)
+            username = account.imap.username or account.email
+            if isinstance(password, OAuth2Credential):
+                session.login_oauth2(username, password)
+            else:
+                session.login(username, password)
             if sync_extensions:
                 session.enable_sync_extensions()
         except BaseException:
@@ -143,15 +149,7 @@ class ImapSession(MessageCommands):
         """LOGIN (or AUTHENTICATE PLAIN for passwords LOGIN cannot carry)."""
         if self.authenticated:
             return
-        if (
-            not self.encrypted
-            and not is_loopback_host(self.server.host)
-            and not self.allow_insecure
-        ):
-            raise TLSError(
-                f"refusing to send a password unencrypted to {self.where}",
-                'use security = "tls" or "starttls"',
-            )
+        self._refuse_plain_text("a password")
         if self.has("LOGINDISABLED"):
             raise AuthError("the server does not allow LOGIN here", "LOGINDISABLED")
         with translate_errors(self.where):
@@ -163,6 +161,42 @@ class ImapSession(MessageCommands):
             else:
                 raise AuthError("the password has characters LOGIN cannot send")
             transport.forget_capabilities(self.client)  # they often change after login
+        self._refresh_capabilities()
+
+    def _refuse_plain_text(self, what: str) -> None:
+        if (
+            not self.encrypted
+            and not is_loopback_host(self.server.host)
+            and not self.allow_insecure
+        ):
+            raise TLSError(
+                f"refusing to send {what} unencrypted to {self.where}",
+                'use security = "tls" or "starttls"',
+            )
+
+    def login_oauth2(self, username: str, credential: OAuth2Credential) -> None:
+        """AUTHENTICATE XOAUTH2 or OAUTHBEARER (``server.auth``) with the account's token.
+
+        A refused token is refreshed and tried once more (``auth.sasl.authenticate``).
+        """
+        if self.authenticated:
+            return
+        self._refuse_plain_text("an access token")
+        mechanism = MECHANISMS.get(self.server.auth, "")
+        if not self.has(f"AUTH={mechanism}"):
+            offered = (
+                " ".join(sorted(c for c in self.capabilities if c.startswith("AUTH="))) or "none"
+            )
+            raise AuthError(f"the server does not offer AUTH={mechanism}", f"offered: {offered}")
+
+        def attempt(exchange: object) -> None:
+            with translate_errors(self.where):
+                self.client.sasl_login(mechanism, exchange)
+
+        authenticate(
+            attempt, credential, self.server.auth, username, self.server.host, self.server.port
+        )
+        transport.forget_capabilities(self.client)
         self._refresh_capabilities()
 
     def enable_sync_extensions(self) -> None:

@@ -26,6 +26,7 @@ from typing import Protocol, TypeVar
 
 from tui_mail.backend import api
 from tui_mail.backend.api import OutboxEntry, SendOutcome
+from tui_mail.backend.auth.tokens import Credential
 from tui_mail.backend.send.outbox import Outbox, load_attachments
 from tui_mail.backend.send.smtp import DEFAULT_TIMEOUT, DeliveryError, deliver
 from tui_mail.config import AccountConfig, Config
@@ -50,7 +51,7 @@ class Submit(Protocol):
 
 
 #: Account name -> SMTP password or None (may block: runs on the sender thread).
-PasswordFor = Callable[[str], "str | None"]
+PasswordFor = Callable[[str], "Credential | None"]
 
 
 def signature_for(account: AccountConfig, draft: Draft) -> str:
@@ -68,7 +69,7 @@ def send_from_outbox(
     outbox: Outbox,
     entry_id: str,
     account: AccountConfig,
-    password: str | None,
+    password: Credential | None,
     append_sent: Callable[[bytes], None] | None,
     mark_original: Callable[[], None] | None,
     *,

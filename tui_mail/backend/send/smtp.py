@@ -28,9 +28,12 @@ import ssl
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from tui_mail.backend.auth.http import OAuth2Error
+from tui_mail.backend.auth.sasl import MECHANISMS, SaslExchange, authenticate
+from tui_mail.backend.auth.tokens import Credential, OAuth2Credential
 from tui_mail.backend.imap.protocol import make_ssl_context
 from tui_mail.config import ServerConfig, is_loopback_host
-from tui_mail.errors import AuthError, SendError
+from tui_mail.errors import AuthError, ConnectionLost, SendError
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -94,7 +97,7 @@ def needs_login(server: ServerConfig) -> bool:
 
 def open_smtp(
     server: ServerConfig,
-    password: str | None,
+    password: Credential | None,
     *,
     allow_insecure: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
@@ -133,8 +136,11 @@ def open_smtp(
             if not needs_login(server):
                 _tell(on_step, "no-auth", client)
                 return client
-            encrypted = isinstance(client.sock, ssl.SSLSocket)
-            _login(client, server, password, secure=encrypted or loopback or allow_insecure)
+            secure = isinstance(client.sock, ssl.SSLSocket) or loopback or allow_insecure
+            if server.uses_oauth2 or isinstance(password, OAuth2Credential):
+                _login_oauth2(client, server, password, secure=secure)
+            else:
+                _login(client, server, password, secure=secure)
             _tell(on_step, "auth", client)
             return client
     except BaseException:
@@ -145,7 +151,7 @@ def open_smtp(
 
 def deliver(
     server: ServerConfig,
-    password: str | None,
+    password: Credential | None,
     message_bytes: bytes,
     mail_from: str,
     rcpt_to: Sequence[str],
@@ -285,6 +291,55 @@ def _login(
     if not error.permanent:
         raise error
     raise SmtpAuthError(error.summary, error.details, step="auth", code=code, permanent=True)
+
+
+def _login_oauth2(
+    client: smtplib.SMTP, server: ServerConfig, credential: Credential | None, *, secure: bool
+) -> None:
+    """AUTH XOAUTH2 or OAUTHBEARER (``server.auth``); a refused token is refreshed once.
+
+    A token that cannot be had (sign-in needed, token endpoint unreachable) is a
+    temporary failure: the message waits in the outbox for the next sign-in.
+    """
+    if not isinstance(credential, OAuth2Credential):
+        raise SmtpAuthError(
+            "No OAuth2 sign-in for SMTP", "run `tui-mail login`", step="auth", permanent=True
+        )
+    if not secure:
+        raise SmtpAuthError(
+            "Refusing to send the access token without TLS",
+            server.host,
+            step="auth",
+            permanent=True,
+        )
+    mechanism = MECHANISMS.get(server.auth, "XOAUTH2")
+    offered = client.esmtp_features.get("auth", "").upper().split()
+    if mechanism not in offered:
+        raise DeliveryError(
+            f"The SMTP server does not offer {mechanism}",
+            f"offered: {' '.join(offered) or 'none'}",
+            step="auth",
+            permanent=True,
+        )
+
+    def attempt(exchange: SaslExchange) -> None:
+        try:
+            client.auth(mechanism, exchange, initial_response_ok=True)
+        except smtplib.SMTPAuthenticationError as exc:
+            error = _from_reply("auth", exc.smtp_code, exc.smtp_error)
+            raise SmtpAuthError(
+                error.summary, error.details, step="auth", code=exc.smtp_code, permanent=True
+            ) from None
+
+    method = "oauthbearer" if mechanism == "OAUTHBEARER" else "xoauth2"
+    try:
+        authenticate(attempt, credential, method, server.username, server.host, server.port)
+    except DeliveryError:
+        raise
+    except (OAuth2Error, ConnectionLost) as exc:
+        raise DeliveryError(
+            "No OAuth2 access token for SMTP", str(exc), step="auth", permanent=False
+        ) from None
 
 
 def _b64(data: bytes) -> str:
