@@ -63,6 +63,8 @@ class Client:
     has_cache: bool = True
     error_texts: tuple[str, ...] = ()
     """Screen text that means the client failed (stop waiting, record the screen)."""
+    ui_on_main_thread: bool = True
+    """Per-key CPU is the main thread's (Textual's loop, neomutt); False: every thread's."""
 
 
 def _floor_launch(_host: str, _port: int, _cache: Path) -> Launch:
@@ -153,6 +155,50 @@ NEOMUTT_STEPS = (
 NEOMUTT = Client("neomutt", MARKERS.newest_subject, _neomutt_launch, NEOMUTT_STEPS)
 
 
+def _aerc_launch(host: str, port: int, cache: Path) -> Launch:
+    """aerc with one account; its header cache (``cache-headers``) lives under ``cache``,
+    so a fresh directory is a cold start and the previous run's a warm one."""
+    config = cache / "config" / "aerc"
+    config.mkdir(parents=True, exist_ok=True)
+    accounts = config / "accounts.conf"
+    accounts.write_text(
+        "[bench]\n"
+        f"source = imap+insecure://{USER}:{PASSWORD}@{host}:{port}\n"
+        "outgoing = /bin/true\ndefault = INBOX\n"
+        f"from = Bench <{USER}@example.org>\ncache-headers = true\n"
+    )
+    accounts.chmod(0o600)  # aerc refuses a readable accounts.conf
+    # text/plain through cat: without a filter aerc's viewer shows a menu, not the body.
+    (config / "aerc.conf").write_text("[filters]\ntext/plain = cat\n")
+    env = {
+        "HOME": str(cache),
+        "XDG_CONFIG_HOME": str(cache / "config"),
+        "XDG_CACHE_HOME": str(cache / "cache"),
+    }
+    return Launch(["aerc"], env)
+
+
+#: aerc's default keys: Enter opens, q closes the viewer, j/k move, PgDn a page, G the end.
+AERC_STEPS = (
+    Step("to_newest", ("g",), untimed=True),
+    Step("open_newest", ("Enter",), MARKERS.newest_body),
+    Step("back_to_list", ("q",), MARKERS.newest_subject, untimed=True),
+    Step("next_message", ("j", "Enter"), MARKERS.second_body),
+    Step("back_to_list_again", ("q",), MARKERS.second_subject, untimed=True),
+    Step("page_down", ("PageDown",), gone=MARKERS.newest_subject),
+    Step("jump_to_end", ("G",), MARKERS.oldest_subject),
+)
+
+AERC = Client(
+    "aerc",
+    MARKERS.newest_subject,
+    _aerc_launch,
+    AERC_STEPS,
+    error_texts=("panic:",),
+    ui_on_main_thread=False,  # Go: the UI's goroutines run on any thread
+)
+
+
 #: After the other steps the cursor is on the oldest message, so the newest subject
 #: shows again only once the search has found it.
 #: "search" types the whole query at once and times it until the newest message is
@@ -172,13 +218,15 @@ TUI_MAIL_SEARCH_STEPS = (
 )
 
 
-def available_clients(include_neomutt: bool = True) -> list[Client]:
+def available_clients(include_neomutt: bool = True, include_aerc: bool = True) -> list[Client]:
     """The floor and tui-mail always (with search steps once it has search); neomutt
-    when it is installed."""
+    and aerc when they are installed."""
     tui_mail = TUI_MAIL
     if has_search():
         tui_mail = replace(TUI_MAIL, steps=TUI_MAIL_STEPS + TUI_MAIL_SEARCH_STEPS)
     clients = [FLOOR, tui_mail]
     if include_neomutt and shutil.which("neomutt"):
         clients.append(NEOMUTT)
+    if include_aerc and shutil.which("aerc"):
+        clients.append(AERC)
     return clients

@@ -10,6 +10,7 @@ including the last screen when something did not appear.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from bench.terminal import (
     KEY_POLL_INTERVAL,
     ScreenTest,
     Tmux,
+    all_threads_cpu_ns,
     changed_from,
     contains,
     lacks,
@@ -105,12 +107,13 @@ def measure_run(
         result.quiet_after = wait_until_quiet(
             pid, limits.populate_quiet if populate else limits.quiet
         )
+        ui_cpu = main_thread_cpu_ns if client.ui_on_main_thread else all_threads_cpu_ns
         if not populate:
-            result.idle_loop_ms_per_s = _idle_loop_cpu(pid)
+            result.idle_loop_ms_per_s = _idle_loop_cpu(pid, ui_cpu)
         for step in () if populate else client.steps:
-            cpu_before = main_thread_cpu_ns(pid)
+            cpu_before = ui_cpu(pid)
             elapsed, screen = _run_step(tmux, session, step, give_up)
-            cpu_after = main_thread_cpu_ns(pid)
+            cpu_after = ui_cpu(pid)
             if not step.untimed:
                 result.steps[step.name] = elapsed
                 if cpu_before is not None and cpu_after is not None and elapsed is not None:
@@ -132,10 +135,12 @@ def measure_run(
     return result
 
 
-def _idle_loop_cpu(pid: int, window: float = 0.5) -> float | None:
-    before = main_thread_cpu_ns(pid)
+def _idle_loop_cpu(
+    pid: int, ui_cpu: Callable[[int], int | None], window: float = 0.5
+) -> float | None:
+    before = ui_cpu(pid)
     time.sleep(window)
-    after = main_thread_cpu_ns(pid)
+    after = ui_cpu(pid)
     if before is None or after is None:
         return None
     return round((after - before) / 1e6 / window, 1)

@@ -1,4 +1,4 @@
-"""``bench/run``: measure tui-mail, the floor app and neomutt at several INBOX sizes.
+"""``bench/run``: measure tui-mail, the floor app, neomutt and aerc at several INBOX sizes.
 
 For each size: write the corpus, start a private Dovecot, let each client fill
 a cache once (a "populate" run that waits for its sync to end), then repeat
@@ -70,6 +70,7 @@ def machine_info() -> dict[str, Any]:
         "neomutt": _command_output("neomutt", "-v").splitlines()[0]
         if shutil.which("neomutt")
         else "not installed",
+        "aerc": _command_output("aerc", "-v").splitlines()[0] if shutil.which("aerc") else "not installed",
         "git_commit": _command_output(
             "git", "-C", str(OUT_DIR.parent.parent), "rev-parse", "--short", "HEAD"
         ),
@@ -154,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reps", type=int, default=3, help="runs per client and cache")
     parser.add_argument("--no-neomutt", action="store_true", help="skip neomutt even if installed")
+    parser.add_argument("--no-aerc", action="store_true", help="skip aerc even if installed")
     parser.add_argument("--only", default="", help="comma-separated client names to run")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    clients = available_clients(include_neomutt=not args.no_neomutt)
+    clients = available_clients(include_neomutt=not args.no_neomutt, include_aerc=not args.no_aerc)
     if args.only:
         wanted = set(args.only.split(","))
         clients = [c for c in clients if c.name in wanted or c.name == "floor"]

@@ -1,4 +1,4 @@
-"""Medians of the raw runs and the Markdown table (ratios to the floor and to neomutt)."""
+"""Medians of the raw runs and the Markdown table (ratios to the floor, to neomutt and to aerc)."""
 
 from __future__ import annotations
 
@@ -110,15 +110,18 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
     """
     floor = {r["size"]: r for r in rows if r["client"] == "floor"}
     neomutt = {(r["size"], r["cache"]): r for r in rows if r["client"] == "neomutt"}
+    aerc = {(r["size"], r["cache"]): r for r in rows if r["client"] == "aerc"}
     lines = [
-        "| N | client | cache | first screen | vs floor | vs neomutt | busy after | open newest "
+        "| N | client | cache | first screen | vs floor | vs neomutt | vs aerc | busy after "
+        "| open newest "
         "| next message | page down | jump to end | search | UI CPU per key | peak RSS | CPU | load "
         "| runs (failed) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         base = floor.get(row["size"], {}).get("first_screen")
         peer = neomutt.get((row["size"], row["cache"]), {}).get("first_screen")
+        aerc_peer = aerc.get((row["size"], row["cache"]), {}).get("first_screen")
         search = row["search"]
         if search == "n/a" and notes and row["client"] in notes:
             search = notes[row["client"]]
@@ -127,7 +130,8 @@ def markdown_table(rows: list[dict[str, Any]], notes: dict[str, str] | None = No
         lines.append(
             f"| {row['size']:,} | {row['client']} | {row['cache']} "
             f"| {_seconds(row['first_screen'])} | {_ratio(row['first_screen'], base)} "
-            f"| {_ratio(row['first_screen'], peer)} | {busy} "
+            f"| {_ratio(row['first_screen'], peer)} | {_ratio(row['first_screen'], aerc_peer)} "
+            f"| {busy} "
             f"| {_ms(row['open_newest'])} | {_ms(row['next_message'])} "
             f"| {_ms(row['page_down'])} | {_ms(row['jump_to_end'])} "
             f"| {search if isinstance(search, str) else _ms(search)} "
@@ -187,7 +191,8 @@ def machine_markdown(info: dict[str, Any]) -> str:
             f"- CPU: {info.get('cpu')}, nproc {info.get('nproc')}, memory {memory} total",
             f"- kernel {info.get('kernel')}; Python {info.get('python')}; "
             f"Textual {info.get('textual')}",
-            f"- {info.get('tmux')}; Dovecot {info.get('dovecot')}; {info.get('neomutt')}",
+            f"- {info.get('tmux')}; Dovecot {info.get('dovecot')}; {info.get('neomutt')}; "
+            f"{info.get('aerc')}",
         ]
     )
 

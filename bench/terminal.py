@@ -82,6 +82,26 @@ def main_thread_cpu_ns(pid: int) -> int | None:
         return None
 
 
+def all_threads_cpu_ns(pid: int) -> int | None:
+    """CPU time of all of ``pid``'s live threads in ns (schedstat), or None if gone.
+
+    For a client whose UI work is spread over threads (aerc is Go: goroutines run
+    on any thread), the per-key figure must count them all.
+    """
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat", encoding="ascii") as schedstat:
+                total += int(schedstat.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    return total
+
+
 class Tmux:
     """A private tmux server (own socket name) hosting one session per client run."""
 
