@@ -208,3 +208,29 @@ async def test_real_delete_of_tagged_hits_from_two_folders(
         expected = {folder: ids - set(hits.values()) for folder, ids in before.items()}
         expected["Trash"] = before["Trash"] | set(hits.values())
         assert after == expected, "exactly the two hits moved, each from its own folder"
+
+
+async def test_hits_of_an_all_folders_search_name_their_folder(
+    app_factory: Callable[..., Any],
+) -> None:
+    """Which folder a hit lives in shows on its row (the same subject can be in two);
+    back in the folder, rows no longer name it."""
+
+    def same_subject_twice(double: CacheBackedService) -> None:
+        for folder in ("INBOX", "Archive"):
+            double.add(folder, [make_summary(1, folder=folder, subject="quarterly zebra")])
+
+    app = app_factory(same_subject_twice)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        screen = await search_everywhere(pilot, app, "zebra", 2)
+        lines = [screen.message_list.render_line(y).text for y in range(2)]
+        assert sorted(line.split("quarterly")[0].split()[-1] for line in lines) == [
+            "Archive",
+            "INBOX",
+        ]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.search_bar.display)
+        await settle(pilot, app)
+        line = screen.message_list.render_line(0).text
+        assert "INBOX" not in line and "quarterly zebra" in line

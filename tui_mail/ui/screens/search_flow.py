@@ -176,7 +176,7 @@ class SearchController:
         errors = view.server_errors
         if errors:
             bar.show_error("Server search failed: " + clean_line("; ".join(errors)))
-        self._results.set_view(view)
+        self._results.set_view(view, show_folder=self.scope is SearchScope.ALL)
         title = view.title
         self._status.update_status(folder=clean_line(title), total=len(view), unread=0)
         return True

@@ -112,6 +112,8 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self.order = ViewOrder()
         self.collapsed: frozenset[int] = frozenset()
         self.show_recipient = False
+        self.show_folder = False
+        """Each row names its folder (see ``set_view``)."""
         self.clock = clock or _local_now
         self._highlighted: MessageKey | None = None
         self._strips: LRUCache[tuple[int, bool, int], Strip] = LRUCache(256)
@@ -150,8 +152,14 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         """The row under the cursor, or None when the list is empty."""
         return self.rows.row(self.cursor)
 
-    def set_view(self, view: MessageView, *, keep: MessageKey | None = None) -> None:
-        """Show a new snapshot; keep the cursor on ``keep`` (else its message, else row 0)."""
+    def set_view(
+        self, view: MessageView, *, keep: MessageKey | None = None, show_folder: bool = False
+    ) -> None:
+        """Show a new snapshot; keep the cursor on ``keep`` (else its message, else row 0).
+
+        ``show_folder``: each row names its folder (the hits of an all-folders search).
+        """
+        self.show_folder = show_folder
         wanted = keep if keep is not None else self._highlighted
         self.rows.replace_view(view)
         index = self.rows.display_index(wanted) if wanted is not None else None
@@ -166,6 +174,7 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         self.tagged.clear()
         self.collapsed = frozenset()
         self.show_recipient = show_recipient
+        self.show_folder = False
         self.rows = VisibleRows(view)
         self.cursor = 0
         self.changed()
@@ -349,7 +358,10 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
     ) -> list[Segment]:
         summary = row.summary
         person_width = max(8, min(24, (width - MARKS_WIDTH - DATE_WIDTH) // 3))
-        subject_width = max(width - MARKS_WIDTH - DATE_WIDTH - person_width - 3, 0)
+        folder_width = max(6, min(16, width // 10)) if self.show_folder else 0
+        subject_width = max(
+            width - MARKS_WIDTH - DATE_WIDTH - person_width - 3 - folder_width, 0
+        )
         folded = f" (+{row.hidden_replies})" if row.hidden_replies else ""
         subject = clean_line(row.thread_prefix) + clean_line(summary.subject or "(no subject)")
         date = format_date(summary.date, now=self.clock())
@@ -362,6 +374,10 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
             ),
             Segment(set_cell_size(subject + folded, subject_width), style),
         ]
+        if folder_width:
+            # Where a hit of an all-folders search lives, before its subject.
+            folder = set_cell_size(clean_line(summary.folder), folder_width - 1) + " "
+            cells.insert(3, Segment(folder, dim))
         used = sum(segment.cell_length for segment in cells)
         if used < width:
             cells.append(Segment(" " * (width - used), style))
