@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--width", type=int, default=0, help="wrap width (default: terminal)")
     show.add_argument("--headers", action="store_true", help="print all headers")
     sub.add_parser("setup", help="write a commented config file to edit")
+    login = sub.add_parser("login", help="sign in to an OAuth2 account (Gmail, Microsoft 365)")
+    login.add_argument("--account", dest="login_account", metavar="NAME")
+    login.add_argument("--flow", choices=("auto", "loopback", "device", "paste"), default=None)
     return parser
 
 
@@ -151,6 +154,35 @@ def run_check(config: Config, account: str | None) -> int:
     return check(config, account, sys.stdout)
 
 
+def run_login(config: Config, account: str | None, flow: str | None) -> int:
+    """Run the OAuth2 sign-in in the terminal and store the refresh token; 0 when signed in."""
+    from tui_mail.backend.auth.login import sign_in
+
+    chosen = config.account(account)
+    if chosen.oauth2 is None:
+        raise UserError(
+            f"account {chosen.name} does not sign in with OAuth2: set auth = \"xoauth2\" on "
+            f"its [imap] and add an [accounts.{chosen.name}.oauth2] table (see the README)"
+        )
+
+    def show(text: str) -> None:
+        print(text, flush=True)
+
+    try:
+        done = sign_in(chosen, show, input, flow=flow)
+    except MailError as exc:  # the provider's error and error_description, never a token
+        print(f"tui-mail login: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except EOFError:
+        print("tui-mail login: no address was pasted", file=sys.stderr)
+        return EXIT_FAILURE
+    where = "the keyring" if done.source == "keyring" else "a 0600 file under the state dir"
+    print(f"Signed in to {chosen.name} ({done.flow} flow); the refresh token is kept in {where}.")
+    if done.source == "file":
+        print("note: no keyring backend on this machine, so the token is in a file.")
+    return EXIT_OK
+
+
 def dispatch(args: argparse.Namespace) -> int:
     """Run what the arguments ask for."""
     if args.command == "show":
@@ -162,6 +194,8 @@ def dispatch(args: argparse.Namespace) -> int:
     config = _load(args)
     if args.command == "check":
         return run_check(config, args.check_account or args.account)
+    if args.command == "login":
+        return run_login(config, args.login_account or args.account, args.flow)
     return run_app(config, args.account)
 
 

@@ -40,7 +40,7 @@ disable_plaintext_auth = no
 # Tests log in with wrong passwords on purpose: no 2 s failure delay, and no
 # per-IP auth penalty delaying the next test's first login by seconds (see anvil below).
 auth_failure_delay = 0
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 mail_location = maildir:~/Maildir
 mail_privileged_group =
 ssl = yes
@@ -73,11 +73,7 @@ service stats {{
     mode = 0666
   }}
 }}
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/users/%u.passwd
-}}
-userdb {{
+{passdb}userdb {{
   driver = passwd-file
   args = username_format=%u {root}/users/%u.passwd
 }}
@@ -87,6 +83,28 @@ namespace inbox {{
 {mailboxes}}}
 """
 
+
+_PASSWD_PASSDB = """\
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users/%u.passwd
+}}
+"""
+#: OAuth2 only: JWT access tokens checked locally against the keys in {keys}
+#: (``keys/<azp>/<alg>/<kid>``; facts of Dovecot 2.3.19: header typ exactly "JWT",
+#: ``sub`` and ``exp`` required, the user name from the ``email`` claim).
+_OAUTH2_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+"""
+_OAUTH2_CONF = """\
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix={keys}/
+username_attribute = email
+"""
 
 #: Role mailboxes of the inbox namespace: created and subscribed on first login.
 SPECIAL_USE = ("Drafts", "Sent", "Archive", "Junk", "Trash")
@@ -128,7 +146,9 @@ class DovecotServer:
 
     host = LOOPBACK
 
-    def __init__(self) -> None:
+    def __init__(self, oauth2_keys: Path | None = None) -> None:
+        """``oauth2_keys``: a folder of JWT validation keys; logins are then OAuth2 only."""
+        self.oauth2_keys = oauth2_keys
         self.binary = ensure_dovecot_installed()
         self.root = Path(tempfile.mkdtemp(prefix="tui-mail-dovecot-"))
         # Dovecot's processes (uid mail, dovecot, dovenull) must traverse the tree.
@@ -154,8 +174,17 @@ class DovecotServer:
     def _write_config(self) -> None:
         for sub in ("run", "state"):
             (self.root / sub).mkdir(mode=0o755, exist_ok=True)
+        if self.oauth2_keys is not None:
+            mechanisms, passdb = "xoauth2 oauthbearer", _OAUTH2_PASSDB.format(root=self.root)
+            (self.root / "dovecot-oauth2.conf.ext").write_text(
+                _OAUTH2_CONF.format(keys=self.oauth2_keys)
+            )
+        else:
+            mechanisms, passdb = "plain login", _PASSWD_PASSDB.format(root=self.root)
         self.config_file.write_text(
             _CONFIG_TEMPLATE.format(
+                mechanisms=mechanisms,
+                passdb=passdb,
                 root=self.root,
                 host=self.host,
                 imap_port=self.imap_port,

@@ -10,8 +10,11 @@ worked, 1 otherwise.
 from __future__ import annotations
 
 import smtplib
+import time
 from typing import TextIO
 
+from tui_mail.backend.auth.sasl import MECHANISMS
+from tui_mail.backend.auth.tokens import Credential, OAuth2Credential, credential_for
 from tui_mail.backend.imap.folders import ListedFolder, build_folders
 from tui_mail.backend.imap.idle_probe import probe_idle
 from tui_mail.backend.imap.protocol import describe_tls
@@ -86,16 +89,24 @@ def check_imap(account: AccountConfig, report: Report) -> None:
     try:
         _report_tls(session.client.socket(), report)
         report.ok("capabilities: " + " ".join(sorted(session.capabilities)))
-        password = _password(account, "imap", report)
+        password: Credential | None
+        if server.uses_oauth2:
+            password = check_oauth2(account, report)
+        else:
+            password = _password(account, "imap", report)
         if password is None:
             return
         username = server.username or account.email
         try:
-            session.login(username, password)
+            if isinstance(password, OAuth2Credential):
+                session.login_oauth2(username, password)
+            else:
+                session.login(username, password)
         except MailError as exc:
             report.fail(f"login as {username}: {exc}")
             return
-        report.ok(f"logged in as {username}")
+        how = f" with {MECHANISMS[server.auth]}" if server.uses_oauth2 else ""
+        report.ok(f"logged in as {username}{how}")
         report.ok("capabilities after login: " + " ".join(sorted(session.capabilities)))
         listing, counts = session.list_folders()
         folders = build_folders(account.name, listing, counts, account.folders)
@@ -116,9 +127,37 @@ def check_imap(account: AccountConfig, report: Report) -> None:
         session.logout()
 
 
+def check_oauth2(account: AccountConfig, report: Report) -> OAuth2Credential | None:
+    """Report the OAuth2 side: mechanism, token expiry and scopes, where the refresh token is.
+
+    Takes a token as the app would (refreshing it when within 300 s of expiry),
+    so a check after the token expired proves the stored refresh token works.
+    """
+    credential = credential_for(account)
+    oauth2 = credential.tokens.oauth2
+    mechanisms = sorted(
+        {MECHANISMS[s.auth] for s in (account.imap, account.smtp) if s and s.uses_oauth2}
+    )
+    report.ok(f"OAuth2: {', '.join(mechanisms)} with provider {oauth2.provider}")
+    try:
+        status = credential.tokens.status()
+    except MailError as exc:
+        report.fail(f"OAuth2 token: {exc} (run `tui-mail login --account {account.name}`)")
+        return None
+    where = {"keyring": "the keyring", "file": "the token file (no keyring)"}
+    report.ok(f"refresh token from {where.get(status.source or '', 'this session')}")
+    left = status.expires_at - time.time()
+    expiry = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(status.expires_at))
+    refreshed = " (just refreshed)" if status.refreshed else ""
+    remaining = f"{left / 60:.0f} min" if left >= 120 else f"{left:.0f} s"
+    report.ok(f"access token valid until {expiry}, {remaining} left{refreshed}")
+    report.ok("scopes: " + (" ".join(status.scopes) or "(none reported)"))
+    return credential
+
+
 def check_idle(
     account: AccountConfig,
-    password: str,
+    password: Credential,
     session: ImapSession,
     listing: list[ListedFolder],
     report: Report,
@@ -146,10 +185,12 @@ def check_idle(
         report.note(found.problem)
 
 
-def _smtp_password(account: AccountConfig) -> tuple[str | None, str]:
+def _smtp_password(account: AccountConfig) -> tuple[Credential | None, str]:
     """The SMTP password as sending finds it, or None and why not."""
     from tui_mail.secrets import get_password
 
+    if account.smtp is not None and account.smtp.uses_oauth2:
+        return credential_for(account), ""
     try:
         password = get_password(account, "smtp")
     except MailError as exc:
@@ -180,7 +221,8 @@ def check_smtp(account: AccountConfig, report: Report) -> None:
             _report_tls(client.sock, report)
             report.ok("EHLO: " + " ".join(sorted(k.upper() for k in client.esmtp_features)))
         elif step == "auth":
-            report.ok(f"AUTH as {server.username} accepted")
+            how = f" {MECHANISMS[server.auth]}" if server.uses_oauth2 else ""
+            report.ok(f"AUTH{how} as {server.username} accepted")
         elif step == "no-auth":
             report.ok('username = "": mail is sent without logging in')
 

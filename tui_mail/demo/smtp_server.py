@@ -99,6 +99,8 @@ class SmtpServer:
     """
 
     host = LOOPBACK
+    #: The aiosmtpd handler made for each start (tests add AUTH mechanisms in a subclass).
+    handler_class: type[_Handler] = _Handler
 
     def __init__(
         self,
@@ -199,7 +201,7 @@ class SmtpServer:
             if attempt or not self.port:  # a restart keeps its port (clients know it)
                 self.port = free_port()
             controller = Controller(
-                _Handler(self),
+                self.handler_class(self),
                 hostname=self.host,
                 port=self.port,
                 server_hostname="localhost",

@@ -34,6 +34,12 @@ class AccessToken:
     value: str = field(repr=False)
     expires_at: float
     scopes: tuple[str, ...]
+    issued_at: float = 0.0
+
+    def refresh_due(self, now: float, margin: float) -> bool:
+        """True within ``margin`` s of expiry (half the lifetime for tokens shorter than 2x that)."""
+        lifetime = self.expires_at - self.issued_at if self.issued_at else 2 * margin
+        return now >= self.expires_at - min(margin, lifetime / 2)
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ class TokenManager:
         """A token valid for at least ``margin`` s more, refreshed first when needed."""
         with self._lock:
             current = self._access
-            if current is not None and current.expires_at - margin > self.clock():
+            if current is not None and not current.refresh_due(self.clock(), margin):
                 return current
             return self._refresh()
 
@@ -195,7 +201,8 @@ class TokenManager:
             lifetime = DEFAULT_LIFETIME
         scope = answer.get("scope")
         scopes = tuple(scope.split()) if isinstance(scope, str) and scope else requested
-        return AccessToken(value, self.clock() + lifetime, scopes)
+        now = self.clock()
+        return AccessToken(value, now + lifetime, scopes, issued_at=now)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,87 @@
+"""Fixtures of the OAuth2 test bed (``tests/servers/oauth_bed.py``), all on 127.0.0.1.
+
+``oauth_dovecot`` (session): a private Dovecot whose only passdb is ``oauth2``,
+validating JWTs with the session's key. ``oauth_bed`` (per test): a fresh
+authorization server (same key, fresh grants and switches) and an aiosmtpd
+taking XOAUTH2/OAUTHBEARER; the state dir, log dir and keyring are the test's own
+(no keyring backend: refresh tokens go to the 0600 file).
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from tests.servers.dovecot import DovecotServer
+from tests.servers.oauth_bed import OAuthBed, OAuthSmtpServer
+from tests.servers.oauth_server import OAuthServer, write_key
+
+USER = "oauser1"
+
+
+@pytest.fixture(scope="session")
+def oauth_keys() -> Iterator[tuple[Path, bytes]]:
+    """A folder Dovecot's auth process can read (mkdtemp is 0700) and the session's HS256 key."""
+    root = Path(tempfile.mkdtemp(prefix="tui-mail-oauth-keys-"))
+    root.chmod(0o755)
+    yield root / "keys", secrets.token_bytes(32)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def oauth_dovecot(oauth_keys: tuple[Path, bytes]) -> Iterator[DovecotServer]:
+    keys, key = oauth_keys
+    write_key(keys, key)  # before Dovecot starts
+    server = DovecotServer(oauth2_keys=keys)
+    server.add_user(USER, "no-password-logins")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close(background=True)
+
+
+@pytest.fixture
+def oauth_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The test's own state/log dirs and no keyring (also for CLI subprocesses)."""
+    from keyring.backends.null import Keyring
+
+    env = {
+        "TUI_MAIL_STATE_DIR": str(tmp_path / "state"),
+        "TUI_MAIL_CACHE_DIR": str(tmp_path / "cache"),
+        "TUI_MAIL_LOG_DIR": str(tmp_path / "logs"),
+        "TUI_MAIL_LOG_LEVEL": "DEBUG",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Keyring())
+    yield env
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def oauth_bed(
+    request: pytest.FixtureRequest,
+    oauth_dovecot: DovecotServer,
+    oauth_keys: tuple[Path, bytes],
+    oauth_env: dict[str, str],
+) -> Iterator[OAuthBed]:
+    marker = request.node.get_closest_marker("access_lifetime")
+    lifetime = int(marker.args[0]) if marker else 3600
+    keys, key = oauth_keys
+    with OAuthServer(USER, keys, key=key, access_lifetime=lifetime) as auth:
+        with OAuthSmtpServer(auth) as smtp:
+            yield OAuthBed(auth, oauth_dovecot, smtp, USER)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "access_lifetime(seconds): the test server's token lifetime")

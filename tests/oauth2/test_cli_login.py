@@ -1,0 +1,100 @@
+"""``tui-mail login`` and ``tui-mail check`` against the OAuth2 test bed (issue 14 must-show 1).
+
+The CLI runs as a subprocess, as a user would run it; the test plays the user
+by approving the device code the CLI prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.servers.oauth_bed import OAuthBed
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tui_mail", *args],
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def device_login(bed: OAuthBed, config: Path, env: dict[str, str], approve: bool = True):
+    """Run `tui-mail login --flow device`, approve (or deny) the printed code; (rc, out, err)."""
+    proc = cli(["--config", str(config), "login", "--flow", "device"], env)
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        found = re.search(r"enter the code (\S+)", line)
+        if found:
+            bed.auth.approve(found.group(1), approved=approve)
+            break
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, "".join(lines) + out, err
+
+
+def check(config: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    proc = cli(["--config", str(config), "check"], env)
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, err
+
+
+@pytest.mark.access_lifetime(4)
+def test_device_login_then_check_three_times_across_expiry(oauth_bed, oauth_env, tmp_path):
+    config = oauth_bed.config_toml(tmp_path)
+    rc, out, err = device_login(oauth_bed, config, oauth_env)
+    assert rc == 0, out + err
+    assert "Signed in to work (device flow)" in out
+    assert f"{oauth_bed.auth.url}/device/verify" in out
+    stored = Path(oauth_env["TUI_MAIL_STATE_DIR"]) / "oauth2" / "work.json"
+    assert stored.exists() and (stored.stat().st_mode & 0o777) == 0o600
+    outputs = []
+    for round_ in range(3):
+        if round_:
+            time.sleep(4.5)  # the last access token has expired on the server's clock
+        rc, out, err = check(config, oauth_env)
+        outputs.append(out + err)
+        assert rc == 0, out + err
+        assert "logged in as oauser1 with XOAUTH2" in out
+        assert "AUTH XOAUTH2 as oauser1 accepted" in out
+        assert "refresh token from the token file (no keyring)" in out
+        assert "access token valid until" in out and "scopes: mail" in out
+        assert "All checks passed" in out
+    # Each check refreshed with the token the one before stored (rotation: the old one
+    # is dead on the server), so three checks used three different refresh tokens.
+    refreshed = [t for t in oauth_bed.auth.refresh.values() if t.revoked]
+    assert len(refreshed) == 3
+    (tmp_path / "outputs.txt").write_text("\n".join(outputs))
+
+
+def test_denied_device_login_prints_error_and_exits_1(oauth_bed, oauth_env, tmp_path):
+    config = oauth_bed.config_toml(tmp_path)
+    rc, out, err = device_login(oauth_bed, config, oauth_env, approve=False)
+    assert rc == 1
+    assert "access_denied" in err
+
+
+def test_revoked_grant_makes_check_say_needs_sign_in(oauth_bed, oauth_env, tmp_path):
+    config = oauth_bed.config_toml(tmp_path)
+    assert device_login(oauth_bed, config, oauth_env)[0] == 0
+    oauth_bed.auth.invalid_grant = True
+    rc, out, err = check(config, oauth_env)
+    assert rc == 1
+    assert "needs sign-in" in out and "invalid_grant" in out
+    assert "tui-mail login --account work" in out
