@@ -9,6 +9,8 @@ taking XOAUTH2/OAUTHBEARER; the state dir, log dir and keyring are the test's ow
 
 from __future__ import annotations
 
+import base64
+import logging
 import secrets
 import shutil
 import tempfile
@@ -69,18 +71,41 @@ def oauth_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
 
 
 @pytest.fixture
+def transcript() -> list[str]:
+    """What the user saw (CLI stdout/stderr, dialog lines): greped for secrets after the test."""
+    return []
+
+
+@pytest.fixture
 def oauth_bed(
     request: pytest.FixtureRequest,
     oauth_dovecot: DovecotServer,
     oauth_keys: tuple[Path, bytes],
     oauth_env: dict[str, str],
+    transcript: list[str],
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> Iterator[OAuthBed]:
+    """The bed; afterwards every log, captured output and transcript is greped for secrets."""
+    caplog.set_level(logging.DEBUG)
     marker = request.node.get_closest_marker("access_lifetime")
     lifetime = int(marker.args[0]) if marker else 3600
     keys, key = oauth_keys
     with OAuthServer(USER, keys, key=key, access_lifetime=lifetime) as auth:
         with OAuthSmtpServer(auth) as smtp:
             yield OAuthBed(auth, oauth_dovecot, smtp, USER)
+    out, err = capfd.readouterr()
+    logs = [p.read_text(errors="replace") for p in Path(oauth_env["TUI_MAIL_LOG_DIR"]).glob("*")]
+    assert_no_secrets(auth.issued, [caplog.text, out, err, *logs, *transcript])
+
+
+def assert_no_secrets(secrets_: list[str], texts: list[str]) -> None:
+    """No token, code or device code (nor its base64) appears in any of ``texts``."""
+    for secret in secrets_:
+        forms = {secret, base64.b64encode(secret.encode()).decode()}
+        for text in texts:
+            for form in forms:
+                assert form not in text, "a token or code leaked into a log or output"
 
 
 def pytest_configure(config: pytest.Config) -> None:

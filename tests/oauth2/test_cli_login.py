@@ -34,7 +34,9 @@ def cli(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen[str]
     )
 
 
-def device_login(bed: OAuthBed, config: Path, env: dict[str, str], approve: bool = True):
+def device_login(
+    bed: OAuthBed, config: Path, env: dict[str, str], transcript: list[str], approve: bool = True
+):
     """Run `tui-mail login --flow device`, approve (or deny) the printed code; (rc, out, err)."""
     proc = cli(["--config", str(config), "login", "--flow", "device"], env)
     assert proc.stdout is not None
@@ -46,19 +48,23 @@ def device_login(bed: OAuthBed, config: Path, env: dict[str, str], approve: bool
             bed.auth.approve(found.group(1), approved=approve)
             break
     out, err = proc.communicate(timeout=60)
+    transcript.extend([*lines, out, err])
     return proc.returncode, "".join(lines) + out, err
 
 
-def check(config: Path, env: dict[str, str]) -> tuple[int, str, str]:
+def check(config: Path, env: dict[str, str], transcript: list[str]) -> tuple[int, str, str]:
     proc = cli(["--config", str(config), "check"], env)
     out, err = proc.communicate(timeout=120)
+    transcript.extend([out, err])
     return proc.returncode, out, err
 
 
 @pytest.mark.access_lifetime(4)
-def test_device_login_then_check_three_times_across_expiry(oauth_bed, oauth_env, tmp_path):
+def test_device_login_then_check_three_times_across_expiry(
+    oauth_bed, oauth_env, tmp_path, transcript
+):
     config = oauth_bed.config_toml(tmp_path)
-    rc, out, err = device_login(oauth_bed, config, oauth_env)
+    rc, out, err = device_login(oauth_bed, config, oauth_env, transcript)
     assert rc == 0, out + err
     assert "Signed in to work (device flow)" in out
     assert f"{oauth_bed.auth.url}/device/verify" in out
@@ -68,7 +74,7 @@ def test_device_login_then_check_three_times_across_expiry(oauth_bed, oauth_env,
     for round_ in range(3):
         if round_:
             time.sleep(4.5)  # the last access token has expired on the server's clock
-        rc, out, err = check(config, oauth_env)
+        rc, out, err = check(config, oauth_env, transcript)
         outputs.append(out + err)
         assert rc == 0, out + err
         assert "logged in as oauser1 with XOAUTH2" in out
@@ -83,18 +89,18 @@ def test_device_login_then_check_three_times_across_expiry(oauth_bed, oauth_env,
     (tmp_path / "outputs.txt").write_text("\n".join(outputs))
 
 
-def test_denied_device_login_prints_error_and_exits_1(oauth_bed, oauth_env, tmp_path):
+def test_denied_device_login_prints_error_and_exits_1(oauth_bed, oauth_env, tmp_path, transcript):
     config = oauth_bed.config_toml(tmp_path)
-    rc, out, err = device_login(oauth_bed, config, oauth_env, approve=False)
+    rc, out, err = device_login(oauth_bed, config, oauth_env, transcript, approve=False)
     assert rc == 1
     assert "access_denied" in err
 
 
-def test_revoked_grant_makes_check_say_needs_sign_in(oauth_bed, oauth_env, tmp_path):
+def test_revoked_grant_makes_check_say_needs_sign_in(oauth_bed, oauth_env, tmp_path, transcript):
     config = oauth_bed.config_toml(tmp_path)
-    assert device_login(oauth_bed, config, oauth_env)[0] == 0
+    assert device_login(oauth_bed, config, oauth_env, transcript)[0] == 0
     oauth_bed.auth.invalid_grant = True
-    rc, out, err = check(config, oauth_env)
+    rc, out, err = check(config, oauth_env, transcript)
     assert rc == 1
     assert "needs sign-in" in out and "invalid_grant" in out
     assert "tui-mail login --account work" in out

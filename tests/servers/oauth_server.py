@@ -193,6 +193,7 @@ class _CodeGrant(grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request: Any) -> None:
         owner: OAuthServer = self.server.owner
         data = request.payload.data
+        owner.issued.append(code)
         owner.codes[code] = _Code(
             code,
             request.client.client_id,
@@ -259,6 +260,7 @@ class _DeviceEndpoint(rfc8628.DeviceAuthorizationEndpoint):
             {**data, "client_id": client_id, "scope": scope, "expires_at": time.time() + 600}
         )
         self.server.owner.devices[data["device_code"]] = credential
+        self.server.owner.issued.append(data["device_code"])
 
 
 def write_key(keys_dir: Path, key: bytes) -> None:
@@ -293,6 +295,8 @@ class OAuthServer:
         self.slow_down_polls = 0
         self.deny_device = False
         self.polls = 0
+        self.bad_access_tokens = False
+        """True: access tokens are signed with another key (every server refuses them)."""
         write_key(keys_dir, self.key)
         self.auth = _AuthServer(self)
         self.auth.register_token_generator(
@@ -320,7 +324,8 @@ class OAuthServer:
             "exp": now + self.access_lifetime,
             "scope": scope or "",
         }
-        return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(self.key))
+        key = secrets.token_bytes(32) if self.bad_access_tokens else self.key
+        return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(key))
 
     def validate(self, token: str, user: str) -> bool:
         """True for an unexpired token of ours issued to ``user`` (the SMTP handlers use it)."""
