@@ -337,6 +337,12 @@ class OAuthServer:
 
     # ---------------------------------------------------------------- the user's part
 
+    def revoke_all(self) -> None:
+        """Revoke every refresh token handed out so far (a new sign-in gets a working one)."""
+        with self.lock:
+            for token in self.refresh.values():
+                token.revoked = True
+
     def approve(self, user_code: str, approved: bool = True) -> None:
         """The user entered ``user_code`` at the verification URI and said yes (or no)."""
         self.user_grants[user_code] = (self.email, approved)

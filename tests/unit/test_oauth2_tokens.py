@@ -164,7 +164,7 @@ def test_invalid_grant_needs_sign_in_and_keeps_the_old_token(tmp_path, null_keyr
     tokens = manager(tmp_path, provider)
     with pytest.raises(SignInNeeded) as info:
         tokens.token()
-    assert "AADSTS70008" in str(info.value) and info.value.summary == "needs sign-in"
+    assert "AADSTS70008" in str(info.value) and "needs sign-in" in info.value.details
     assert tokens.sign_in_reason
     with pytest.raises(SignInNeeded):
         tokens.token()

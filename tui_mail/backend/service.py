@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from tui_mail.backend import api
 from tui_mail.backend.account.worker import AccountWorker
+from tui_mail.backend.auth.login import SignedIn
 from tui_mail.backend.auth.tokens import Credential, credential_for
 from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.cache.store import MailCache
@@ -286,6 +288,53 @@ class MailServiceImpl:
             from tui_mail.secrets import store_password
 
             worker.submit_call(lambda: store_password(account, "imap", password))
+
+    def sign_in(
+        self,
+        account: str,
+        show: Callable[[str], None],
+        *,
+        flow: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Future[SignedIn]:
+        """Run an OAuth2 account's sign-in on a thread of its own (``show`` gets the URL or code).
+
+        The stored refresh token is replaced only when the sign-in works; then the
+        account reconnects (leaving "needs sign-in") and its waiting outbox entries
+        are sent. ``show`` is called from that thread.
+        """
+        from tui_mail.backend.auth.login import sign_in
+
+        future: Future[SignedIn] = Future()
+        config = self.config.accounts.get(account)
+        if config is None or config.oauth2 is None:
+            future.set_exception(NotFound("no OAuth2 account of that name", account))
+            return future
+
+        def run() -> None:
+            try:
+                done = sign_in(config, show, flow=flow, cancel=cancel)
+            except MailError as exc:
+                future.set_exception(exc)
+                return
+            worker = self.workers.get(account)
+            if worker is not None:
+                worker.set_password(credential_for(config))  # the new sign-in's credential
+            self._resend_waiting(account)
+            future.set_result(done)
+
+        threading.Thread(target=run, name=f"oauth2-sign-in-{account}", daemon=True).start()
+        return future
+
+    def _resend_waiting(self, account: str) -> None:
+        """Send now what waited for a sign-in (not only what its backoff allows)."""
+        try:
+            queue = self.send_queue()
+            for entry in queue.entries():
+                if entry.account == account and not entry.permanent:
+                    queue.resend(entry.id)
+        except (MailError, OSError) as exc:
+            log.warning("outbox retry after sign-in failed: %s", exc)
 
     # ------------------------------------------------------------ hooks for sending
 

@@ -39,7 +39,7 @@ class CommandConnection:
         self.password_source = password_source
         self.timeout = timeout
         self.session: ImapSession | None = None
-        self.typed_password: str | None = None
+        self.typed_password: Credential | None = None
         """A password the user typed (``set_password``), tried before the stored one."""
         self.good_password: Credential | None = None
         """The last password the server accepted."""

@@ -156,8 +156,8 @@ class AccountWorker(threading.Thread):
         self.lanes.put(Job(call, future, read_only=read_only))
         return future
 
-    def set_password(self, password: str) -> None:
-        """Use ``password`` from now on and reconnect (leaves AUTH_FAILED)."""
+    def set_password(self, password: Credential) -> None:
+        """Use ``password`` (or a new OAuth2 sign-in) from now on and reconnect (leaves AUTH_FAILED)."""
         self.connection.typed_password = password
         reconnected: Future[None] = Future()
         self.lanes.put(Job(self._reconnect_now, reconnected))

@@ -39,7 +39,9 @@ class SignInNeeded(OAuth2Error):
     """The refresh token is gone or refused (``invalid_grant``): the user must sign in again."""
 
     def __init__(self, error: str, description: str = "") -> None:
-        super().__init__(error, description, summary="needs sign-in")
+        super().__init__(error, description, summary="OAuth2 sign-in expired or revoked")
+        # The worker shows ``details`` as the account's state: say what to do first.
+        self.details = f"needs sign-in ({self.details})"
 
 
 def post_form(url: str, fields: Mapping[str, str], timeout: float = TIMEOUT) -> dict[str, Any]:
