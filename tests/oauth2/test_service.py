@@ -15,7 +15,7 @@ import pytest
 
 from tests.integration.backend_helpers import kill_dovecot_sessions, running_service
 from tui_mail.backend import ListFolders, SyncFolder
-from tui_mail.backend.api import AccountState, AccountStateChanged
+from tui_mail.backend.api import AccountState, AccountStateChanged, SignInPrompted
 from tui_mail.config import load_config
 from tui_mail.errors import AuthError
 from tui_mail.models import Address, Draft
@@ -44,11 +44,15 @@ def test_sign_in_outlive_the_token_then_revoked_and_signed_in_again(
 ):
     config = load_config(oauth_bed.config_toml(tmp_path))
 
-    def approve(text: str) -> None:
+    def sign_in(service, log) -> None:
+        """What the dialog does, with the test as the user approving the code it shows."""
+        seen = len(log.of(SignInPrompted))
+        future = service.sign_in("work", flow="device")
+        assert log.wait_for(lambda: len(log.of(SignInPrompted)) > seen, 15)
+        text = log.of(SignInPrompted)[seen].text
         transcript.append(text)
-        found = re.search(r"enter the code (\S+)", text)
-        if found:
-            oauth_bed.auth.approve(found.group(1))
+        oauth_bed.auth.approve(re.search(r"enter the code (\S+)", text).group(1))
+        future.result(30)
 
     with running_service(config, tmp_path) as (service, log):
         # Nothing stored yet: the account says it needs sign-in, and the dialog's call signs in.
@@ -57,7 +61,7 @@ def test_sign_in_outlive_the_token_then_revoked_and_signed_in_again(
         assert "needs sign-in" in str(info.value)
         assert states(log)[-1][0] is AccountState.AUTH_FAILED
         assert "needs sign-in" in states(log)[-1][1]
-        service.sign_in("work", approve, flow="device").result(30)
+        sign_in(service, log)
         assert log.wait_for(lambda: states(log)[-1][0] is AccountState.ONLINE, 15)
         service.submit(ListFolders("work")).result(30)
         service.submit(SyncFolder("work", "INBOX")).result(30)
@@ -90,7 +94,7 @@ def test_sign_in_outlive_the_token_then_revoked_and_signed_in_again(
         ), states(log)[-3:]
         transcript.extend(r for _, r in states(log))
 
-        service.sign_in("work", approve, flow="device").result(30)
+        sign_in(service, log)
         assert log.wait_for(lambda: states(log)[-1][0] is AccountState.ONLINE, 15)
         assert oauth_bed.smtp.wait_for_messages(2, 30)[-1].data.find(b"waits for sign-in") > 0
         assert log.wait_for(lambda: service.send_queue().entries() == [], 15)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,6 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from tui_mail.backend import api
 from tui_mail.backend.account.worker import AccountWorker
-from tui_mail.backend.auth.login import SignedIn
 from tui_mail.backend.auth.tokens import Credential, credential_for
 from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.cache.store import MailCache
@@ -118,6 +116,7 @@ class MailServiceImpl:
             {name: cache_file(cache_dir, name) for name in config.accounts}
         )
         self._sending_lock = threading.Lock()
+        self._sign_ins: dict[str, threading.Event] = {}
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -289,27 +288,25 @@ class MailServiceImpl:
 
             worker.submit_call(lambda: store_password(account, "imap", password))
 
-    def sign_in(
-        self,
-        account: str,
-        show: Callable[[str], None],
-        *,
-        flow: str | None = None,
-        cancel: threading.Event | None = None,
-    ) -> Future[SignedIn]:
-        """Run an OAuth2 account's sign-in on a thread of its own (``show`` gets the URL or code).
+    def sign_in(self, account: str, flow: str | None = None) -> Future[api.SignedIn]:
+        """Run an OAuth2 account's sign-in on a thread of its own (``SignInPrompted`` events).
 
         The stored refresh token is replaced only when the sign-in works; then the
         account reconnects (leaving "needs sign-in") and its waiting outbox entries
-        are sent. ``show`` is called from that thread.
+        are sent. A sign-in already running for the account is cancelled first.
         """
         from tui_mail.backend.auth.login import sign_in
 
-        future: Future[SignedIn] = Future()
+        future: Future[api.SignedIn] = Future()
         config = self.config.accounts.get(account)
         if config is None or config.oauth2 is None:
             future.set_exception(NotFound("no OAuth2 account of that name", account))
             return future
+        self.cancel_sign_in(account)
+        cancel = self._sign_ins[account] = threading.Event()
+
+        def show(text: str) -> None:
+            self._emit(api.SignInPrompted(account, text))
 
         def run() -> None:
             try:
@@ -317,6 +314,9 @@ class MailServiceImpl:
             except MailError as exc:
                 future.set_exception(exc)
                 return
+            finally:
+                if self._sign_ins.get(account) is cancel:
+                    del self._sign_ins[account]
             worker = self.workers.get(account)
             if worker is not None:
                 worker.set_password(credential_for(config))  # the new sign-in's credential
@@ -325,6 +325,12 @@ class MailServiceImpl:
 
         threading.Thread(target=run, name=f"oauth2-sign-in-{account}", daemon=True).start()
         return future
+
+    def cancel_sign_in(self, account: str) -> None:
+        """Give up ``account``'s sign-in in progress (its Future fails with "cancelled")."""
+        running = self._sign_ins.pop(account, None)
+        if running is not None:
+            running.set()
 
     def _resend_waiting(self, account: str) -> None:
         """Send now what waited for a sign-in (not only what its backoff allows)."""

@@ -12,6 +12,7 @@ other module of the backend.
 - ``events.py``: ``BackendEvent`` and every event, ``AccountState``
 - ``views.py``: ``ViewOrder``, ``ListRow``/``SearchRow``, the ``MessageView`` protocol
 - ``sending.py``: ``OutboxEntry``, ``SendOutcome``, the ``OutboxQueue`` protocol
+- ``signin.py``: ``SignedIn`` and ``SignInPrompted`` (OAuth2 sign-in from the app)
 - ``protocol.py``: the ``MailService`` protocol
 """
 
@@ -59,6 +60,7 @@ from tui_mail.backend.api.sending import (
     OutboxQueue,
     SendOutcome,
 )
+from tui_mail.backend.api.signin import SignedIn, SignInPrompted
 from tui_mail.backend.api.views import (
     ListRow,
     MessageView,
@@ -105,6 +107,8 @@ __all__ = [
     "SendOutcome",
     "ServerSearch",
     "SetFlags",
+    "SignedIn",
+    "SignInPrompted",
     "SortKey",
     "Submit",
     "SyncAll",

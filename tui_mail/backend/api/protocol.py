@@ -7,6 +7,7 @@ from typing import Protocol, TypeVar
 
 from tui_mail.backend.api.commands import Command
 from tui_mail.backend.api.sending import OutboxQueue, SendOutcome
+from tui_mail.backend.api.signin import SignedIn
 from tui_mail.backend.api.views import MessageView, ViewOrder
 from tui_mail.models import Address, Draft, Folder
 
@@ -58,6 +59,18 @@ class MailService(Protocol):
 
     def set_password(self, account: str, password: str, remember: bool = False) -> None:
         """Use this password from now on (after an AuthError) and reconnect."""
+        ...
+
+    def sign_in(self, account: str, flow: str | None = None) -> Future[SignedIn]:
+        """Sign an OAuth2 account in again (blocking parts on a thread of the backend's).
+
+        What to show the user comes as ``SignInPrompted`` events; on success the
+        account reconnects and its waiting outbox messages are sent.
+        """
+        ...
+
+    def cancel_sign_in(self, account: str) -> None:
+        """Give up the sign-in in progress (its Future then fails)."""
         ...
 
     def send_queue(self) -> OutboxQueue:

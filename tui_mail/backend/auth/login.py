@@ -14,25 +14,14 @@ import sys
 import threading
 import webbrowser
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
+from tui_mail.backend.api.signin import SignedIn
 from tui_mail.backend.auth.device import device_flow
 from tui_mail.backend.auth.flows import OpenBrowser, loopback_flow, paste_flow
 from tui_mail.backend.auth.http import OAuth2Error
-from tui_mail.backend.auth.store import Source
 from tui_mail.backend.auth.tokens import TokenManager, tokens_for
 from tui_mail.config import AccountConfig
 from tui_mail.oauth2_config import FLOWS, OAuth2Config
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    """The outcome of a sign-in: where the refresh token went, the token's expiry and scopes."""
-
-    flow: str
-    source: Source
-    expires_at: float
-    scopes: tuple[str, ...]
 
 
 def has_display(environ: Mapping[str, str]) -> bool:
