@@ -122,6 +122,7 @@ class TuiMailApp(App[int]):
             mark_read_delay=self.config.general.mark_read_delay,
             clock=self.clock,
             downloads_dir=self.config.general.downloads_dir,
+            oauth2_accounts=frozenset(n for n, a in self.config.accounts.items() if a.oauth2),
         )
         self.push_screen(self.main_screen)
         self.compose_flow = ComposeFlow(self, self.service, self.config)

@@ -34,6 +34,7 @@ from tui_mail.ui.screens.message_keys import MessageKeys
 from tui_mail.ui.screens.password import ask_password
 from tui_mail.ui.screens.reading import MessageReader, ReadMarker
 from tui_mail.ui.screens.search_flow import PREVIEW_AFTER_TYPING, SearchController
+from tui_mail.ui.screens.sign_in import ask_sign_in, show_sign_in_prompt
 from tui_mail.ui.selection import MessageKey
 from tui_mail.ui.textual_compat import focused_without_repaint
 from tui_mail.ui.type_ahead import expect_screen
@@ -83,8 +84,10 @@ class MainScreen(Screen[None]):
         mark_read_delay: float = 0.0,
         clock: Callable[[], datetime] | None = None,
         downloads_dir: str = "~/Downloads",
+        oauth2_accounts: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__()
+        self.oauth2_accounts = oauth2_accounts  # these "need sign-in", never a password
         self.bridge = bridge
         self.accounts = accounts
         self.account = account
@@ -389,6 +392,8 @@ class MainScreen(Screen[None]):
         match event:
             case backend.AccountStateChanged():
                 self._state_changed(event)
+            case backend.SignInPrompted():
+                show_sign_in_prompt(self.app, event)
             case backend.FoldersChanged():
                 self.folders_known(event.account, event.folders)
             case backend.FolderCountsChanged(total=total, unread=unread):
@@ -421,7 +426,8 @@ class MainScreen(Screen[None]):
         if event.account == self.account:
             self.status.update_status(**self.states.fields(event.account))
         if change.ask_password:
-            ask_password(
+            ask = ask_sign_in if event.account in self.oauth2_accounts else ask_password
+            ask(
                 self.app,
                 self.bridge.service,
                 event.account,
