@@ -32,14 +32,20 @@ async def test_needs_sign_in_then_the_dialog_signs_in(oauth_bed, tmp_path, trans
         ),
     )
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen), 20)
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, SignInScreen) and app.screen.query("#sign-in-ok"),
+            20,
+        )
         dialog = app.screen
         assert isinstance(dialog, SignInScreen) and "needs sign-in" in dialog.reason
         assert not any(isinstance(s, PasswordScreen) for s in app.screen_stack)
         status = app.main_screen.status
         assert status.line.state is AccountState.AUTH_FAILED
         assert "needs sign-in" in str(status.render())
+        await pilot.pause()  # laid out, so the click lands on the button
         await pilot.click("#sign-in-ok")
+        await pilot.pause()
         await wait_until(pilot, lambda: any("enter the code" in p for p in dialog.prompts), 15)
         text = next(p for p in dialog.prompts if "enter the code" in p)
         transcript.append(text)
