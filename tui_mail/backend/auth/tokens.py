@@ -3,7 +3,8 @@
 The account's command connection, its IDLE connection and SMTP all take their
 token here: the first caller past ``exp - 300 s`` refreshes, the others wait on
 the lock and get the new token. A refresh that brings a new (rotated) refresh
-token stores it before the access token is handed out. ``invalid_grant`` puts
+token stores it before the access token is handed out. (A token that lives less
+than 600 s, as on the test bed, is refreshed at half its lifetime instead.) ``invalid_grant`` puts
 the account in "needs sign-in": the stored refresh token is kept (until a new
 sign-in works) and later calls fail at once with the provider's reason, unless
 the store meanwhile holds another token (``tui-mail login`` in another process).
