@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from tui_mail.config_table import ConfigTable, command_words, optional_path, string_list
 from tui_mail.errors import ConfigError
 from tui_mail.hosts import is_loopback_host as is_loopback_host  # moved; still exported here
 from tui_mail.oauth2_config import AUTH_METHODS, OAuth2Config, parse_oauth2
@@ -31,7 +32,17 @@ IDLE_MODES: tuple[str, ...] = ("auto", "poll")
 #: Bounds for ``idle_verify_after`` and ``poll_interval`` (seconds): checking more
 #: often than every second only loads the server; an IDLE check must come well
 #: before the 29-minute IDLE limit (RFC 2177) to be a check at all.
-IDLE_SECONDS = {"idle_verify_after": (1.0, 1500.0), "poll_interval": (1.0, 86400.0)}
+IDLE_SECONDS = {
+    "idle_verify_after": (1.0, 1500.0),
+    "poll_interval": (1.0, 86400.0),
+    "folder_poll_interval": (1.0, 86400.0),
+}
+#: Where a key of IDLE_SECONDS is not set (the dataclass defaults).
+IDLE_DEFAULTS = {"idle_verify_after": 60.0, "poll_interval": 60.0, "folder_poll_interval": 120.0}
+
+
+#: The table reader (moved to config_table.py; the short name reads well here).
+_Table = ConfigTable
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,12 @@ class GeneralConfig:
     """Default folder offered when saving attachments."""
     index_bodies: str = "opened"
     """"opened": search indexes the bodies read so far; "all": fetch and index every body."""
+    new_mail_notify: bool = True
+    """A desktop notification (``notify-send``, where installed) when new mail comes."""
+    new_mail_bell: bool = False
+    """Ring the terminal bell when new mail comes."""
+    new_mail_command: tuple[str, ...] = ()
+    """Run instead of notify-send: argv with {from} {subject} {folder} {account}; no shell."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,10 @@ class AccountConfig:
     """Seconds of IDLE silence after which the watcher checks with STATUS that none was missed."""
     poll_interval: float = 60.0
     """Seconds between polls where IDLE is off, missing, or found not to report new mail."""
+    folder_poll_interval: float = 120.0
+    """Seconds between STATUS polls of the other folders where the server lacks NOTIFY."""
+    notify_folders: tuple[str, ...] = ("INBOX",)
+    """Folders whose new mail is announced (notification, command, bell)."""
     oauth2: OAuth2Config | None = None
     """``[accounts.X.oauth2]``: set when a server has ``auth = "xoauth2"`` or ``"oauthbearer"``."""
 
@@ -142,72 +163,6 @@ class Config:
             known = ", ".join(self.accounts) or "none"
             raise ConfigError(self.path.name, "", f"unknown account {wanted!r} (known: {known})")
         return self.accounts[wanted]
-
-
-class _Table:
-    """A TOML table being read: typed getters that name the key path on error."""
-
-    def __init__(self, file: str, path: str, data: Any) -> None:
-        if not isinstance(data, Mapping):
-            raise ConfigError(file, path, "must be a table")
-        self.file, self.path, self.data = file, path, data
-        self.used: set[str] = set()
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
-        self.used.add(name)
-        if name not in self.data:
-            return default
-        value = self.data[name]
-        # bool is an int in Python; a port of `true` is still wrong.
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            raise ConfigError(
-                self.file, self.key(name), f"expected {_kind_name(kind)}, got a boolean"
-            )
-        if not isinstance(value, kind):
-            raise ConfigError(
-                self.file,
-                self.key(name),
-                f"expected {_kind_name(kind)}, got {type(value).__name__}",
-            )
-        return value
-
-    def table(self, name: str) -> _Table | None:
-        self.used.add(name)
-        if name not in self.data:
-            return None
-        return _Table(self.file, self.key(name), self.data[name])
-
-    def fail(self, name: str, message: str) -> ConfigError:
-        return ConfigError(self.file, self.key(name), message)
-
-    def expect(self, *names: str) -> _Table:
-        """Reject unknown keys up front, so a typo is named before what it hides."""
-        for name in self.data:
-            if name not in names:
-                raise ConfigError(self.file, self.key(name), "unknown key")
-        return self
-
-    def done(self) -> None:
-        """Reject keys nobody read: typos must not pass silently."""
-        self.expect(*self.used)
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {str: "a string", int: "an integer", bool: "true or false", float: "a number"}
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
-def _optional_path(table: _Table, name: str, base: Path | None = None) -> Path | None:
-    raw = table.get(name, str)
-    if raw is None:
-        return base
-    if not raw:
-        return None
-    return Path(raw).expanduser()
 
 
 def _server(
@@ -245,7 +200,7 @@ def _server(
         username=table.get("username", str, base.username if base else default_user),
         password_command=command or "",
         password_env=env or "",
-        ca_file=_optional_path(table, "ca_file", base.ca_file if base else None),
+        ca_file=optional_path(table, "ca_file", base.ca_file if base else None),
         auth=table.get("auth", str, base.auth if base else "password"),
     )
     if server.auth not in AUTH_METHODS:
@@ -266,6 +221,7 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
         "address_book_command",
         "idle",
         *IDLE_SECONDS,
+        "notify_folders",
         "oauth2",
     )
     email = table.get("email", str)
@@ -314,6 +270,7 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
         allow_insecure=allow_insecure,
         address_book_command=table.get("address_book_command", str, ""),
         **_idle_options(table),
+        notify_folders=string_list(table, "notify_folders", ["INBOX"]),
         oauth2=oauth2,
     )
     table.done()
@@ -327,7 +284,7 @@ def _idle_options(table: _Table) -> dict[str, Any]:
         raise table.fail("idle", f'must be "auto" or "poll", not {idle!r}')
     options: dict[str, Any] = {"idle": idle}
     for name, (low, high) in IDLE_SECONDS.items():
-        seconds = float(table.get(name, (int, float), 60.0))
+        seconds = float(table.get(name, (int, float), IDLE_DEFAULTS[name]))
         if not low <= seconds <= high:
             raise table.fail(name, f"must be {low:g} to {high:g} seconds, not {seconds:g}")
         options[name] = seconds
@@ -347,7 +304,7 @@ def _identities(table: _Table, email: str, display_name: str) -> tuple[Identity,
             Identity(
                 name=entry.get("name", str, ""),
                 email=address,
-                signature_file=_optional_path(entry, "signature_file"),
+                signature_file=optional_path(entry, "signature_file"),
             )
         )
         entry.done()
@@ -371,6 +328,9 @@ def parse_config(text: str, path: Path) -> Config:
         mark_read_delay=float(general_table.get("mark_read_delay", (int, float), 0.0)),
         downloads_dir=general_table.get("downloads_dir", str, "~/Downloads"),
         index_bodies=general_table.get("index_bodies", str, "opened"),
+        new_mail_notify=general_table.get("new_mail_notify", bool, True),
+        new_mail_bell=general_table.get("new_mail_bell", bool, False),
+        new_mail_command=command_words(general_table, "new_mail_command"),
     )
     if general.index_bodies not in INDEX_BODIES:
         raise general_table.fail(
