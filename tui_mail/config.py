@@ -18,6 +18,7 @@ from tui_mail.config_table import ConfigTable, command_words, optional_path, str
 from tui_mail.errors import ConfigError
 from tui_mail.hosts import is_loopback_host as is_loopback_host  # moved; still exported here
 from tui_mail.oauth2_config import AUTH_METHODS, OAuth2Config, parse_oauth2
+from tui_mail.pop3_config import Pop3Config, parse_pop3
 
 Security = Literal["tls", "starttls", "none"]
 SECURITIES: tuple[str, ...] = ("tls", "starttls", "none")
@@ -122,12 +123,12 @@ class Identity:
 
 @dataclass(frozen=True)
 class AccountConfig:
-    """One ``[accounts.X]`` table."""
+    """One ``[accounts.X]`` table: an IMAP account (``imap`` set) or a POP3 one (``pop3``)."""
 
     name: str
     email: str
     display_name: str
-    imap: ServerConfig
+    imap: ServerConfig | None
     smtp: ServerConfig | None
     folders: FolderOverrides = field(default_factory=FolderOverrides)
     identities: tuple[Identity, ...] = ()
@@ -145,6 +146,20 @@ class AccountConfig:
     """Folders whose new mail is announced (notification, command, bell)."""
     oauth2: OAuth2Config | None = None
     """``[accounts.X.oauth2]``: set when a server has ``auth = "xoauth2"`` or ``"oauthbearer"``."""
+    pop3: Pop3Config | None = None
+    """``[accounts.X.pop3]``: set (and ``imap`` None) for a POP3 account."""
+
+    @property
+    def incoming(self) -> ServerConfig | Pop3Config:
+        """The server mail comes from: ``imap``, or ``pop3`` for a POP3 account."""
+        return self.pop3 if self.pop3 is not None else self.imap_server
+
+    @property
+    def imap_server(self) -> ServerConfig:
+        """The IMAP server; ConfigError for a POP3 account (IMAP code must not reach one)."""
+        if self.imap is None:
+            raise ConfigError("config", f"accounts.{self.name}.imap", "a POP3 account has none")
+        return self.imap
 
 
 @dataclass(frozen=True)
@@ -166,7 +181,10 @@ class Config:
 
 
 def _server(
-    table: _Table, ports: Mapping[str, int], base: ServerConfig | None, default_user: str
+    table: _Table,
+    ports: Mapping[str, int],
+    base: ServerConfig | Pop3Config | None,
+    default_user: str,
 ) -> ServerConfig:
     table.expect(
         "host",
@@ -223,17 +241,28 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
         *IDLE_SECONDS,
         "notify_folders",
         "oauth2",
+        "pop3",
     )
     email = table.get("email", str)
     if not email or "@" not in email:
         raise table.fail("email", "missing or not an address")
     allow_insecure = table.get("allow_insecure", bool, False)
-    imap_table = table.table("imap")
-    if imap_table is None:
-        raise table.fail("imap", "missing (the [accounts.NAME.imap] table)")
-    imap = _server(imap_table, IMAP_PORTS, None, email)
+    imap_table, pop3_table = table.table("imap"), table.table("pop3")
+    if imap_table is None and pop3_table is None:
+        raise table.fail(
+            "imap", "missing (the [accounts.NAME.imap] or [accounts.NAME.pop3] table)"
+        )
+    if imap_table is not None and pop3_table is not None:
+        raise table.fail("pop3", "an account has [imap] or [pop3], not both: make two accounts")
+    imap: ServerConfig | None = None
+    pop3: Pop3Config | None = None
+    incoming: ServerConfig | Pop3Config
+    if imap_table is not None:
+        incoming = imap = _server(imap_table, IMAP_PORTS, None, email)
+    elif pop3_table is not None:
+        incoming = pop3 = parse_pop3(pop3_table, email, allow_insecure)
     smtp_table = table.table("smtp")
-    smtp = _server(smtp_table, SMTP_PORTS, imap, imap.username) if smtp_table else None
+    smtp = _server(smtp_table, SMTP_PORTS, incoming, incoming.username) if smtp_table else None
     for proto, server in (("imap", imap), ("smtp", smtp)):
         if server and server.security == "none" and not server.is_loopback and not allow_insecure:
             raise ConfigError(
@@ -272,6 +301,7 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
         **_idle_options(table),
         notify_folders=string_list(table, "notify_folders", ["INBOX"]),
         oauth2=oauth2,
+        pop3=pop3,
     )
     table.done()
     return account

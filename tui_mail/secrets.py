@@ -3,7 +3,8 @@
 For each account and protocol: ``password_command`` (run through the shell,
 first line of stdout, 30 s timeout, its stderr in the error on failure), then
 ``password_env``, then the OS keyring (service ``tui-mail``, user
-``<account>/imap`` or ``<account>/smtp``; smtp falls back to imap), else
+``<account>/imap``, ``<account>/pop3`` or ``<account>/smtp``; smtp falls back to
+the account's incoming server), else
 ``None``: the UI asks. Every function here may block (a command, a keyring
 daemon), so callers run them off the UI event loop.
 """
@@ -18,8 +19,9 @@ from typing import Literal
 
 from tui_mail.config import AccountConfig, ServerConfig
 from tui_mail.errors import AuthError, ConfigError
+from tui_mail.pop3_config import Pop3Config
 
-Protocol = Literal["imap", "smtp"]
+Protocol = Literal["imap", "pop3", "smtp"]
 KEYRING_SERVICE = "tui-mail"
 COMMAND_TIMEOUT = 30.0
 
@@ -31,10 +33,14 @@ def keyring_user(account: str, protocol: Protocol) -> str:
     return f"{account}/{protocol}"
 
 
-def _server(account: AccountConfig, protocol: Protocol) -> ServerConfig:
+def _server(account: AccountConfig, protocol: Protocol) -> ServerConfig | Pop3Config:
     if protocol == "smtp" and account.smtp is not None:
         return account.smtp
-    return account.imap
+    return account.incoming
+
+
+def _incoming_protocol(account: AccountConfig) -> Protocol:
+    return "pop3" if account.pop3 is not None else "imap"
 
 
 def run_password_command(command: str, timeout: float = COMMAND_TIMEOUT) -> str:
@@ -122,7 +128,7 @@ def get_password(account: AccountConfig, protocol: Protocol) -> str | None:
         return value
     found = _from_keyring(account.name, protocol)
     if found is None and protocol == "smtp":
-        found = _from_keyring(account.name, "imap")
+        found = _from_keyring(account.name, _incoming_protocol(account))
     return found
 
 

@@ -79,7 +79,7 @@ def _report_tls(sock: object, report: Report) -> None:
 
 def check_imap(account: AccountConfig, report: Report) -> None:
     """Connect, show TLS and capabilities, log in, list folders with counts."""
-    server = account.imap
+    server = account.imap_server
     report.line(f"IMAP {server.host}:{server.port} ({server.security})")
     try:
         session = ImapSession.connect(server, allow_insecure=account.allow_insecure, timeout=30)

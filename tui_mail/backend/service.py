@@ -404,7 +404,7 @@ class MailServiceImpl:
             return credential_for(config)
         password: Credential | None = get_password(config, "smtp")
         worker = self.workers.get(account)
-        same_login = config.smtp is not None and config.smtp.username == config.imap.username
+        same_login = config.smtp is not None and config.smtp.username == config.incoming.username
         if password is None and worker is not None and same_login:
             password = worker.good_password
         return password

@@ -22,7 +22,7 @@ PasswordSource = Callable[[AccountConfig], "Credential | None"]
 
 def default_password(account: AccountConfig) -> Credential | None:
     """The stored IMAP password (keyring, command or environment), or the OAuth2 token source."""
-    if account.imap.uses_oauth2:
+    if account.incoming.uses_oauth2:
         return credential_for(account)
     from tui_mail.secrets import get_password
 

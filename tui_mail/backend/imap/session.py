@@ -95,11 +95,12 @@ class ImapSession(MessageCommands):
         ``on_connected`` gets the session before LOGIN, so another thread can
         :meth:`abort` a login that hangs. On any failure the connection is closed.
         """
-        session = cls.connect(account.imap, allow_insecure=account.allow_insecure, timeout=timeout)
+        server = account.imap_server
+        session = cls.connect(server, allow_insecure=account.allow_insecure, timeout=timeout)
         try:
             if on_connected is not None:
                 on_connected(session)
-            username = account.imap.username or account.email
+            username = server.username or account.email
             if isinstance(password, OAuth2Credential):
                 session.login_oauth2(username, password)
             else:
