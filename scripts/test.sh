@@ -18,14 +18,14 @@ echo "== installing tui-mail with its test extra"
 "$VENV/bin/python" -c "import tui_mail, textual, pymap, aiosmtpd" \
     || { echo "install failed: see pip output above" >&2; exit 1; }
 
-if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+if { ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; } || [ ! -x /usr/lib/dovecot/pop3 ]; then
     if [ "$(id -u)" = "0" ]; then
-        echo "== installing Dovecot (dovecot-imapd) from Debian's packages"
+        echo "== installing Dovecot (dovecot-imapd, dovecot-pop3d) from Debian's packages"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq dovecot-imapd >/dev/null
+        apt-get install -y -qq dovecot-imapd dovecot-pop3d >/dev/null
     else
-        echo "Dovecot is missing: run 'sudo apt-get install -y dovecot-imapd', then run this again." >&2
+        echo "Dovecot is missing: run 'sudo apt-get install -y dovecot-imapd dovecot-pop3d', then run this again." >&2
         exit 1
     fi
 fi

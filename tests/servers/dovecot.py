@@ -29,7 +29,7 @@ base_dir = {root}/run
 state_dir = {root}/state
 instance_name = tui-mail-test-{imap_port}
 listen = {host}
-protocols = imap
+protocols = {protocols}
 default_internal_user = dovecot
 default_login_user = dovenull
 first_valid_uid = {uid}
@@ -73,7 +73,7 @@ service stats {{
     mode = 0666
   }}
 }}
-{passdb}userdb {{
+{pop3}{passdb}userdb {{
   driver = passwd-file
   args = username_format=%u {root}/users/%u.passwd
 }}
@@ -106,6 +106,25 @@ local_validation_key_dict = fs:posix:prefix={keys}/
 username_attribute = email
 """
 
+#: With ``pop3=True``: Dovecot's POP3 (Debian ``dovecot-pop3d``) on a plain port, where
+#: STLS is offered (``ssl = yes``), and a POP3S port. The UIDL format is Dovecot's
+#: recommended one; APOP is offered because the passdb holds plain passwords.
+_POP3_SERVICE = """\
+pop3_uidl_format = %08Xu%08Xv
+service pop3-login {{
+  inet_listener pop3 {{
+    address = {host}
+    port = {pop3_port}
+  }}
+  inet_listener pop3s {{
+    address = {host}
+    port = {pop3s_port}
+    ssl = yes
+  }}
+}}
+"""
+POP3_BINARY = Path("/usr/lib/dovecot/pop3")
+
 #: Role mailboxes of the inbox namespace: created and subscribed on first login.
 SPECIAL_USE = ("Drafts", "Sent", "Archive", "Junk", "Trash")
 
@@ -117,28 +136,31 @@ def _mailbox_blocks() -> str:
     )
 
 
-def ensure_dovecot_installed() -> Path:
-    """Return the dovecot binary, installing ``dovecot-imapd`` once when we are root."""
-    if DOVECOT_BINARY.exists():
+def ensure_dovecot_installed(pop3: bool = False) -> Path:
+    """Return the dovecot binary, installing ``dovecot-imapd`` (and with ``pop3``,
+    ``dovecot-pop3d``) once when we are root."""
+    packages = ["dovecot-imapd"] + (["dovecot-pop3d"] if pop3 else [])
+    if DOVECOT_BINARY.exists() and (not pop3 or POP3_BINARY.exists()):
         return DOVECOT_BINARY
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update"], check=True, capture_output=True, env=env)
         subprocess.run(
-            ["apt-get", "install", "-y", "dovecot-imapd"], check=True, capture_output=True, env=env
+            ["apt-get", "install", "-y", *packages], check=True, capture_output=True, env=env
         )
         # The package starts the system service; ours runs privately, so stop theirs.
         subprocess.run(["service", "dovecot", "stop"], capture_output=True, env=env)
-    if not DOVECOT_BINARY.exists():
+    if not DOVECOT_BINARY.exists() or (pop3 and not POP3_BINARY.exists()):
         raise RuntimeError(
-            "Dovecot is not installed; install it with `sudo apt-get install dovecot-imapd` "
+            f"Dovecot is not installed; install it with `sudo apt-get install {' '.join(packages)}` "
             "(the integration tests run a private instance, they never use /etc/dovecot)"
         )
     return DOVECOT_BINARY
 
 
 class DovecotServer:
-    """A private Dovecot on 127.0.0.1 with plain IMAP and IMAPS ports.
+    """A private Dovecot on 127.0.0.1 with plain IMAP and IMAPS ports (and with
+    ``pop3=True``, plain POP3 with STLS and POP3S: ``pop3_port``, ``pop3s_port``).
 
     Use as a context manager, or call ``start()``/``stop()``/``close()``.
     ``stop()`` + ``start()`` keeps ports, users and mail; ``close()`` removes it all.
@@ -146,15 +168,19 @@ class DovecotServer:
 
     host = LOOPBACK
 
-    def __init__(self, oauth2_keys: Path | None = None) -> None:
-        """``oauth2_keys``: a folder of JWT validation keys; logins are then OAuth2 only."""
+    def __init__(self, oauth2_keys: Path | None = None, pop3: bool = False) -> None:
+        """``oauth2_keys``: a folder of JWT validation keys; logins are then OAuth2 only.
+        ``pop3``: serve POP3 too (the same users and Maildirs)."""
         self.oauth2_keys = oauth2_keys
-        self.binary = ensure_dovecot_installed()
+        self.pop3 = pop3
+        self.binary = ensure_dovecot_installed(pop3)
         self.root = Path(tempfile.mkdtemp(prefix="tui-mail-dovecot-"))
         # Dovecot's processes (uid mail, dovecot, dovenull) must traverse the tree.
         self.root.chmod(0o755)
         self.imap_port = free_port()
         self.imaps_port = free_port()
+        self.pop3_port = free_port() if pop3 else 0
+        self.pop3s_port = free_port() if pop3 else 0
         self.cert: CertPair = make_self_signed_cert(self.root / "tls")
         self.ca_file: Path = self.cert.ca_file
         self.config_file = self.root / "dovecot.conf"
@@ -181,8 +207,16 @@ class DovecotServer:
             )
         else:
             mechanisms, passdb = "plain login", _PASSWD_PASSDB.format(root=self.root)
+        pop3 = ""
+        if self.pop3:
+            mechanisms += " apop"
+            pop3 = _POP3_SERVICE.format(
+                host=self.host, pop3_port=self.pop3_port, pop3s_port=self.pop3s_port
+            )
         self.config_file.write_text(
             _CONFIG_TEMPLATE.format(
+                protocols="imap pop3" if self.pop3 else "imap",
+                pop3=pop3,
                 mechanisms=mechanisms,
                 passdb=passdb,
                 root=self.root,
