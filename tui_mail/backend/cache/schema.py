@@ -146,8 +146,35 @@ def _v4(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5(conn: sqlite3.Connection) -> None:
+    """A POP3 account's record of what it downloaded (issue 16; ``cache/pop3_ledger.py``).
+
+    One row per message seen on the server, by ``key`` (``u:<UIDL>``, or ``h:`` and
+    the SHA-256 of its headers where no UIDL can be trusted): where it was stored,
+    how far (``headers`` / ``stored`` / ``oversized``) and whether the server still
+    holds it. Rows stay when the message is moved or deleted locally, so it is
+    never downloaded twice.
+    """
+    run_script(
+        conn,
+        """
+        CREATE TABLE pop3_messages (
+            key TEXT PRIMARY KEY,
+            digest TEXT NOT NULL DEFAULT '',
+            folder TEXT NOT NULL,
+            uid INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            size INTEGER NOT NULL DEFAULT 0,
+            fetched_at REAL NOT NULL,
+            on_server INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX pop3_messages_digest ON pop3_messages (digest);
+        """,
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
