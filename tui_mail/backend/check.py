@@ -2,8 +2,9 @@
 
 IMAP: server, TLS version and certificate, capabilities, login, every folder
 with its role and counts, and whether IDLE reports new mail (a few seconds'
-test on a scratch folder, see :mod:`~tui_mail.backend.imap.idle_probe`). SMTP: connect, TLS/STARTTLS, EHLO, AUTH (nothing is
-sent). Each failure is one line with its reason; the exit code is 0 when all
+test on a scratch folder, see :mod:`~tui_mail.backend.imap.idle_probe`). POP3
+(:mod:`~tui_mail.backend.check_pop3`): TLS, CAPA, login, message count and size.
+SMTP: connect, TLS/STARTTLS, EHLO, AUTH (nothing is sent). Each failure is one line with its reason; the exit code is 0 when all
 worked, 1 otherwise.
 """
 
@@ -250,7 +251,12 @@ def run_check(config: Config, account: str | None, out: TextIO) -> int:
         return 1
     report = Report(out)
     report.line(f"Account {chosen.name} <{chosen.email}>")
-    check_imap(chosen, report)
+    if chosen.pop3 is not None:
+        from tui_mail.backend.check_pop3 import check_pop3
+
+        check_pop3(chosen, report)
+    else:
+        check_imap(chosen, report)
     check_smtp(chosen, report)
     if report.failures:
         report.line(f"{report.failures} problem(s) found")
