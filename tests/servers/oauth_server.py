@@ -323,6 +323,8 @@ class OAuthServer:
             "iat": now,
             "exp": now + self.access_lifetime,
             "scope": scope or "",
+            # Unique even within one second: a refresh must be told from the token it replaces.
+            "jti": secrets.token_hex(8),
         }
         key = secrets.token_bytes(32) if self.bad_access_tokens else self.key
         return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(key))

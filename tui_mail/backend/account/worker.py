@@ -7,6 +7,7 @@ state; jobs needing the server wait in the network lane, in order. On connection
 loss the worker reports OFFLINE with the reason and the time of the next attempt
 and keeps taking jobs meanwhile (an interrupted read-only job goes back to the
 front of its lane, up to ``max_job_retries`` times); ``SyncAll`` tries at once.
+A session ended at its OAuth2 token's expiry is replaced with no OFFLINE (``connection.py``).
 An AuthError is never retried: AUTH_FAILED lasts until :meth:`set_password`.
 Actions made while the server is out of reach are applied to the cache and
 queued durably (``offline.py``), and replayed before any other network job once
@@ -194,7 +195,7 @@ class AccountWorker(threading.Thread):
         try:
             self._loop()
         finally:
-            self._cancel_pending()
+            self.lanes.cancel_all()
             self.connection.close()
             if self.cache is not None:
                 self.cache.close()
@@ -344,13 +345,11 @@ class AccountWorker(threading.Thread):
         except MailError as exc:
             self._went_offline(exc)
 
-    def _cancel_pending(self) -> None:
-        self.lanes.cancel_all()
-
     # ------------------------------------------------------------ running one job
 
     def _execute(self, job: Job) -> BaseException | None:
         """Run a started ``job``; the error it failed with (None: answered, or put back)."""
+        quiet_before = self.connection.quiet_reconnects
         try:
             job.run()
         except AuthError as exc:
@@ -360,7 +359,8 @@ class AccountWorker(threading.Thread):
             return exc
         except ConnectionLost as exc:
             attempted = self.connection.session is not None  # else the connect failed: nothing was sent
-            self._went_offline(exc)
+            if not self.connection.reconnected_quietly(exc, quiet_before):  # an expired token
+                self._went_offline(exc)
             if job.can_queue and not self._stopping.is_set():
                 return self._execute_local(job, attempted)
             job.attempts += 1

@@ -6,7 +6,9 @@ with the initial response; a later challenge is the server's JSON error
 status, which is kept and answered with the empty response (XOAUTH2) or
 ``\\x01`` (OAUTHBEARER, RFC 7628 section 3.2.3), so the server finishes with
 NO/535. :func:`authenticate` refreshes once and retries once when that status
-says the token was refused (``invalid_token`` / 401), never more.
+says the token was refused (``invalid_token`` / 401), never more, and returns
+the token the server took (an IMAP session keeps it: its expiry is when
+Microsoft ends the session).
 """
 
 from __future__ import annotations
@@ -83,26 +85,29 @@ Attempt = Callable[[SaslExchange], None]
 
 def authenticate(
     attempt: Attempt, credential: OAuth2Credential, mechanism: str, user: str, host: str, port: int
-) -> None:
+) -> AccessToken:
     """Log in through ``attempt`` (which raises AuthError when refused); one refresh+retry.
 
-    The AuthError that escapes carries the server's JSON status in its details.
+    Returns the access token the server accepted. The AuthError that escapes
+    carries the server's JSON status in its details.
     """
     tokens = credential.tokens
     token = tokens.token()
     exchange = SaslExchange(mechanism, user, token, host, port)
     try:
         attempt(exchange)
-        return
+        return token
     except AuthError as exc:
         if not exchange.token_refused:
             raise _with_status(exc, exchange) from None
         log.info("%s refused the access token (%s); refreshing once", host, exchange.describe())
-    retry = SaslExchange(mechanism, user, tokens.rejected(token), host, port)
+    fresh = tokens.rejected(token)
+    retry = SaslExchange(mechanism, user, fresh, host, port)
     try:
         attempt(retry)
     except AuthError as exc:
         raise _with_status(exc, retry) from None
+    return fresh
 
 
 def _with_status(exc: AuthError, exchange: SaslExchange) -> AuthError:

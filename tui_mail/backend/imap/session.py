@@ -21,7 +21,7 @@ from imapclient import IMAPClient
 from imapclient.response_parser import parse_response
 
 from tui_mail.backend.auth.sasl import MECHANISMS, authenticate
-from tui_mail.backend.auth.tokens import Credential, OAuth2Credential
+from tui_mail.backend.auth.tokens import AccessToken, Credential, OAuth2Credential
 from tui_mail.backend.imap import transport
 from tui_mail.backend.imap.connect import READ_TIMEOUT, open_client
 from tui_mail.backend.imap.folders import ListedFolder
@@ -75,6 +75,11 @@ class ImapSession(MessageCommands):
         self.enabled: frozenset[str] = frozenset()
         self.selected: str | None = None
         self.encrypted = server.security != "none"
+        self.login_token: AccessToken | None = None
+        """The OAuth2 access token this session logged in with (None: a password).
+
+        Microsoft 365 ends the session when this token expires.
+        """
         self._refresh_capabilities()
 
     # ------------------------------------------------------------ opening
@@ -194,7 +199,7 @@ class ImapSession(MessageCommands):
             with translate_errors(self.where):
                 self.client.sasl_login(mechanism, exchange)
 
-        authenticate(
+        self.login_token = authenticate(
             attempt, credential, self.server.auth, username, self.server.host, self.server.port
         )
         transport.forget_capabilities(self.client)
