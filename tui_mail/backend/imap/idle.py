@@ -4,7 +4,10 @@ It never touches the cache: when the server reports a change (EXISTS, EXPUNGE,
 FETCH, VANISHED), the burst is collected and ``on_change(folder)`` is called once;
 the service then queues a SyncFolder on the account worker. ``idle_check`` runs
 with a short timeout so stopping is quick, and IDLE is re-issued well before
-the 29-minute limit (RFC 2177).
+the 29-minute limit (RFC 2177). On an OAuth2 account the connection is also
+renewed, logging in with a fresh token, when the re-issue timer finds the token
+it logged in with due for refresh (``exp - 300 s``): Microsoft ends a session at
+its token's expiry, so this one ends first, on our terms, and then re-checks.
 
 IDLE has to prove itself (issue 22): after ``verify_after`` s without a report,
 or soon after the client's own change in the folder (:meth:`IdleWatcher.verify_soon`),
@@ -22,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tui_mail.backend.auth.tokens import Credential
+from tui_mail.backend.auth.tokens import REFRESH_MARGIN, Credential
 from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.imap.idle_proof import IdleProof, Verdict, any_change, examine, is_change
 from tui_mail.backend.imap.session import ImapSession
@@ -170,6 +173,40 @@ class IdleWatcher(threading.Thread):
         while not self._stopping.is_set() and self._password() == rejected:
             self._stopping.wait(0.5)
 
+    @staticmethod
+    def _token_expiring(session: ImapSession) -> bool:
+        """True when the OAuth2 token ``session`` logged in with is due for refresh.
+
+        The rule is the TokenManager's, so the next login gets a refreshed token.
+        The IDLE loop looks at least every ``check_timeout`` (<= 30 s) s: well
+        inside the 300 s margin (or half the lifetime of a token under 10 minutes).
+        """
+        token = session.login_token
+        return token is not None and token.refresh_due(time.time(), REFRESH_MARGIN)
+
+    def _renewed(self, session: ImapSession) -> ImapSession:
+        """``session`` (out of IDLE), or a new one with a fresh token if its token is expiring.
+
+        The new session is up before the old one is logged out; what arrived
+        between the two is found by the same report as after any reconnect.
+        A failure raises as a lost connection (the old one is closed then too).
+        """
+        password = self._password()
+        if password is None or not self._token_expiring(session):
+            return session
+        started = time.monotonic()
+        try:
+            fresh = self._connect(password)
+        finally:
+            session.logout()
+        self._report()
+        log.info(
+            "%s: IDLE connection renewed before its access token expired (%.2f s)",
+            self.account.name,
+            time.monotonic() - started,
+        )
+        return fresh
+
     def _idle_loop(self, session: ImapSession) -> None:
         """IDLE until stopped, or until a check finds that IDLE missed a change."""
         session.idle()
@@ -189,8 +226,9 @@ class IdleWatcher(threading.Thread):
                 self._proof.forget()
                 self._report()
                 self._schedule(self.verify_after)  # IDLE just proved itself
-            if now - idle_since >= self.reidle_after:
+            if now - idle_since >= self.reidle_after or self._token_expiring(session):
                 self._report_if_changed(session.idle_done())
+                session = self._renewed(session)  # before the server ends it at the token's expiry
                 session.idle()
                 idle_since = last_heard = time.monotonic()
             elif self._seconds_to_check() <= 0 or now - last_heard >= self.liveness_after:
