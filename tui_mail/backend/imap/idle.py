@@ -15,6 +15,11 @@ the watcher leaves IDLE and checks with STATUS, re-EXAMINing when STATUS
 disagrees (:mod:`~tui_mail.backend.imap.idle_proof`). A change IDLE never
 reported is announced, and from then on the folder is polled. Servers without
 IDLE, and accounts with ``idle = "poll"``, are polled the same way.
+
+The other folders are watched on the same connection (issue 21): NOTIFY's STATUS
+lines where the server offers it, else a poll of every folder's counts
+(:mod:`~tui_mail.backend.imap.folder_watch`); each folder that moved is passed
+to ``on_change`` by name.
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ from typing import Any
 
 from tui_mail.backend.auth.tokens import REFRESH_MARGIN, Credential
 from tui_mail.backend.backoff import Backoff
+from tui_mail.backend.imap.folder_watch import (
+    FolderCountsPoll,
+    is_status,
+    notified_folders,
+    start_notify,
+)
 from tui_mail.backend.imap.idle_proof import IdleProof, Verdict, any_change, examine, is_change
 from tui_mail.backend.imap.session import ImapSession
 from tui_mail.config import AccountConfig
@@ -62,6 +73,7 @@ class IdleWatcher(threading.Thread):
         liveness_after: float = 120.0,
         reidle_after: float = 25 * 60,
         poll_interval: float = 60.0,
+        folder_poll_interval: float = 120.0,
         verify_after: float = 60.0,
         timeout: float = 60.0,
         use_idle: bool = True,
@@ -92,6 +104,9 @@ class IdleWatcher(threading.Thread):
         self._proof = IdleProof(folder)
         self._due_lock = threading.Lock()
         self._check_due = 0.0  # time.monotonic() of the next check (IDLE) or poll
+        self._folders = FolderCountsPoll(folder_poll_interval, folder)
+        self.notifying = False
+        """True while NOTIFY reports the other folders (no need to poll them)."""
 
     def request_stop(self) -> None:
         """Ask the thread to end soon without waiting (see :meth:`stop`)."""
@@ -134,6 +149,7 @@ class IdleWatcher(threading.Thread):
                 if self._connected_before:
                     self._report()  # changes while we were away sent no EXISTS to us
                 self._connected_before = True
+                self._report_folders(self._folders.poll(self._session))
                 if self.use_idle and not self.idle_silent and self._session.has("IDLE"):
                     self.uses_idle = True
                     self._idle_loop(self._session)  # returns early if IDLE proves silent
@@ -164,6 +180,7 @@ class IdleWatcher(threading.Thread):
             on_connected=self._watch_session,  # so stop() can break a hanging login
         )
         self._proof.saw(examine(session, self.folder))
+        self.notifying = start_notify(session)
         return session
 
     def _watch_session(self, session: ImapSession) -> None:
@@ -215,17 +232,23 @@ class IdleWatcher(threading.Thread):
         self._schedule(self.verify_after)
         while not self._stopping.is_set():
             wait = min(self.check_timeout, max(0.05, self._seconds_to_check()))
-            responses = session.idle_check(wait)
+            if not self.notifying:
+                wait = min(wait, max(0.05, self._folders.seconds_left()))
+            heard = session.idle_check(wait)
             if self._stopping.is_set():
                 return
             now = time.monotonic()
-            if responses:
+            if heard:
                 last_heard = now
+            responses = self._take_folders(heard)
             if any_change(responses):
-                self._collect_burst(session)
-                self._proof.forget()
-                self._report()
+                responses += self._take_folders(self._collect_burst(session))  # one report
+            if self._report_if_changed(responses):
                 self._schedule(self.verify_after)  # IDLE just proved itself
+            if not self.notifying and self._folders.seconds_left() <= 0:
+                self._report_if_changed(session.idle_done())
+                self._report_folders(self._folders.poll(session))
+                session.idle()
             if now - idle_since >= self.reidle_after or self._token_expiring(session):
                 self._report_if_changed(session.idle_done())
                 session = self._renewed(session)  # before the server ends it at the token's expiry
@@ -241,7 +264,7 @@ class IdleWatcher(threading.Thread):
 
     def _check(self, session: ImapSession, pending: list[Any]) -> bool:
         """Check the folder outside IDLE; False when IDLE turned out not to report."""
-        verdict = self._proof.check(session, pending)
+        verdict = self._proof.check(session, self._take_folders(pending))
         if verdict is Verdict.QUIET:
             return True
         self._report()
@@ -255,12 +278,16 @@ class IdleWatcher(threading.Thread):
             return False
         return True
 
-    def _collect_burst(self, session: ImapSession) -> None:
-        """Swallow the rest of a burst so it becomes one event."""
+    def _collect_burst(self, session: ImapSession) -> list[Any]:
+        """Read the rest of a burst, so it becomes one report per folder."""
+        collected: list[Any] = []
         deadline = time.monotonic() + BURST_MAX
         while not self._stopping.is_set() and time.monotonic() < deadline:
-            if not session.idle_check(BURST_QUIET):
-                return
+            more = session.idle_check(BURST_QUIET)
+            if not more:
+                break
+            collected.extend(more)
+        return collected
 
     def _poll_loop(self, session: ImapSession) -> None:
         """NOOP and the STATUS check every ``poll_interval`` s (sooner after verify_soon)."""
@@ -272,16 +299,31 @@ class IdleWatcher(threading.Thread):
             self._schedule(self.poll_interval)
             # NOOP is enough on most servers; the check catches those whose session
             # sees new mail only after a fresh EXAMINE.
-            if self._proof.check(session, session.noop()) is not Verdict.QUIET:
+            if self._proof.check(session, self._take_folders(session.noop())) is not Verdict.QUIET:
                 self._report()
+            if not self.notifying and self._folders.seconds_left() <= 0:
+                self._report_folders(self._folders.poll(session))
 
-    def _report_if_changed(self, responses: list[Any]) -> None:
+    def _take_folders(self, responses: list[Any]) -> list[Any]:
+        """Report the other folders NOTIFY's STATUS lines name; the other responses."""
+        self._report_folders(notified_folders(responses, self.folder))
+        return [response for response in responses if not is_status(response)]
+
+    def _report_if_changed(self, responses: list[Any]) -> bool:
+        """Report this folder if ``responses`` say it changed (True then)."""
+        responses = self._take_folders(responses)
         if any_change(responses):
             self._proof.forget()
             self._report()
+            return True
+        return False
 
-    def _report(self) -> None:
+    def _report_folders(self, folders: list[str]) -> None:
+        for folder in folders:
+            self._report(folder)
+
+    def _report(self, folder: str | None = None) -> None:
         try:
-            self._on_change(self.folder)
+            self._on_change(folder or self.folder)
         except Exception:
             log.exception("IDLE change handler failed")

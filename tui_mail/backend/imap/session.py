@@ -326,6 +326,11 @@ class ImapSession(MessageCommands):
         with translate_errors(self.where):
             return list(self.client.noop()[1])
 
+    def notify_set(self, events: str) -> None:
+        """``NOTIFY SET <events>`` (RFC 5465): other folders' changes come as STATUS lines."""
+        with translate_errors(self.where):
+            transport.simple_command(self.client, "NOTIFY", "SET", events)
+
     def idle(self) -> None:
         """Enter IDLE."""
         with translate_errors(self.where):

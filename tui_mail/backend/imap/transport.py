@@ -57,6 +57,7 @@ PINNED: tuple[Pinned, ...] = (
     Pinned(IMAPClient, "_raw_command_untagged", ("command", "args", "response_name")),
     Pinned(imapclient_module, "_literal"),
     Pinned(imapclient_module, "_parse_untagged_response", ("text",)),
+    Pinned(imaplib, "Commands"),
     Pinned(imaplib.IMAP4, "_simple_command", ("name",)),
     Pinned(imaplib.IMAP4, "_command", ("name",)),
     Pinned(imaplib.IMAP4, "_command_complete", ("name", "tag")),
@@ -159,6 +160,18 @@ def list_extended(client: IMAPClient, extra: Sequence[str]) -> tuple[list[Any], 
     client._checkok("list", typ, data)
     _, lines = imap._untagged_response(typ, data, "LIST")
     return list(lines), pop_untagged(client, "STATUS")
+
+
+def simple_command(client: IMAPClient, name: str, *args: str) -> list[Any]:
+    """A command imaplib has no entry for (``NOTIFY``), sent with ``args`` as they are.
+
+    imaplib refuses a command missing from its table of the states it is valid
+    in, so one is added (valid once logged in) before it is sent.
+    """
+    imaplib.Commands.setdefault(name, ("AUTH", "SELECTED"))
+    typ, data = client._imap._simple_command(name, *args)
+    client._checkok(name.lower(), typ, data)
+    return list(data)
 
 
 def search_raw(client: IMAPClient, args: Sequence[Any], *, esearch: bool) -> list[Any]:
