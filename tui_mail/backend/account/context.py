@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from tui_mail.backend.account.arrivals import OwnPlacements
 from tui_mail.backend.account.local_changes import RecentLocalChanges
 from tui_mail.backend.api import BackendEvent
 from tui_mail.backend.cache.store import MailCache
@@ -53,6 +54,10 @@ class AccountContext:
     """Folders the user has opened, in order: ``SyncAll`` syncs these."""
     local_changes: RecentLocalChanges = field(default_factory=RecentLocalChanges)
     """Our recent flag changes (``SetFlags``), which a sync must not undo with a stale answer."""
+    placements: OwnPlacements = field(default_factory=OwnPlacements)
+    """Messages we moved or copied lately: a sync of their new folder is not new mail."""
+    notify_folders_primed: bool = False
+    """The announced folders were given a first sync (see ``CommandHandlers``)."""
 
     @property
     def name(self) -> str:

@@ -9,6 +9,8 @@ mypy proves every command has a branch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TypeVar, assert_never, cast, get_args
 
 from tui_mail.backend import api
@@ -72,9 +74,7 @@ class CommandHandlers:
             case api.MoveMessages():
                 return self.move(command)
             case api.CopyMessages():
-                session = self.context.session()
-                session.ensure_selected(command.folder)
-                return session.copy(command.uids, command.dest)
+                return self.copy(command.folder, command.uids, command.dest)
             case api.DeleteMessages():
                 return self.delete(command)
             case api.AppendMessage():
@@ -128,6 +128,7 @@ class CommandHandlers:
             context.emit,
             between_batches=context.run_waiting_user_jobs,
             local_changes=context.local_changes,
+            placements=context.placements,
         ).run()
         known = {f.name: f for f in context.folders}
         base = known.get(name, Folder(self.account, name))
@@ -142,16 +143,36 @@ class CommandHandlers:
         )
         if name in known:
             context.folders = tuple(folder if f.name == name else f for f in context.folders)
+        if name == "INBOX":
+            self._prime_notify_folders()
         return folder
 
+    def _prime_notify_folders(self) -> None:
+        """After INBOX, once: sync the announced folders never synced here before.
+
+        A folder's first sync announces nothing (all of it is new to the cache),
+        so without this the first new mail in ``Lists/python`` would go unnoticed.
+        Queued behind the jobs waiting now: the user's first screen comes first.
+        """
+        context = self.context
+        if context.notify_folders_primed:
+            return
+        context.notify_folders_primed = True
+        listed = {f.name for f in context.folders if f.selectable}
+        for name in context.account.notify_folders:
+            if name != "INBOX" and name in listed and self.cache.folder_state(name) is None:
+                context.submit_call(partial(self.sync_folder, name))
+
     def sync_all(self) -> None:
-        """Refresh the folder list, then sync INBOX and every folder opened so far.
+        """Refresh the folder list, then sync INBOX, the folders whose new mail is
+        announced (so their next new mail is seen as such) and every folder opened so far.
 
         A folder whose sync the server refuses does not stop the others: the first
         such error is raised once they all had their turn.
         """
         self.list_folders()
-        wanted = ["INBOX", *(f for f in self.context.open_folders if f != "INBOX")]
+        wanted = list(dict.fromkeys(["INBOX", *self.context.account.notify_folders]))
+        wanted += [f for f in self.context.open_folders if f not in wanted]
         names = {f.name for f in self.context.folders}
         refused: list[MailError] = []
         for name in wanted:
@@ -203,11 +224,33 @@ class CommandHandlers:
         self.context.emit(api.MessagesRemoved(self.account, folder, uids))
         announce_counts(self.cache, self.context.emit, self.account, folder)
 
+    def _placing(
+        self, folder: str, uids: tuple[int, ...], dest: str
+    ) -> Callable[[dict[int, int]], None]:
+        """Remember, for ``dest``'s next sync, that these messages are ours, not new mail."""
+        message_ids = self.cache.message_ids(folder, uids)
+
+        def placed(uid_map: dict[int, int]) -> None:
+            self.context.placements.record(dest, uid_map.values(), message_ids)
+
+        return placed
+
+    def copy(self, folder: str, uids: tuple[int, ...], dest: str) -> dict[int, int]:
+        """COPY; the UID map (empty without UIDPLUS)."""
+        session = self.context.session()
+        session.ensure_selected(folder)
+        placed = self._placing(folder, uids, dest)
+        uid_map = session.copy(uids, dest)
+        placed(uid_map)
+        return uid_map
+
     def move(self, command: api.MoveMessages) -> dict[int, int]:
         """MOVE; the rows leave this folder's cache at once."""
         session = self.context.session()
         session.ensure_selected(command.folder)
+        placed = self._placing(command.folder, command.uids, command.dest)
         uid_map = session.move(command.uids, command.dest)
+        placed(uid_map)
         self._removed(command.folder, command.uids)
         return uid_map
 
@@ -217,7 +260,9 @@ class CommandHandlers:
         session.ensure_selected(command.folder)
         trash = folder_with_role(self.context.folders, FolderRole.TRASH)
         if trash is not None and trash != command.folder:
+            placed = self._placing(command.folder, command.uids, trash)
             uid_map = session.move(command.uids, trash)
+            placed(uid_map)
             self._removed(command.folder, command.uids)
             return api.DeleteResult(trash, uid_map)
         session.expunge_exactly(command.uids)

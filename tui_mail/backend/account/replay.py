@@ -121,9 +121,7 @@ class QueueReplay:
         self.cache.mark_attempt(action.id)
         new_uids = self._send(action, uids) if uids else {}
         source = {uid: named[uid] for uid in action.uids if uid in named}
-        self.cache.finish(
-            action, {old: new_uids[r] for old, r in source.items() if r in new_uids}
-        )
+        self.cache.finish(action, {old: new_uids[r] for old, r in source.items() if r in new_uids})
         if action.kind in ("move", "copy") and len(new_uids) < len(action.provisional):
             self.resync.add(action.dest)  # no COPYUID for some: sync brings them
 
@@ -145,9 +143,7 @@ class QueueReplay:
             case "move":
                 return self.handlers.move(api.MoveMessages(name, folder, uids, action.dest))
             case "copy":
-                session = self.context.session()
-                session.ensure_selected(folder)
-                return session.copy(uids, action.dest)
+                return self.handlers.copy(folder, uids, action.dest)
             case _:
                 session = self.context.session()
                 session.ensure_selected(folder)

@@ -12,7 +12,9 @@ redoes what is missing; rows are upserted by UID so nothing is duplicated).
 - Flag changes: ``CHANGEDSINCE`` when CONDSTORE is enabled, else a FLAGS sweep
   of the survivors only. Flags that contradict our own change of the last
   minutes are not taken (:mod:`~tui_mail.backend.account.local_changes`).
-- New messages: fetched newest first in batches, each stored and announced.
+- New messages: fetched newest first in batches, each stored and announced;
+  those that are new mail (:mod:`~tui_mail.backend.account.arrivals`) are
+  announced once more, together, as ``NewMailArrived``.
 
 A refused read is tried once in a safer form (:mod:`~tui_mail.backend.account.
 sync_reads`); a refused CONDSTORE/QRESYNC read falls back to the full comparison.
@@ -28,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tui_mail.backend.account.arrivals import NewMail, OwnPlacements, new_mail
 from tui_mail.backend.account.local_changes import RecentLocalChanges
 from tui_mail.backend.account.sync_reads import (
     REFUSED,
@@ -45,6 +48,7 @@ from tui_mail.backend.api import (
     FolderCountsChanged,
     MessagesAdded,
     MessagesRemoved,
+    NewMailArrived,
     SyncProgress,
 )
 from tui_mail.backend.cache.store import FolderState, MailCache
@@ -108,6 +112,7 @@ class FolderSync:
         batch_size: int = BATCH_SIZE,
         between_batches: Callable[[], None] | None = None,
         local_changes: RecentLocalChanges | None = None,
+        placements: OwnPlacements | None = None,
     ) -> None:
         self.session = session
         self.cache = cache
@@ -120,6 +125,10 @@ class FolderSync:
         self.local_changes = local_changes or RecentLocalChanges()
         """Our recent flag changes, which a stale server answer must not undo."""
         self.reads = FolderReads(session, cache, folder)
+        self.placements = placements or OwnPlacements()
+        """What this client put into folders lately: not new mail."""
+        self.arrived = NewMail()
+        self._first_new_uid = 0
 
     def run(self) -> SyncResult:
         """SELECT, reconcile, fetch new mail; raises ``tui_mail.errors`` on failure."""
@@ -132,6 +141,7 @@ class FolderSync:
             if stale:
                 self.emit(MessagesRemoved(self.account, self.folder, stale))
             state = None
+        self._first_new_uid = state.uidnext if state is not None else 0
         try:
             removed, flag_changes, new_uids = self._reconcile(info, state)
             self._fetch_new(new_uids, info.uidvalidity)
@@ -150,6 +160,10 @@ class FolderSync:
             self.folder, FolderState(info.uidvalidity, uidnext, info.highestmodseq)
         )
         announce_counts(self.cache, self.emit, self.account, self.folder, (total, unread))
+        if self.arrived.count:
+            self.emit(
+                NewMailArrived(self.account, self.folder, self.arrived.count, self.arrived.newest)
+            )
         return SyncResult(total, unread, len(new_uids), removed, flag_changes)
 
     # ------------------------------------------------------------ expunges and flags
@@ -286,6 +300,7 @@ class FolderSync:
                 if uid in data
             ]
             self.cache.add_summaries(self.folder, summaries)
+            self.arrived.add(new_mail(summaries, self._first_new_uid, self.placements))
             done += len(batch)
             self.emit(MessagesAdded(self.account, self.folder, tuple(summaries)))
             self.emit(SyncProgress(self.account, self.folder, done, total))

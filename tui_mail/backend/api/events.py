@@ -77,6 +77,19 @@ class FlagsChanged(BackendEvent):
 
 
 @dataclass(frozen=True)
+class NewMailArrived(BackendEvent):
+    """Unread mail came into ``folder`` from elsewhere (not moved or copied there by us).
+
+    ``count`` messages in all, ``newest`` the newest few of them (newest first),
+    for a notice. Never sent for a folder's first sync.
+    """
+
+    folder: str
+    count: int
+    newest: tuple[MessageSummary, ...]
+
+
+@dataclass(frozen=True)
 class SyncProgress(BackendEvent):
     """``done`` of ``total`` new messages fetched for ``folder``; done == total ends it."""
 

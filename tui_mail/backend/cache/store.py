@@ -362,6 +362,20 @@ class MailCache(BodiesAndLookups):
         return summary_from_row(self.account, folder, row) if row else None
 
     @guarded
+    def message_ids(self, folder: str, uids: Sequence[int]) -> list[str]:
+        """The Message-IDs of those of ``uids`` that are cached (empty ones left out)."""
+        folder_id = self._existing_folder_id(folder)
+        found: list[str] = []
+        for marks, chunk in uid_chunks(uids) if folder_id is not None else ():
+            rows = self._conn.execute(
+                f"SELECT message_id FROM summaries WHERE folder_id = ? AND uid IN ({marks})"
+                " AND message_id != ''",
+                (folder_id, *chunk),
+            )
+            found.extend(message_id for (message_id,) in rows)
+        return found
+
+    @guarded
     def counts(self, folder: str) -> tuple[int, int]:
         """(total, unread) counted from the cached rows."""
         row = self._conn.execute(
