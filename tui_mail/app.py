@@ -23,7 +23,7 @@ from textual import events
 from textual.app import App
 from textual.worker import Worker
 
-from tui_mail.backend import EventListener, MailService
+from tui_mail.backend import EventListener, MailService, NewMailArrived
 from tui_mail.config import Config
 from tui_mail.errors import MailError
 from tui_mail.ui import keymap
@@ -154,9 +154,17 @@ class TuiMailApp(App[int]):
     # ------------------------------------------------------------------ routing
 
     def on_backend_message(self, message: BackendMessage) -> None:
-        """Every backend event goes to the main screen, which matches its kind."""
+        """Every backend event goes to the main screen, which matches its kind.
+
+        New mail in a folder the user wants to hear about rings the bell when
+        ``new_mail_bell`` is on (the desktop notice is the backend's).
+        """
+        event = message.event
+        if isinstance(event, NewMailArrived) and self.config.general.new_mail_bell:
+            if event.folder in self.config.accounts[event.account].notify_folders:
+                self.bell()
         if self.main_screen is not None:
-            self.main_screen.apply_event(message.event)
+            self.main_screen.apply_event(event)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)

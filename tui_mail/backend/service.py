@@ -27,6 +27,7 @@ from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.folders import folder_with_role
 from tui_mail.backend.imap.idle import IdleWatcher
+from tui_mail.backend.new_mail import NewMailNotifier
 from tui_mail.backend.search.searcher import MessageSearch
 from tui_mail.config import Config
 from tui_mail.errors import MailError, NotFound
@@ -50,6 +51,8 @@ class ServiceOptions:
     idle_liveness_after: float = 120.0
     poll_interval: float | None = None
     """Seconds between polls; None: each account's ``poll_interval``."""
+    folder_poll_interval: float | None = None
+    """Seconds between polls of the other folders; None: each account's setting."""
     idle_verify_after: float | None = None
     """Seconds of IDLE silence before a check; None: each account's ``idle_verify_after``."""
     timeout: float = 60.0
@@ -107,7 +110,9 @@ class MailServiceImpl:
         self.watchers: dict[str, IdleWatcher] = {}
         self._readers: dict[str, MailCache] = {}
         self._reader_lock = threading.Lock()
-        self._idle_syncs: dict[str, Future[Folder]] = {}
+        self._idle_syncs: dict[tuple[str, str], Future[Folder]] = {}
+        self._sync_again: set[tuple[str, str]] = set()
+        self._idle_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail-view")
         self._started = False
         self._stopping = threading.Event()
@@ -117,6 +122,7 @@ class MailServiceImpl:
         )
         self._sending_lock = threading.Lock()
         self._sign_ins: dict[str, threading.Event] = {}
+        self._new_mail = NewMailNotifier(config)
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -126,6 +132,7 @@ class MailServiceImpl:
     def _emit(self, event: api.BackendEvent) -> None:
         try:
             self.listener(event)
+            self._new_mail.offer(event)
         except Exception:
             log.exception("listener failed on %r", event)
         if isinstance(event, api.AccountStateChanged) and event.state is api.AccountState.ONLINE:
@@ -180,6 +187,9 @@ class MailServiceImpl:
                     check_timeout=opts.idle_check_timeout,
                     liveness_after=opts.idle_liveness_after,
                     poll_interval=_either(opts.poll_interval, account.poll_interval),
+                    folder_poll_interval=_either(
+                        opts.folder_poll_interval, account.folder_poll_interval
+                    ),
                     verify_after=_either(opts.idle_verify_after, account.idle_verify_after),
                     timeout=opts.timeout,
                     use_idle=account.idle == "auto",
@@ -188,11 +198,28 @@ class MailServiceImpl:
                 watcher.start()
 
     def _folder_changed(self, account: str, folder: str) -> None:
-        """IDLE saw a change: sync the folder (one pending sync at a time); the sync tells the UI."""
-        pending = self._idle_syncs.get(account)
-        if pending is not None and not pending.done():
-            return
-        self._idle_syncs[account] = self.submit(api.SyncFolder(account, folder))
+        """The watcher saw ``folder`` change: sync it (one pending sync per folder).
+
+        The sync tells the UI (counts, rows, new mail). A report while that
+        folder's sync is queued or running asks for one more sync after it: a
+        sync already past its UID comparison would not see the new message.
+        """
+        key = (account, folder)
+        with self._idle_lock:
+            pending = self._idle_syncs.get(key)
+            if pending is not None and not pending.done():
+                self._sync_again.add(key)
+                return
+            future = self.submit(api.SyncFolder(account, folder))
+            self._idle_syncs[key] = future
+        future.add_done_callback(lambda _done: self._sync_again_if_asked(key))
+
+    def _sync_again_if_asked(self, key: tuple[str, str]) -> None:
+        with self._idle_lock:
+            again = key in self._sync_again and not self._stopping.is_set()
+            self._sync_again.discard(key)
+        if again:
+            self._folder_changed(*key)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every thread; returns within about ``timeout`` seconds."""
@@ -207,6 +234,7 @@ class MailServiceImpl:
         for thread in threads:
             thread.stop(max(0.05, deadline - time.monotonic()))
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._new_mail.close()
         self._search.close()
         with self._reader_lock:
             for reader in self._readers.values():

@@ -400,6 +400,8 @@ class MainScreen(Screen[None]):
                 self.folder_tree.set_counts(event.account, event.folder, total, unread)
                 if self.is_open(event.account, event.folder):
                     self.status.update_status(total=total, unread=unread)
+            case backend.NewMailArrived():
+                self.folder_tree.mark_new_mail(event.account, event.folder)
             case backend.MessagesAdded() | backend.MessagesRemoved() | backend.FlagsChanged():
                 if self.is_open(event.account, event.folder):
                     self.refresh_view()

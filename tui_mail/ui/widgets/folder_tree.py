@@ -41,8 +41,15 @@ class FolderRef:
     """The local outbox of unsent messages (not a server folder)."""
 
 
-def folder_label(folder: Folder | None, leaf: str, *, is_open: bool) -> Text:
-    """A node's label: role icon, sanitised name, unread count (bold when non-zero)."""
+#: After a folder's unread count while new mail came since the user last opened it.
+NEW_MAIL_MARK = " •"
+
+
+def folder_label(
+    folder: Folder | None, leaf: str, *, is_open: bool, has_new: bool = False
+) -> Text:
+    """A node's label: role icon, sanitised name, unread count (bold when non-zero),
+    and a mark when new mail came since the folder was last opened."""
     label = Text(no_wrap=True, end="")
     if folder is not None and folder.role in ROLE_ICONS:
         label.append(ROLE_ICONS[folder.role] + " ")
@@ -50,6 +57,8 @@ def folder_label(folder: Folder | None, leaf: str, *, is_open: bool) -> Text:
     label.append(clean_line(leaf), style="reverse" if is_open else "")
     if folder is not None and folder.unread:
         label.append(f" {folder.unread}", style="bold")
+    if has_new:
+        label.append(NEW_MAIL_MARK, style="bold")
     if folder is not None and not folder.selectable:
         label.stylize("dim")
     return label
@@ -96,6 +105,8 @@ class FolderTree(Tree[FolderRef]):
         self._branches: dict[str, TreeNode[FolderRef]] = {}
         self._outbox_counts: dict[str, int] = {}
         self._outbox_nodes: dict[str, TreeNode[FolderRef]] = {}
+        self.new_mail: set[tuple[str, str]] = set()
+        """Folders where new mail came since the user last opened them (marked)."""
         for account in self.accounts:
             if len(self.accounts) > 1:
                 branch = self.root.add(
@@ -145,8 +156,7 @@ class FolderTree(Tree[FolderRef]):
                     self._folder_nodes[(account, parent_name)] = node
                 node.allow_expand = True
                 parent = node
-        is_open = self.open_folder == (account, folder.name)
-        label = folder_label(folder, folder.leaf, is_open=is_open)
+        label = self._label(account, folder)
         existing = self._folder_nodes.get((account, folder.name))
         if existing is not None:  # a placeholder parent that turned out to be a folder
             existing.data = FolderRef(account, folder)
@@ -170,17 +180,31 @@ class FolderTree(Tree[FolderRef]):
         )
         self.folders[account][name] = new
         node.data = FolderRef(account, new)
-        node.set_label(folder_label(new, new.leaf, is_open=self.open_folder == (account, name)))
+        node.set_label(self._label(account, new))
+
+    def _label(self, account: str, folder: Folder) -> Text:
+        key = (account, folder.name)
+        return folder_label(
+            folder, folder.leaf, is_open=self.open_folder == key, has_new=key in self.new_mail
+        )
+
+    def mark_new_mail(self, account: str, name: str) -> None:
+        """New mail came into a folder: mark it, unless the user has it open."""
+        folder = self.folders.get(account, {}).get(name)
+        node = self._folder_nodes.get((account, name))
+        if folder is None or node is None or self.open_folder == (account, name):
+            return
+        self.new_mail.add((account, name))
+        node.set_label(self._label(account, folder))
 
     def select_folder(self, account: str, name: str, *, move_cursor: bool = True) -> None:
         """Mark a folder as the open one (highlighted) and put the cursor on it."""
         previous, self.open_folder = self.open_folder, (account, name)
+        self.new_mail.discard(self.open_folder)  # seen: the mark goes
         for key in (previous, self.open_folder):
             folder = self.folders.get(key[0], {}).get(key[1]) if key else None
             if key is not None and folder is not None and key in self._folder_nodes:
-                self._folder_nodes[key].set_label(
-                    folder_label(folder, folder.leaf, is_open=key == self.open_folder)
-                )
+                self._folder_nodes[key].set_label(self._label(key[0], folder))
         node = self._folder_nodes.get((account, name))
         if move_cursor and node is not None:
             # A node's line is known only once the tree has laid out its lines again.
