@@ -143,3 +143,16 @@ def store_password(account: str, protocol: Protocol, password: str) -> None:
         raise ConfigError(
             "keyring", f"{account}/{protocol}", f"cannot store the password: {exc}"
         ) from None
+
+
+def forget_password(account: str, protocol: Protocol) -> None:
+    """Remove a stored password from the keyring (setup undoing its own store); quiet if absent."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError, PasswordDeleteError
+
+        keyring.delete_password(KEYRING_SERVICE, keyring_user(account, protocol))
+    except PasswordDeleteError:
+        return
+    except (ImportError, KeyringError) as exc:
+        log.warning("could not remove the keyring entry %s: %s", keyring_user(account, protocol), exc)

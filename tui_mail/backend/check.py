@@ -29,11 +29,18 @@ SMTP_TIMEOUT = 20.0
 
 
 class Report:
-    """Collects ok/FAIL lines and counts failures."""
+    """Collects ok/FAIL lines and counts failures.
 
-    def __init__(self, out: TextIO) -> None:
+    ``password``: the secret to log in with instead of looking it up (the setup
+    screen tests an account before the password is stored anywhere);
+    ``probe_idle=False`` skips the few seconds' IDLE test.
+    """
+
+    def __init__(self, out: TextIO, *, password: str | None = None, probe_idle: bool = True) -> None:
         self.out = out
         self.failures = 0
+        self.password = password
+        self.probe_idle = probe_idle
 
     def line(self, text: str) -> None:
         """Print one line, made terminal-safe: server names and errors may hold escapes."""
@@ -56,6 +63,8 @@ class Report:
 def _password(account: AccountConfig, protocol: str, report: Report) -> str | None:
     from tui_mail.secrets import get_password
 
+    if report.password is not None:
+        return report.password
     try:
         password = get_password(account, protocol)  # type: ignore[arg-type]
     except MailError as exc:
@@ -121,7 +130,8 @@ def check_imap(account: AccountConfig, report: Report) -> None:
                 else "(no messages: a container)"
             )
             report.line(f"        {folder.name.ljust(width)}  {role:<8} {counts_text}")
-        check_idle(account, password, session, listing, report)
+        if report.probe_idle:
+            check_idle(account, password, session, listing, report)
     except MailError as exc:
         report.fail(f"IMAP: {exc}")
     finally:
@@ -186,12 +196,14 @@ def check_idle(
         report.note(found.problem)
 
 
-def _smtp_password(account: AccountConfig) -> tuple[Credential | None, str]:
+def _smtp_password(account: AccountConfig, report: Report) -> tuple[Credential | None, str]:
     """The SMTP password as sending finds it, or None and why not."""
     from tui_mail.secrets import get_password
 
     if account.smtp is not None and account.smtp.uses_oauth2:
         return credential_for(account), ""
+    if report.password is not None:
+        return report.password, ""
     try:
         password = get_password(account, "smtp")
     except MailError as exc:
@@ -215,7 +227,7 @@ def check_smtp(account: AccountConfig, report: Report) -> None:
         report.line("SMTP: not configured (sending is off for this account)")
         return
     report.line(f"SMTP {server.host}:{server.port} ({server.security})")
-    password, problem = _smtp_password(account) if needs_login(server) else (None, "")
+    password, problem = _smtp_password(account, report) if needs_login(server) else (None, "")
 
     def on_step(step: str, client: smtplib.SMTP) -> None:
         if step == "ehlo":
@@ -242,14 +254,19 @@ def check_smtp(account: AccountConfig, report: Report) -> None:
     close_smtp(client)
 
 
-def run_check(config: Config, account: str | None, out: TextIO) -> int:
-    """Check one account (the default when ``account`` is None); 0 when all worked."""
+def run_check(
+    config: Config, account: str | None, out: TextIO, *, report: Report | None = None
+) -> int:
+    """Check one account (the default when ``account`` is None); 0 when all worked.
+
+    ``report`` replaces the plain one printing to ``out`` (setup passes its own).
+    """
     try:
         chosen = config.account(account)
     except MailError as exc:
         print(f"FAIL  {exc}", file=out)
         return 1
-    report = Report(out)
+    report = report or Report(out)
     report.line(f"Account {chosen.name} <{chosen.email}>")
     if chosen.pop3 is not None:
         from tui_mail.backend.check_pop3 import check_pop3

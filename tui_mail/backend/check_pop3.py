@@ -22,6 +22,9 @@ CHECK_TIMEOUT = 30.0
 class Reporter(Protocol):
     """The part of ``check.Report`` used here (it sanitises every line it prints)."""
 
+    password: str | None
+    """The secret to log in with instead of looking it up (setup), or None."""
+
     def line(self, text: str) -> None: ...
     def ok(self, text: str) -> None: ...
     def note(self, text: str) -> None: ...
@@ -31,6 +34,8 @@ class Reporter(Protocol):
 def _password(account: AccountConfig, report: Reporter) -> str | None:
     from tui_mail.secrets import get_password
 
+    if report.password is not None:
+        return report.password
     try:
         password = get_password(account, "pop3")
     except MailError as exc:
