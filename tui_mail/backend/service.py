@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from tui_mail.backend import api
+from tui_mail.backend.account.local.worker import Pop3Worker
 from tui_mail.backend.account.worker import AccountWorker
 from tui_mail.backend.auth.tokens import Credential, credential_for
 from tui_mail.backend.backoff import Backoff
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
+Worker = AccountWorker | Pop3Worker
+"""An account's worker: the UI never asks which protocol is behind it."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class MailServiceImpl:
         self.listener = listener
         self.cache_dir = cache_dir
         self.options = options or ServiceOptions()
-        self.workers: dict[str, AccountWorker] = {}
+        self.workers: dict[str, Worker] = {}
         self.watchers: dict[str, IdleWatcher] = {}
         self._readers: dict[str, MailCache] = {}
         self._reader_lock = threading.Lock()
@@ -167,6 +170,13 @@ class MailServiceImpl:
                 self._readers[name] = MailCache.open(path, name)
             except MailError as exc:
                 log.error("cache of %s unusable: %s", name, exc)
+            if account.pop3 is not None:  # no IDLE, no queue: its folders are local
+                backoff = Backoff(opts.backoff_initial, opts.backoff_max)
+                pop3 = Pop3Worker(account, path, self._emit, backoff=backoff, timeout=opts.timeout)
+                pop3.poll_interval = _either(opts.poll_interval, pop3.poll_interval)
+                self.workers[name] = pop3
+                pop3.start()
+                continue
             worker = AccountWorker(
                 account,
                 path,
@@ -225,7 +235,7 @@ class MailServiceImpl:
         """Stop every thread; returns within about ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         self._stopping.set()
-        threads: list[AccountWorker | IdleWatcher] = [
+        threads: list[Worker | IdleWatcher] = [
             *self.watchers.values(),
             *self.workers.values(),
         ]
@@ -314,7 +324,8 @@ class MailServiceImpl:
             # The keyring may block: do it on the worker thread, never the caller's.
             from tui_mail.secrets import store_password
 
-            worker.submit_call(lambda: store_password(account, "imap", password))
+            pop3 = self.config.accounts[account].pop3 is not None
+            worker.submit_call(lambda: store_password(account, "pop3" if pop3 else "imap", password))
 
     def sign_in(self, account: str, flow: str | None = None) -> Future[api.SignedIn]:
         """Run an OAuth2 account's sign-in on a thread of its own (``SignInPrompted`` events).

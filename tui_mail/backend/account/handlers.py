@@ -29,6 +29,15 @@ R = TypeVar("R")
 COMMAND_TYPES: tuple[type[api.Command[object]], ...] = get_args(api.AnyCommand)
 
 
+def run_command(handle: Callable[[api.AnyCommand], object], command: api.Command[R]) -> R:
+    """``handle(command)`` for a known command class (else MailError), typed as its result."""
+    if not isinstance(command, COMMAND_TYPES):
+        raise MailError("unknown command", type(command).__name__)
+    # Each branch of handle returns the R its command class names; mypy cannot
+    # tie a match branch to R, so that is checked by tests/unit/test_handlers.py.
+    return cast(R, handle(cast(api.AnyCommand, command)))
+
+
 class CommandHandlers:
     """Runs each command against the context's session and cache."""
 
@@ -38,11 +47,7 @@ class CommandHandlers:
 
     def run(self, command: api.Command[R]) -> R:
         """Run ``command`` and return its result, of the type the command names."""
-        if not isinstance(command, COMMAND_TYPES):
-            raise MailError("unknown command", type(command).__name__)
-        # Each branch of handle returns the R its command class names; mypy cannot
-        # tie a match branch to R, so that is checked by tests/unit/test_handlers.py.
-        return cast(R, self.handle(cast(api.AnyCommand, command)))
+        return run_command(self.handle, command)
 
     def handle(self, command: api.AnyCommand) -> object:
         """Dispatch ``command`` to its handler (see ``api.commands`` for each result)."""

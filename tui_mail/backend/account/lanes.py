@@ -21,12 +21,12 @@ import queue
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from tui_mail.backend import api
-from tui_mail.backend.account.context import AccountContext
 from tui_mail.backend.api import Command
 from tui_mail.backend.cache.action_queue import OfflineCache
+from tui_mail.backend.cache.store import MailCache
 from tui_mail.errors import ConnectionLost, MailError
 
 T = TypeVar("T")
@@ -191,8 +191,15 @@ def _long(job: Job) -> bool:
 
 
 
+class CacheHolder(Protocol):
+    """Whatever holds the worker's cache once opened (an IMAP or a POP3 account's)."""
+
+    @property
+    def cache_or_none(self) -> MailCache | None: ...
+
+
 def read_or_queue(
-    job: Job, future: Future[bytes], command: api.FetchBody, context: AccountContext, lanes: JobLanes
+    job: Job, future: Future[bytes], command: api.FetchBody, context: CacheHolder, lanes: JobLanes
 ) -> None:
     """Answer a FetchBody from the cache on the calling (reader) thread, else hand the
     job to the worker. The reader thread never touches the network or the writer."""

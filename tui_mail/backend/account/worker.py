@@ -18,12 +18,11 @@ background indexing in ``indexer.py``; both see an :class:`AccountContext`.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from tui_mail.backend import api
 from tui_mail.backend.account.connection import (
@@ -38,13 +37,12 @@ from tui_mail.backend.account.lanes import (
     ACTIONS,
     STOP,
     Job,
-    JobLanes,
     Lane,
     lane_for,
-    read_or_queue,
 )
 from tui_mail.backend.account.offline import OfflineActions
 from tui_mail.backend.account.replay import QueueReplay
+from tui_mail.backend.account.thread import WorkerThread
 from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
 from tui_mail.backend.auth.tokens import Credential
 from tui_mail.backend.backoff import Backoff
@@ -61,7 +59,7 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 
-class AccountWorker(threading.Thread):
+class AccountWorker(WorkerThread):
     """Runs one account's jobs; see the module docstring for the rules."""
 
     def __init__(
@@ -76,21 +74,14 @@ class AccountWorker(threading.Thread):
         timeout: float = 60.0,
         index_all: bool = False,
     ) -> None:
-        super().__init__(name=f"imap-worker-{account.name}", daemon=True)
-        self.account = account
+        super().__init__("imap", account, emit)
         self.cache_path = cache_path
-        self._emit = emit
         self.backoff = backoff or Backoff()
         self.max_job_retries = max_job_retries
         self.timeout = timeout
         self.connection = CommandConnection(account, password_source, timeout)
-        self.lanes = JobLanes()
-        self._reads = ThreadPoolExecutor(1, thread_name_prefix=f"cache-read-{account.name}")
         self._retry_at = 0.0
         """``time.monotonic()`` of the next connection attempt while OFFLINE."""
-        self._stopping = threading.Event()
-        self.state = AccountState.CONNECTING
-        self._reason = ""
         self.online = self.connection.online
         """Set while logged in; the IDLE watcher waits on it for a good password."""
         self.context = AccountContext(
@@ -122,8 +113,7 @@ class AccountWorker(threading.Thread):
     def submit(self, command: Command[R]) -> Future[R]:
         """Queue ``command``; its result (or a ``tui_mail.errors`` error) lands on the Future."""
         future: Future[R] = Future()
-        if self._stopping.is_set():
-            future.set_exception(ConnectionLost("the account is shut down"))
+        if self._refused_when_stopping(future):
             return future
         run, offline = self.handlers.run, self.offline
 
@@ -133,28 +123,8 @@ class AccountWorker(threading.Thread):
         local = answer_offline if isinstance(command, ACTIONS) else None
         call = lambda: run(offline.resolved(command))  # noqa: E731 (binds R for mypy)
         job = Job(call, future, command, type(command).read_only, local)
-        if isinstance(command, api.FetchBody):
-            # A body the cache holds is read on a thread of its own, so it never waits
-            # for this thread, even while it is stuck in a connect or a slow command.
-            body_future = cast("Future[bytes]", future)  # FetchBody is a Command[bytes]
-            try:
-                self._reads.submit(
-                    read_or_queue, job, body_future, command, self.context, self.lanes
-                )
-            except RuntimeError:  # stopped meanwhile
-                future.set_exception(ConnectionLost("the account is shut down"))
-        else:
-            self.lanes.put(job)
-        return future
-
-    def submit_call(self, call: Callable[[], T], read_only: bool = False) -> Future[T]:
-        """Run ``call()`` on this thread (it may use :meth:`session` and :attr:`cache`).
-
-        Internal calls run as they come, online or not (a call that needs the
-        server fails with ConnectionLost while offline).
-        """
-        future: Future[T] = Future()
-        self.lanes.put(Job(call, future, read_only=read_only))
+        # A cached body is read on a thread of its own, never waiting for a connect.
+        self._queue(job, future, self.context)
         return future
 
     def set_password(self, password: Credential) -> None:
@@ -163,21 +133,8 @@ class AccountWorker(threading.Thread):
         reconnected: Future[None] = Future()
         self.lanes.put(Job(self._reconnect_now, reconnected))
 
-    def request_stop(self) -> None:
-        """Ask the thread to end soon without waiting (see :meth:`stop`)."""
-        self._stopping.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """End the thread within about ``timeout`` seconds, breaking a blocked read."""
-        self._stopping.set()
-        self._reads.shutdown(wait=False)
-        self.lanes.put(STOP)
-        self.join(timeout / 2)
-        if self.is_alive():
-            self.connection.abort()
-            self.join(timeout / 2)
-        if not self.is_alive():  # a body read handed over after the thread's last look
-            self.lanes.cancel_all()
+    def _abort(self) -> None:
+        self.connection.abort()
 
     # ------------------------------------------------------------ the thread
 
@@ -390,12 +347,6 @@ class AccountWorker(threading.Thread):
             return self._bug(job, exc)
         return None
 
-    def _bug(self, job: Job, exc: Exception) -> BaseException:
-        log.exception("%s: unexpected failure in %r", self.account.name, job.command)
-        error = MailError("unexpected error in the mail backend", repr(exc))
-        job.fail(error)
-        return error
-
     def _went_offline(self, exc: MailError) -> None:
         """Drop the connection; the next attempt is due after the backoff (TLS: the longest)."""
         self._drop_session()
@@ -431,18 +382,7 @@ class AccountWorker(threading.Thread):
         self.state = AccountState.CONNECTING  # leaves AUTH_FAILED without a second event
         self.session()
 
-    def _set_state(self, state: AccountState, reason: str = "", retry_at: float = 0.0) -> None:
-        if state == self.state and reason == self._reason and not retry_at:
-            return
-        self.state, self._reason = state, reason
+    def _state_set(self, state: AccountState) -> None:
         if state is AccountState.ONLINE and self.indexer is not None:
             self.indexer.arm()  # back online: go on where a failure paused it
-        self.emit(AccountStateChanged(self.account.name, state, reason, retry_at))
-
-    def emit(self, event: BackendEvent) -> None:
-        """Tell the listener; a failing listener never kills the worker."""
-        try:
-            self._emit(event)
-        except Exception:
-            log.exception("event listener failed on %r", event)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tui_mail.backend.cache.bodies import guarded
+from tui_mail.backend.cache.local_store import allocate_uid
 from tui_mail.backend.cache.store import FolderState, MailCache
 from tui_mail.models import Folder, FolderRole, MessageSummary
 
@@ -49,7 +50,8 @@ class LedgerEntry:
     folder: str
     uid: int
     state: str
-    """"headers" (summary stored, body not yet), "stored" (all of it), "oversized"."""
+    """"headers" (summary stored, body not yet), "stored" (all of it), "oversized",
+    "discarded" (deleted here before its body came: never downloaded)."""
     size: int
     fetched_at: float
     on_server: bool
@@ -107,43 +109,45 @@ class Pop3Ledger:
         return _entry(row) if row else None
 
     @guarded
+    def locate(self, key: str) -> tuple[str, int] | None:
+        """(folder, UID) where the message of ``key`` is now (it may have been moved);
+        None when it was deleted here (``local_store.LocalStore.purge``)."""
+        row = self.cache._conn.execute(
+            "SELECT folder, uid FROM pop3_messages WHERE key = ?", (key,)
+        ).fetchone()
+        return (str(row[0]), int(row[1])) if row and row[0] else None
+
+    @guarded
+    def state_at(self, folder: str, uid: int) -> str | None:
+        """The download state of the message at (folder, UID); None for one never fetched
+        (a sent copy, a draft)."""
+        row = self.cache._conn.execute(
+            "SELECT state FROM pop3_messages WHERE folder = ? AND uid = ? LIMIT 1", (folder, uid)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    @guarded
     def reserve(self, key: str, digest: str, size: int, folder: str = INBOX) -> int:
         """Record a new message (state ``headers``) with a fresh local UID in ``folder``."""
         with self.cache._transaction() as conn:
-            state = conn.execute(
-                "SELECT uidnext FROM folders WHERE name = ?", (folder,)
-            ).fetchone()
-            in_folder = conn.execute(
-                "SELECT max(s.uid) FROM summaries AS s JOIN folders AS f ON f.id = s.folder_id"
-                " WHERE f.name = ?",
-                (folder,),
-            ).fetchone()
-            in_ledger = conn.execute(
-                "SELECT max(uid) FROM pop3_messages WHERE folder = ?", (folder,)
-            ).fetchone()
-            uid = max(
-                int(state[0] or 1) if state else 1,
-                int(in_folder[0] or 0) + 1,
-                int(in_ledger[0] or 0) + 1,
-            )
+            uid = allocate_uid(conn, folder)
             conn.execute(
                 "INSERT INTO pop3_messages (key, digest, folder, uid, state, size, fetched_at)"
                 " VALUES (?, ?, ?, ?, 'headers', ?, ?)",
                 (key, digest, folder, uid, size, time.time()),
             )
-            self.cache._folder_id(folder)
-            conn.execute("UPDATE folders SET uidnext = ? WHERE name = ?", (uid + 1, folder))
         return uid
 
     @guarded
-    def alias(self, key: str, known: LedgerEntry) -> None:
-        """Record ``key`` as another name of a message stored already (same headers)."""
+    def alias(self, key: str, known_key: str) -> None:
+        """Record ``key`` as another name of the message known as ``known_key`` (same headers)."""
         with self.cache._transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO pop3_messages"
-                " (key, digest, folder, uid, state, size, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, known.digest, known.folder, known.uid, known.state, known.size,
-                 known.fetched_at),
+                " (key, digest, folder, uid, state, size, fetched_at, on_server)"
+                " SELECT ?, digest, folder, uid, state, size, fetched_at, on_server"
+                " FROM pop3_messages WHERE key = ?",
+                (key, known_key),
             )
 
     def add_headers(self, summary: MessageSummary) -> None:

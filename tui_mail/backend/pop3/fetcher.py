@@ -58,8 +58,9 @@ class MailStore(Protocol):
     def ensure_folders(self) -> None: ...
     def entries(self) -> Mapping[str, KnownMessage]: ...
     def by_digest(self, digest: str) -> KnownMessage | None: ...
+    def locate(self, key: str) -> tuple[str, int] | None: ...
     def reserve(self, key: str, digest: str, size: int, folder: str = INBOX) -> int: ...
-    def alias(self, key: str, known: KnownMessage) -> None: ...
+    def alias(self, key: str, known_key: str) -> None: ...
     def add_headers(self, summary: MessageSummary) -> None: ...
     def complete(self, key: str, summary: MessageSummary, raw: bytes, text: str) -> None: ...
     def mark_oversized(self, key: str) -> None: ...
@@ -149,10 +150,14 @@ def fetch_new(
         except ServerError as exc:
             result.problems.append(f"message {job.item.number}: {exc}")
             continue
-        store.complete(job.key, *_whole(account, job.folder, job.uid, raw))
+        place = store.locate(job.key)  # the user may have moved it while only headers were here
+        if place is None:
+            continue  # deleted here meanwhile: the body is not wanted (and never DELE'd)
+        folder, uid = place
+        store.complete(job.key, *whole_message(account, folder, uid, raw))
         result.bodies += 1
         if on_body is not None:
-            on_body(job.uid)
+            on_body(uid)
     _delete(session, store, policy, keys, clock(), result)
     return result
 
@@ -173,7 +178,7 @@ def _admit(
         return key
     same = store.by_digest(digest)
     if same is not None:
-        store.alias(key, same)
+        store.alias(key, same.key)
     else:
         uid = store.reserve(key, digest, item.size)
         store.add_headers(summary_of(account, INBOX, uid, headers, item.size))
@@ -197,8 +202,10 @@ def _headers(session: Pop3Session, number: int) -> bytes:
     return raw[: end + 2] if end >= 0 else raw
 
 
-def _whole(account: str, folder: str, uid: int, raw: bytes) -> tuple[MessageSummary, bytes, str]:
-    """The summary, raw bytes and search text of a downloaded message (parsed once)."""
+def whole_message(
+    account: str, folder: str, uid: int, raw: bytes
+) -> tuple[MessageSummary, bytes, str]:
+    """The summary, raw bytes and search text of a whole message (parsed once)."""
     body = parse_message(raw)
     summary = replace(
         summary_of(account, folder, uid, raw, len(raw), parsed=body),
