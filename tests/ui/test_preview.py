@@ -226,3 +226,39 @@ async def test_a_new_theme_redraws_the_text() -> None:
         app.theme = "textual-light"
         await _wait_for(pilot, lambda: list(preview.render_line(0)) != before)
         assert preview.render_line(0).text == "".join(segment.text for segment in before)
+
+
+QUOTING = (
+    b"From: Ada <ada@example.org>\r\nTo: you@example.org\r\nSubject: Re: plans\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Agreed.\r\n> you wrote [red]this[/]\r\n"
+)
+
+
+def _colour_of(preview: MessagePreview, needle: str) -> Any:
+    """The foreground colour the pane draws the first character of ``needle`` in."""
+    for y in range(len(preview._wrapped.lines)):
+        strip = preview._wrapped.lines[y]
+        line = "".join(segment.text for segment in strip)
+        if needle in line:
+            at, seen = line.index(needle), 0
+            for segment in strip:
+                if seen + len(segment.text) > at:
+                    return segment.style.color if segment.style else None
+                seen += len(segment.text)
+    raise AssertionError(f"{needle!r} not on screen")
+
+
+async def test_quotes_are_coloured_from_the_theme_and_follow_a_theme_change() -> None:
+    """A user who quotes sees the quote in the theme's quote colour; a new theme recolours it."""
+    app = _Host()
+    async with app.run_test() as pilot:
+        preview = app.query_one(MessagePreview)
+        preview.show_raw_message(QUOTING, key=1)
+        await _wait_for(pilot, lambda: ("shown", 1) in app.posted)
+        quoted, plain = _colour_of(preview, "> you wrote"), _colour_of(preview, "Agreed.")
+        assert quoted is not None and quoted != plain
+        assert "[red]this[/]" in _plain(app)  # literal text, coloured as a quote only
+        app.theme = "textual-light"
+        await _wait_for(pilot, lambda: _colour_of(preview, "> you wrote") != quoted)
+        assert _colour_of(preview, "> you wrote") != quoted

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.ui.helpers import seeded, settle, threaded
+from tests.ui.helpers import make_summary, seeded, settle, threaded
 from tui_mail.backend.api import AccountState, AccountStateChanged
 from tui_mail.ui.bridge import BackendMessage
 
@@ -38,13 +38,15 @@ def test_threaded_view(app_factory: Callable[..., Any], snap_compare: Any) -> No
     assert snap_compare(app_factory(threaded), terminal_size=(160, 45), run_before=run_before)
 
 
-def test_message_with_attachment(app_factory: Callable[..., Any], snap_compare: Any) -> None:
-    async def run_before(pilot: Any) -> None:
-        await ready(pilot)
-        await pilot.press("enter")
-        await ready(pilot)
+async def opened(pilot: Any) -> None:
+    """Ready, then Enter on the newest message, and ready again."""
+    await ready(pilot)
+    await pilot.press("enter")
+    await ready(pilot)
 
-    assert snap_compare(app_factory(seeded), terminal_size=(160, 45), run_before=run_before)
+
+def test_message_with_attachment(app_factory: Callable[..., Any], snap_compare: Any) -> None:
+    assert snap_compare(app_factory(seeded), terminal_size=(160, 45), run_before=opened)
 
 
 def test_help_screen(app_factory: Callable[..., Any], snap_compare: Any) -> None:
@@ -66,3 +68,33 @@ def test_offline_error_state(app_factory: Callable[..., Any], snap_compare: Any)
         await pilot.pause(0.2)
 
     assert snap_compare(app_factory(seeded), terminal_size=(160, 45), run_before=run_before)
+
+
+COLOURED_MESSAGE = (
+    b"From: Grace Hopper <grace@example.org>\r\nTo: Me <me@example.org>\r\n"
+    b"Subject: Re: [PATCH] parser: keep NIL apart from empty\r\nMessage-ID: <patch@example.org>\r\n"
+    b"Date: Sat, 14 Mar 2026 15:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Looks right to me, one nit below.\r\n\r\n"
+    b"> Ada wrote the first version,\r\n> > and the NIL case was lost there.\r\n"
+    b"> > > Older still: [bold red]not markup[/]\r\n\r\n"
+    b"Details in https://example.org/issues/42 .\r\n\r\n"
+    b"diff --git a/parser.py b/parser.py\r\nindex 3f1..9a2 100644\r\n"
+    b"--- a/parser.py\r\n+++ b/parser.py\r\n@@ -10,3 +10,3 @@ def atom(token):\r\n"
+    b"     if token == b'NIL':\r\n-        return b''\r\n+        return None\r\n"
+    b"     return token\r\n"
+)
+
+
+def coloured(double: Any) -> None:
+    """The seeded mail plus a reply that quotes three levels deep and carries a patch."""
+    seeded(double)
+    summary = make_summary(
+        205, subject="Re: [PATCH] parser: keep NIL apart from empty",
+        message_id="<patch@example.org>",
+    )
+    double.add("INBOX", [summary], {205: COLOURED_MESSAGE})
+
+
+def test_quote_colours_and_a_patch(app_factory: Callable[..., Any], snap_compare: Any) -> None:
+    assert snap_compare(app_factory(coloured), terminal_size=(160, 45), run_before=opened)

@@ -12,6 +12,7 @@ from rich.text import Text
 from tui_mail.mail.render import RenderedMessage, render_message
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import MessageBody
+from tui_mail.ui.body_colours import BodyPalette, colour_body
 from tui_mail.ui.widgets.wrapped_text import WrappedText, WrapSpec
 
 #: Raw source beyond this many bytes is cut (a note says so): showing 30 MB of
@@ -19,19 +20,23 @@ from tui_mail.ui.widgets.wrapped_text import WrappedText, WrapSpec
 RAW_SOURCE_LIMIT = 2_000_000
 
 
-def message_text(rendered: RenderedMessage) -> Text:
+def message_text(rendered: RenderedMessage, palette: BodyPalette | None = None) -> Text:
     """Build the preview text of a rendered message: headers, body, attachments, links, notes.
 
     Every string is cleaned again here (cheap, idempotent) so the widget stays
-    safe even when handed something that skipped ``mail.render``.
+    safe even when handed something that skipped ``mail.render``. With a
+    ``palette`` the body is coloured by position (quotes, signature, links, patches).
     """
     text = Text(no_wrap=False, end="")
+    header_style = (palette.get("header") if palette else None) or "bold"
     for name, value in rendered.header_lines:
-        text.append(f"{clean_line(name, 80)}: ", style="bold")
+        text.append(f"{clean_line(name, 80)}: ", style=header_style)
         text.append(clean_line(value, 4000))
         text.append("\n")
     text.append("\n")
+    body_start = len(text.plain)
     text.append(clean_text(rendered.text))
+    colour_body(text, body_start, palette)
     _append_section(text, "Attachments", rendered.attachments)
     _append_section(text, "Links", rendered.links)
     notes = rendered.notes
@@ -66,7 +71,11 @@ def raw_source_text(raw: bytes) -> Text:
 
 
 def render_in_thread(
-    body: MessageBody | None, raw: bytes | None, all_headers: bool, spec: WrapSpec
+    body: MessageBody | None,
+    raw: bytes | None,
+    all_headers: bool,
+    spec: WrapSpec,
+    palette: BodyPalette | None = None,
 ) -> tuple[MessageBody, RenderedMessage, WrappedText]:
     """Parse ``raw`` when no body is given, render, build the display text and wrap it."""
     if body is None:
@@ -75,4 +84,4 @@ def render_in_thread(
         body = parse_message(raw or b"")
     # width 0: no wrapping here; the spec wraps the text to the pane.
     rendered = render_message(body, width=0, all_headers=all_headers)
-    return body, rendered, spec.wrap(message_text(rendered))
+    return body, rendered, spec.wrap(message_text(rendered, palette))

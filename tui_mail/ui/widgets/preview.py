@@ -32,6 +32,7 @@ from textual.style import Style
 from tui_mail.mail.render import RenderedMessage
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import MessageBody
+from tui_mail.ui.body_colours import PALETTE_NAMES, BodyPalette
 from tui_mail.ui.keymap import bindings_for
 from tui_mail.ui.message_text import message_text, raw_source_text, render_in_thread
 from tui_mail.ui.textual_compat import set_virtual_size
@@ -79,13 +80,29 @@ class MessagePreview(ScrollView, can_focus=True):
     moment to mark it read).
     """
 
-    COMPONENT_CLASSES = {"message-preview--loading", "message-preview--error"}
+    COMPONENT_CLASSES = {
+        "message-preview--loading",
+        "message-preview--error",
+        *(f"message-preview--{name}" for name in PALETTE_NAMES),
+    }
     # The loading and error looks are component styles applied to the text, not
     # classes on the pane: a class change re-applies the CSS, on every cursor move.
+    # The body's colours (ui/body_colours.py) are component styles too, so a theme
+    # or the user's CSS sets them; they are laid over the sanitised text by position.
     DEFAULT_CSS = """
     MessagePreview { height: 1fr; padding: 0 1; overflow-x: hidden; }
     MessagePreview > .message-preview--loading { color: $text-muted; text-style: italic; }
     MessagePreview > .message-preview--error { color: $error; }
+    MessagePreview > .message-preview--header { color: $text-accent; text-style: bold; }
+    MessagePreview > .message-preview--quote-1 { color: $text-success; }
+    MessagePreview > .message-preview--quote-2 { color: $text-secondary; }
+    MessagePreview > .message-preview--quote-3 { color: $text-warning; }
+    MessagePreview > .message-preview--signature { color: $text-muted; }
+    MessagePreview > .message-preview--url { text-style: underline; }
+    MessagePreview > .message-preview--diff-header { text-style: bold; }
+    MessagePreview > .message-preview--diff-hunk { color: $text-accent; }
+    MessagePreview > .message-preview--diff-added { color: $text-success; }
+    MessagePreview > .message-preview--diff-removed { color: $text-error; }
     """
 
     BINDINGS = [b for b in bindings_for("preview", "message") if b.id in _PREVIEW_BINDING_IDS]
@@ -113,6 +130,8 @@ class MessagePreview(ScrollView, can_focus=True):
         """What the pane shows: a message or nothing (""), "loading" or an "error"."""
         self._shown = _Shown()
         self._wrapped = WrapSpec(0, 0, 0, Style(), Console()).wrap(Text(""))
+        self._palette: BodyPalette | None = None
+        """The colours the shown message was built with (a theme change rebuilds it)."""
 
     # ------------------------------------------------------------------ public API
 
@@ -180,7 +199,8 @@ class MessagePreview(ScrollView, can_focus=True):
         self._stop_rendering()
         self._shown = _Shown(key=key, body=body, raw=raw, rendered=rendered)
         self.raw_mode = False
-        self._set_text(message_text(rendered), state="")
+        self._palette = self.palette()
+        self._set_text(message_text(rendered, self._palette), state="")
         self.post_message(self.Shown(key))
 
     def toggle_all_headers(self) -> None:
@@ -201,7 +221,7 @@ class MessagePreview(ScrollView, can_focus=True):
         if self.raw_mode:
             self._show_raw_source(self._shown.raw)
         elif self._shown.rendered is not None:
-            self._show_text_off_loop(message_text(self._shown.rendered))
+            self._show_message_off_loop(self._shown.rendered)
         else:
             self._render_off_loop(self._shown.key, self._shown.body, self._shown.raw)
 
@@ -252,8 +272,17 @@ class MessagePreview(ScrollView, can_focus=True):
             self.call_later(self._rewrap_if_restyled)
 
     def _rewrap_if_restyled(self) -> None:
-        if self._style_for(self.state) != self._wrapped.spec.style:
+        palette = self.palette()
+        if palette != self._palette and self._shown.rendered is not None and not self.raw_mode:
+            self._show_message_off_loop(self._shown.rendered, keep_scroll=True)
+        elif self._style_for(self.state) != self._wrapped.spec.style:
             self._rewrap()
+
+    def palette(self) -> BodyPalette:
+        """The body's colours from this pane's component styles (read on the loop)."""
+        return BodyPalette.read(
+            lambda name: self.get_component_rich_style(f"message-preview--{name}", partial=True)
+        )
 
     # ------------------------------------------------------------------ internals
 
@@ -311,18 +340,23 @@ class MessagePreview(ScrollView, can_focus=True):
             self._show_wrapped(wrapped, state, keep_scroll=True)
 
     @work(exclusive=True, group=_RENDER_GROUP)
-    async def _show_text_off_loop(self, text: Text) -> None:
-        """Wrap a (possibly long) message text in a thread, then show it."""
-        self._show_wrapped(await asyncio.to_thread(self._spec("").wrap, text), "")
+    async def _show_message_off_loop(
+        self, rendered: RenderedMessage, *, keep_scroll: bool = False
+    ) -> None:
+        """Build and wrap a rendered message's text in a thread, then show it."""
+        spec, palette = self._spec(""), self.palette()
+        wrapped = await asyncio.to_thread(lambda: spec.wrap(message_text(rendered, palette)))
+        self._palette = palette
+        self._show_wrapped(wrapped, "", keep_scroll=keep_scroll)
 
     @work(exclusive=True, group=_RENDER_GROUP)
     async def _render_off_loop(self, key: Any, body: MessageBody | None, raw: bytes | None) -> None:
         """Parse (when needed), render, build the text and wrap it in a thread; show it here."""
         self.workers.cancel_group(self, _WRAP_GROUP)
-        spec, all_headers = self._spec(""), self.all_headers
+        spec, all_headers, palette = self._spec(""), self.all_headers, self.palette()
         try:
             body, rendered, wrapped = await asyncio.to_thread(
-                render_in_thread, body, raw, all_headers, spec
+                render_in_thread, body, raw, all_headers, spec, palette
             )
         except Exception as exc:  # never a traceback in the pane: say what failed
             self.show_error("Could not show this message", f"{type(exc).__name__}: {exc}", key)
@@ -331,6 +365,7 @@ class MessagePreview(ScrollView, can_focus=True):
             return
         self._shown = _Shown(key=key, body=body, raw=raw, rendered=rendered)
         self.raw_mode = False
+        self._palette = palette
         self._show_wrapped(wrapped, "")
         self.post_message(self.Rendered(key, body))
         self.post_message(self.Shown(key))
