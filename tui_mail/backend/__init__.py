@@ -3,13 +3,15 @@
 Everything in ``api`` (commands, events, the ``MailService`` protocol, view and
 outbox types), plus :class:`MailServiceImpl` (the implementation), the two
 local-file helpers compose needs: :class:`DraftStore` and ``load_attachments``,
-and ``tui-mail check``'s ``run_check`` with its ``CheckReport`` (setup's live test).
+``tui-mail check``'s ``run_check`` with its ``CheckReport`` (setup's live test),
+and setup's ``discover_account`` and ``inspect_certificate``.
 """
 
 from tui_mail.backend import api
 from tui_mail.backend.api import *  # noqa: F403  (the boundary's names, listed in api.__all__)
 from tui_mail.backend.check import Report as CheckReport  # setup's live test
 from tui_mail.backend.check import run_check
+from tui_mail.backend.discovery import discover_account, inspect_certificate  # setup
 from tui_mail.backend.send.drafts import DraftStore  # the UI's draft autosave files
 from tui_mail.backend.send.outbox import load_attachments  # an outbox entry's files, to edit it
 from tui_mail.backend.service import MailServiceImpl, ServiceOptions
@@ -20,6 +22,8 @@ __all__ = [
     "DraftStore",
     "MailServiceImpl",
     "ServiceOptions",
+    "discover_account",
+    "inspect_certificate",
     "load_attachments",
     "run_check",
 ]

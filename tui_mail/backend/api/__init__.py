@@ -14,6 +14,7 @@ other module of the backend.
 - ``sending.py``: ``OutboxEntry``, ``SendOutcome``, the ``OutboxQueue`` protocol
 - ``signin.py``: ``SignedIn`` and ``SignInPrompted`` (OAuth2 sign-in from the app)
 - ``protocol.py``: the ``MailService`` protocol
+- ``setup.py``: ``ServerProposal``, ``AccountProposal``, ``CertificateInfo`` (first-run setup)
 """
 
 from tui_mail.backend.api.commands import (
@@ -61,6 +62,7 @@ from tui_mail.backend.api.sending import (
     OutboxQueue,
     SendOutcome,
 )
+from tui_mail.backend.api.setup import AccountProposal, CertificateInfo, ServerProposal
 from tui_mail.backend.api.signin import SignedIn, SignInPrompted
 from tui_mail.backend.api.views import (
     ListRow,
@@ -72,11 +74,13 @@ from tui_mail.backend.api.views import (
 )
 
 __all__ = [
+    "AccountProposal",
     "AccountState",
     "AccountStateChanged",
     "AnyCommand",
     "AppendMessage",
     "BackendEvent",
+    "CertificateInfo",
     "Command",
     "CopyMessages",
     "CreateFolder",
@@ -107,6 +111,7 @@ __all__ = [
     "SearchMessages",
     "SearchRow",
     "SendOutcome",
+    "ServerProposal",
     "ServerSearch",
     "SetFlags",
     "SignedIn",

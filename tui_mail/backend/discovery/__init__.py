@@ -1,0 +1,79 @@
+"""First-run discovery: from an email address to proposed servers (issue 15).
+
+Order: the bundled table (no network), then DNS SRV (RFC 6186/8314), then the
+MX host (Google Workspace, Microsoft 365), all within one deadline; each
+lookup runs on its own thread so a DNS server that never answers costs the
+deadline and no more. ``inspect_certificate`` reads a server's certificate.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+import time
+from typing import TypeVar
+
+from tui_mail.backend.api.setup import AccountProposal
+from tui_mail.backend.discovery import dns_lookup, table
+from tui_mail.backend.discovery.certs import inspect_certificate
+from tui_mail.errors import ConfigError, NotFound
+
+T = TypeVar("T")
+
+__all__ = ["discover_account", "inspect_certificate"]
+
+_ADDRESS = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)$")
+
+
+def _domain(email: str) -> str:
+    match = _ADDRESS.match(email.strip())
+    if match is None:
+        raise ConfigError(
+            "setup", "email", f"{email!r} is not an email address like jo@example.org"
+        )
+    return match.group(1).lower()
+
+
+def discover_account(
+    email: str,
+    *,
+    deadline: float = 3.0,
+    resolver: object | None = None,
+    autoconfig_base: str | None = None,
+) -> AccountProposal:
+    """Propose servers for ``email``; blocking, at most ``deadline`` seconds (run it on a thread).
+
+    Raises ConfigError for a malformed address and NotFound when nothing was
+    found (the user then types the servers). ``resolver`` (a dnspython
+    Resolver) and ``autoconfig_base`` are for tests only.
+    """
+    email = email.strip()
+    domain = _domain(email)
+    provider = table.DOMAINS.get(domain)
+    if provider is not None:
+        return table.propose(email, provider, table.SOURCE, verified=True)
+    end = time.monotonic() + deadline
+    res = dns_lookup.make_resolver(resolver, deadline)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="discover")
+    try:
+        srv = pool.submit(dns_lookup.srv_servers, res, domain, email)
+        mx = pool.submit(dns_lookup.mx_hosts, res, domain)
+        found = _result(srv, end) or {}
+        incoming = found.get("imap") or found.get("pop3")
+        if incoming is not None:
+            return AccountProposal(email, incoming, found.get("smtp"), None, "", "", ())
+        for host in _result(mx, end) or []:
+            by_mx = table.for_mx(host)
+            if by_mx is not None:
+                return table.propose(email, by_mx, f"MX: {by_mx.name}", verified=False)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    raise NotFound(f"No mail settings found for {domain}.")
+
+
+def _result(future: concurrent.futures.Future[T], end: float) -> T | None:
+    """The lookup's result, or None when the deadline came first."""
+    try:
+        return future.result(timeout=max(0.0, end - time.monotonic()))
+    except concurrent.futures.TimeoutError:
+        return None
