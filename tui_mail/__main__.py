@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("file", type=Path, help="an RFC 5322 message (.eml)")
     show.add_argument("--width", type=int, default=0, help="wrap width (default: terminal)")
     show.add_argument("--headers", action="store_true", help="print all headers")
-    sub.add_parser("setup", help="write a commented config file to edit")
+    setup = sub.add_parser("setup", help="set up an account (added to the config if there is one)")
+    setup.add_argument(
+        "--example", action="store_true", help="write the commented example config to edit instead"
+    )
     login = sub.add_parser("login", help="sign in to an OAuth2 account (Gmail, Microsoft 365)")
     login.add_argument("--account", dest="login_account", metavar="NAME")
     login.add_argument("--flow", choices=("auto", "loopback", "device", "paste"), default=None)
@@ -59,8 +62,7 @@ def _load(args: argparse.Namespace) -> Config:
             raise UserError(f"{path}: no such config file")
         raise UserError(
             f"no config file at {path} (also looked at $TUI_MAIL_CONFIG and $XDG_CONFIG_HOME). "
-            "Try `tui-mail --demo`, or run `tui-mail setup` and edit the file it writes "
-            "(see config.example.toml)."
+            "Run `tui-mail setup` to set up an account, or try `tui-mail --demo`."
         )
     try:
         config = load_config(path)
@@ -134,6 +136,19 @@ def run_show(file: Path, width: int, headers: bool) -> int:
     return EXIT_OK
 
 
+def run_setup_screen(config_arg: str | None) -> int:
+    """The setup screen; then the mailbox opens on the account it added (0 if cancelled)."""
+    from tui_mail.ui.setup.app import SetupApp
+
+    target = paths.config_path(config_arg)
+    written = SetupApp(target).run()
+    if written is None:
+        print("tui-mail: setup cancelled; nothing was written.")
+        return EXIT_OK
+    config = load_config(written)
+    return run_app(config, list(config.accounts)[-1])
+
+
 def run_setup(config_arg: str | None) -> int:
     """Write the commented example config where tui-mail looks for it."""
     target = paths.config_path(config_arg)
@@ -188,9 +203,11 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "show":
         return run_show(args.file, args.width, args.headers)
     if args.command == "setup":
-        return run_setup(args.config)
+        return run_setup(args.config) if args.example else run_setup_screen(args.config)
     if args.demo:
         return run_demo(args.account)
+    if args.command is None and not args.config and not paths.config_path().exists():
+        return run_setup_screen(None)  # the first run: no config at the default path
     config = _load(args)
     if args.command == "check":
         return run_check(config, args.check_account or args.account)

@@ -45,11 +45,12 @@ def test_bad_config_names_the_key_before_any_ui(tmp_path):
 
 
 def test_missing_config_says_where_it_looked(tmp_path):
+    """`check` with no config is an error; plain `tui-mail` opens setup (tests/ui/test_setup*)."""
     env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "TUI_MAIL_CONFIG": ""}
-    done = run_cli(env=env)
+    done = run_cli("check", env=env)
     assert done.returncode == 2
     assert str(tmp_path / "xdg" / "tui-mail" / "config.toml") in done.stderr
-    assert "tui-mail --demo" in done.stderr and "config.example.toml" in done.stderr
+    assert "tui-mail setup" in done.stderr and "tui-mail --demo" in done.stderr
     assert "Traceback" not in done.stderr
     explicit = run_cli("--config", str(tmp_path / "nope.toml"))
     assert explicit.returncode == 2 and "no such config file" in explicit.stderr
@@ -67,11 +68,11 @@ def test_unknown_account(tmp_path):
 
 def test_setup_writes_a_private_example_once(tmp_path):
     target = tmp_path / "cfg" / "config.toml"
-    done = run_cli("--config", str(target), "setup")
+    done = run_cli("--config", str(target), "setup", "--example")
     assert done.returncode == 0, done.stderr
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     assert "[accounts.personal.imap]" in target.read_text()
-    again = run_cli("--config", str(target), "setup")
+    again = run_cli("--config", str(target), "setup", "--example")
     assert again.returncode == 2 and "exists already" in again.stderr
 
 

@@ -1,0 +1,1 @@
+"""The setup screen's parts: server fields, dialogs, live test, steps, and SetupApp."""
