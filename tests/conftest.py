@@ -135,3 +135,17 @@ def smtp_server(test_cert: CertPair) -> Iterator[SmtpServer]:
     )
     with server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def pop3_dovecot() -> Iterator[DovecotServer]:
+    """The run's private Dovecot with POP3 and IMAP (self-signed TLS), removed at the end.
+
+    Shared by the POP3 tests and the discovery tests' certificate checks.
+    """
+    server = DovecotServer(pop3=True)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close(background=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,6 @@ from tui_mail.errors import ConnectionLost
 
 def _fingerprint(pem: Path) -> str:
     return "sha256:" + hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem.read_text())).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def pop3_dovecot() -> Iterator[DovecotServer]:
-    """A Dovecot with IMAP and POP3 ports (self-signed TLS), for this module."""
-    server = DovecotServer(pop3=True)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.close(background=True)
 
 
 @pytest.mark.parametrize(

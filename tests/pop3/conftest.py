@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.servers.dovecot import DovecotServer
@@ -18,17 +16,6 @@ from tests.servers.pop3_account import Pop3Account, pop3_account
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pop3_mail(n): how many messages `pop3_server` holds")
-
-
-@pytest.fixture(scope="session")
-def pop3_dovecot() -> Iterator[DovecotServer]:
-    """The run's private Dovecot with POP3, removed at the end."""
-    server = DovecotServer(pop3=True)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.close(background=True)
 
 
 @pytest.fixture
