@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import tomlkit
 
-from tests.pop3.test_app import NO_POLL, opened, stored, subjects
+from tests.pop3.app_helpers import NO_POLL, opened, stored, subjects
 from tests.servers.pop3_account import Pop3Account, sample_message
 from tests.ui.helpers import settle, wait_until
 from tui_mail.backend import MailServiceImpl

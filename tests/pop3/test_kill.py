@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.terminal_stream import PtyProgram
+from tests.security.terminal_stream import PtyProgram, app_environment
 from tests.servers.pop3_account import Pop3Account, sample_message
-from tests.ui.test_crash_recovery import app_environment
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

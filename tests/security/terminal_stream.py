@@ -20,6 +20,7 @@ import termios
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 ESC = "\x1b"
 #: One escape sequence: CSI, OSC (BEL or ST ends it), DCS/SOS/PM/APC (ST ends it), or ESC + one char.
@@ -33,10 +34,26 @@ _SEQUENCE = re.compile(
 #: CSI sequences Textual draws with: SGR, cursor position/moves, erase, scroll region.
 _DRAWING = re.compile(r"\x1b\[[0-9;:]*[mHABCDEFGJKfr]")
 #: DEC private modes Textual sets/resets: cursor, alt screen, mouse, paste, focus, sync output.
-_MODES = {"1", "7", "25", "1000", "1002", "1003", "1004", "1006", "1015", "1049", "2004", "2026", "2048"}
+_MODES = {
+    "1",
+    "7",
+    "25",
+    "1000",
+    "1002",
+    "1003",
+    "1004",
+    "1006",
+    "1015",
+    "1049",
+    "2004",
+    "2026",
+    "2048",
+}
 _MODE_SET = re.compile(r"\x1b\[\?([0-9;]+)[hl]")
 #: Textual's own queries and keyboard protocol: DECRQM for sync output, kitty keys, cursor report.
-_TEXTUAL_QUERIES = re.compile(r"\x1b\[\?2026\$p|\x1b\[\?2048\$p|\x1b\[[<>=]\d*u|\x1b\[<u|\x1b\[6n|\x1b\[\?u")
+_TEXTUAL_QUERIES = re.compile(
+    r"\x1b\[\?2026\$p|\x1b\[\?2048\$p|\x1b\[[<>=]\d*u|\x1b\[<u|\x1b\[6n|\x1b\[\?u"
+)
 #: Textual's mouse pointer shape (OSC 22 with a CSS cursor name such as ``default``).
 _POINTER = re.compile(r"\x1b\]22;[a-z-]{1,20}\x07")
 #: Two-byte escapes Textual may use: keypad modes, save/restore cursor.
@@ -73,7 +90,12 @@ class PtyProgram:
     """A command running on its own pseudo-terminal; ``output`` is all it wrote."""
 
     def __init__(
-        self, argv: Sequence[str], env: Mapping[str, str], *, columns: int = 120, rows: int = 40,
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        columns: int = 120,
+        rows: int = 40,
         cwd: str | None = None,
     ) -> None:
         master, slave = os.openpty()
@@ -82,8 +104,14 @@ class PtyProgram:
         self._output = bytearray()
         self._lock = threading.Lock()
         self.process = subprocess.Popen(
-            list(argv), stdin=slave, stdout=slave, stderr=slave, env=dict(env), cwd=cwd,
-            start_new_session=True, close_fds=True,
+            list(argv),
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
         )
         os.close(slave)
         self._last_write = time.monotonic()
@@ -151,3 +179,23 @@ class PtyProgram:
         with contextlib.suppress(OSError):
             os.close(self._master)
         return code
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def app_environment(tmp_path: Path) -> dict[str, str]:
+    """The environment for the real CLI under test: its state, cache and logs under ``tmp_path``."""
+    env = {
+        **os.environ,  # the test bed put the account's password variable here
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "HOME": str(tmp_path / "home"),
+        "TUI_MAIL_STATE_DIR": str(tmp_path / "state"),
+        "TUI_MAIL_CACHE_DIR": str(tmp_path / "cache"),
+        "TUI_MAIL_LOG_DIR": str(tmp_path / "log"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "PYTHONPATH": str(REPO),
+    }
+    env.pop("CI", None)
+    return env

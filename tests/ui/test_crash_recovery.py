@@ -14,28 +14,10 @@ from typing import Any
 
 import pytest
 
-from tests.security.terminal_stream import PtyProgram
+from tests.security.terminal_stream import PtyProgram, app_environment
 from tui_mail.backend.send.drafts import DraftStore
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def app_environment(tmp_path: Path) -> dict[str, str]:
-    env = {
-        **os.environ,  # the test bed put the account's password variable here
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "HOME": str(tmp_path / "home"),
-        "TUI_MAIL_STATE_DIR": str(tmp_path / "state"),
-        "TUI_MAIL_CACHE_DIR": str(tmp_path / "cache"),
-        "TUI_MAIL_LOG_DIR": str(tmp_path / "log"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-        "PYTHONPATH": str(REPO),
-    }
-    env.pop("CI", None)
-    return env
 
 
 def start(config: Path, tmp_path: Path) -> PtyProgram:
