@@ -14,7 +14,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from tui_mail.config_table import ConfigTable, command_words, optional_path, string_list
+from tui_mail.config_table import (
+    ConfigTable,
+    cert_fingerprint,
+    command_words,
+    optional_path,
+    string_list,
+)
 from tui_mail.errors import ConfigError
 from tui_mail.hosts import is_loopback_host as is_loopback_host  # moved; still exported here
 from tui_mail.oauth2_config import AUTH_METHODS, OAuth2Config, parse_oauth2
@@ -83,6 +89,8 @@ class ServerConfig:
     ca_file: Path | None = None
     auth: str = "password"
     """"password", "xoauth2" or "oauthbearer" (the last two need ``[accounts.X.oauth2]``)."""
+    cert_fingerprint: str = ""
+    """``sha256:<hex>``: accept exactly this certificate (no CA check; ``ca_file`` unused)."""
 
     @property
     def uses_oauth2(self) -> bool:
@@ -195,6 +203,7 @@ def _server(
         "password_env",
         "ca_file",
         "auth",
+        "cert_fingerprint",
     )
     host = table.get("host", str, base.host if base else None)
     if not host:
@@ -220,6 +229,8 @@ def _server(
         password_env=env or "",
         ca_file=optional_path(table, "ca_file", base.ca_file if base else None),
         auth=table.get("auth", str, base.auth if base else "password"),
+        # Never inherited from the incoming server: a pin names one server's certificate.
+        cert_fingerprint=cert_fingerprint(table, security),
     )
     if server.auth not in AUTH_METHODS:
         raise table.fail("auth", f"must be one of {', '.join(AUTH_METHODS)}, not {server.auth!r}")

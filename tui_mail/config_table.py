@@ -6,6 +6,7 @@ the module size limit); ``oauth2_config.py`` reads through a Protocol of it.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -102,3 +103,29 @@ def command_words(table: ConfigTable, key: str) -> tuple[str, ...]:
         except ValueError as exc:
             raise table.fail(key, f"cannot be split into words: {exc}") from None
     return string_list(table, key, [])
+
+
+#: ``cert_fingerprint``'s form: what setup writes (``backend.auth.tls.fingerprint_of``).
+_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def cert_fingerprint(table: ConfigTable, security: str) -> str:
+    """``cert_fingerprint`` as ``sha256:`` + 64 lowercase hex ("" when unset).
+
+    Upper case and the colons ``openssl x509 -fingerprint -sha256`` prints are
+    accepted, so a fingerprint copied from there works as it is.
+    """
+    raw = table.get("cert_fingerprint", str, "")
+    if not raw:
+        return ""
+    kind, sep, digest = raw.strip().partition(":")
+    pin = "sha256:" + digest.replace(":", "").lower()
+    if not sep or kind.lower() != "sha256" or not _FINGERPRINT.fullmatch(pin):
+        raise table.fail(
+            "cert_fingerprint", f'must be "sha256:" and 64 hex digits (as setup writes it), not {raw[:80]!r}'
+        )
+    if security == "none":
+        raise table.fail(
+            "cert_fingerprint", 'pins a TLS certificate: it needs security = "tls" or "starttls"'
+        )
+    return pin

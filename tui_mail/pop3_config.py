@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui_mail.config_table import ConfigTable, optional_path
+from tui_mail.config_table import ConfigTable, cert_fingerprint, optional_path
 from tui_mail.hosts import is_loopback_host
 
 #: The same words as ``config.SECURITIES``: "starttls" means POP3's STLS (RFC 2595).
@@ -38,6 +38,8 @@ class Pop3Config:
     password_command: str = ""
     password_env: str = ""
     ca_file: Path | None = None
+    cert_fingerprint: str = ""
+    """``sha256:<hex>``: accept exactly this certificate (no CA check; ``ca_file`` unused)."""
     leave_on_server: bool = True
     """False: a message is deleted from the server once it is stored locally."""
     delete_after_days: int = 0
@@ -71,6 +73,7 @@ def parse_pop3(table: ConfigTable, email: str, allow_insecure: bool) -> Pop3Conf
         "password_command",
         "password_env",
         "ca_file",
+        "cert_fingerprint",
         "leave_on_server",
         "delete_after_days",
         "poll_interval",
@@ -119,6 +122,7 @@ def parse_pop3(table: ConfigTable, email: str, allow_insecure: bool) -> Pop3Conf
         password_command=command,
         password_env=env,
         ca_file=optional_path(table, "ca_file"),
+        cert_fingerprint=cert_fingerprint(table, security),
         leave_on_server=leave,
         delete_after_days=days,
         poll_interval=poll,

@@ -15,6 +15,7 @@ import time
 from typing import TextIO
 
 from tui_mail.backend.auth.sasl import MECHANISMS
+from tui_mail.backend.auth.tls import pin_note
 from tui_mail.backend.auth.tokens import Credential, OAuth2Credential, credential_for
 from tui_mail.backend.imap.folders import ListedFolder, build_folders
 from tui_mail.backend.imap.idle_probe import probe_idle
@@ -78,12 +79,15 @@ def _password(account: AccountConfig, protocol: str, report: Report) -> str | No
     return password
 
 
-def _report_tls(sock: object, report: Report) -> None:
+def _report_tls(sock: object, report: Report, pin: str) -> None:
     tls = describe_tls(sock)
     if tls is None:
         report.ok("connected without TLS (plain text)")
+        return
+    report.ok(f"connected with {tls.version} ({tls.cipher})")
+    if pin:  # a pinned connection is not verified, so the socket knows no subject to show
+        report.ok(pin_note(pin))
     else:
-        report.ok(f"connected with {tls.version} ({tls.cipher})")
         report.ok(f"certificate subject: {tls.subject} (issuer: {tls.issuer})")
 
 
@@ -97,7 +101,7 @@ def check_imap(account: AccountConfig, report: Report) -> None:
         report.fail(f"connect: {exc}")
         return
     try:
-        _report_tls(session.client.socket(), report)
+        _report_tls(session.client.socket(), report, server.cert_fingerprint)
         report.ok("capabilities: " + " ".join(sorted(session.capabilities)))
         password: Credential | None
         if server.uses_oauth2:
@@ -231,7 +235,7 @@ def check_smtp(account: AccountConfig, report: Report) -> None:
 
     def on_step(step: str, client: smtplib.SMTP) -> None:
         if step == "ehlo":
-            _report_tls(client.sock, report)
+            _report_tls(client.sock, report, server.cert_fingerprint)
             report.ok("EHLO: " + " ".join(sorted(k.upper() for k in client.esmtp_features)))
         elif step == "auth":
             how = f" {MECHANISMS[server.auth]}" if server.uses_oauth2 else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from tui_mail.backend.auth.tls import pin_note
 from tui_mail.backend.imap.protocol import describe_tls
 from tui_mail.backend.pop3.session import Pop3Session
 from tui_mail.config import AccountConfig
@@ -70,7 +71,10 @@ def check_pop3(account: AccountConfig, report: Reporter) -> None:
         else:
             how = "STLS" if server.security == "starttls" else "TLS"
             report.ok(f"connected with {tls.version} ({tls.cipher}) by {how}")
-            report.ok(f"certificate subject: {tls.subject} (issuer: {tls.issuer})")
+            if server.cert_fingerprint:
+                report.ok(pin_note(server.cert_fingerprint))
+            else:
+                report.ok(f"certificate subject: {tls.subject} (issuer: {tls.issuer})")
         if session.has_capa:
             report.ok("CAPA: " + " ".join(_capa_words(session)))
         else:

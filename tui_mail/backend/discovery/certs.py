@@ -8,20 +8,15 @@ the protocol (greeting, upgrade) to reach the handshake.
 
 from __future__ import annotations
 
-import hashlib
 import socket
 import ssl
 
 from tui_mail.backend.api.setup import CertificateInfo
+from tui_mail.backend.auth.tls import fingerprint_of
 from tui_mail.errors import ConnectionLost
 
 _MAX_LINE = 4096
 _MAX_LINES = 50
-
-
-def fingerprint_of(der: bytes) -> str:
-    """``"sha256:"`` and the lowercase hex SHA-256 of a DER certificate."""
-    return "sha256:" + hashlib.sha256(der).hexdigest()
 
 
 def _read_line(sock: socket.socket) -> str:

@@ -13,8 +13,9 @@ import socket
 
 from imapclient import IMAPClient, SocketTimeout
 
+from tui_mail.backend.auth.tls import make_ssl_context
 from tui_mail.backend.imap import transport
-from tui_mail.backend.imap.protocol import hard_close, make_ssl_context, translate_errors
+from tui_mail.backend.imap.protocol import hard_close, translate_errors
 from tui_mail.config import ServerConfig
 from tui_mail.errors import TLSError
 
@@ -36,7 +37,7 @@ def open_client(server: ServerConfig, timeout: float = READ_TIMEOUT) -> IMAPClie
                 server.host,
                 server.port,
                 ssl=True,
-                ssl_context=make_ssl_context(server.ca_file),
+                ssl_context=make_ssl_context(server.ca_file, server.cert_fingerprint),
                 timeout=timeouts,
             )
         else:
@@ -67,6 +68,6 @@ def start_tls(client: IMAPClient, server: ServerConfig, where: str) -> None:
         raise TLSError(f"{where} sent PREAUTH before STARTTLS", "refusing an unencrypted session")
     if b"STARTTLS" not in client.capabilities():
         raise TLSError(f"{where} does not offer STARTTLS", "refusing to continue without TLS")
-    client.starttls(make_ssl_context(server.ca_file))
+    client.starttls(make_ssl_context(server.ca_file, server.cert_fingerprint))
     # Nothing said before the handshake may count: drop it and ask again over TLS.
     transport.reset_after_starttls(client)

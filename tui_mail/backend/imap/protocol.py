@@ -75,14 +75,6 @@ def error_text(exc: BaseException) -> str:
     return _BYTES_REPR.sub(lambda m: m.group(2), text)[:500]
 
 
-def make_ssl_context(ca_file: Any = None) -> ssl.SSLContext:
-    """Verifying client context (system CAs plus the account's ``ca_file``)."""
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=str(ca_file))
-    return context
-
-
 UINT32_MAX = 2**32 - 1
 #: The most UIDs one server answer may list. A folder is far smaller in practice; the
 #: cap is there so a hostile ``1:4294967295`` (20 bytes) fails instead of taking gigabytes.

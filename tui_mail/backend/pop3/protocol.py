@@ -17,7 +17,6 @@ import poplib
 import socket
 import ssl
 from collections.abc import Iterator
-from typing import Any
 
 from tui_mail.errors import ConnectionLost, MailError, ServerError, TLSError
 from tui_mail.mail.sanitize import clean_line
@@ -53,14 +52,6 @@ def server_words(raw: bytes | str) -> str:
     """A server's text made safe for a screen or a log: decoded, sanitised, capped."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     return clean_line(text, MAX_ERROR_TEXT)
-
-
-def make_ssl_context(ca_file: Any = None) -> ssl.SSLContext:
-    """Verifying client context (system CAs plus the account's ``ca_file``), as IMAP's."""
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=str(ca_file))
-    return context
 
 
 def check_argument(value: str, what: str) -> bytes:

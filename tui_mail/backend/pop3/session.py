@@ -20,6 +20,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui_mail.backend.auth.tls import make_ssl_context
 from tui_mail.backend.pop3 import protocol
 from tui_mail.backend.pop3.listing import Listed, parse_listing
 from tui_mail.backend.pop3.protocol import (
@@ -95,7 +96,7 @@ class Pop3Session:
                     server.host,
                     server.port,
                     timeout=timeout,
-                    context=protocol.make_ssl_context(server.ca_file),
+                    context=make_ssl_context(server.ca_file, server.cert_fingerprint),
                 )
             else:
                 client = poplib.POP3(server.host, server.port, timeout=timeout)
@@ -167,7 +168,7 @@ class Pop3Session:
                 command(self.client, b"STLS")
             except Refused as exc:
                 raise TLSError(f"{self.where} refused STLS", server_words(exc.text)) from exc
-            context = protocol.make_ssl_context(self.server.ca_file)
+            context = make_ssl_context(self.server.ca_file, self.server.cert_fingerprint)
             sock = context.wrap_socket(self.client.sock, server_hostname=self.server.host)
             # A new reader: bytes the server sent before the handshake are dropped with the old one.
             self.client.sock = sock

@@ -4,8 +4,8 @@
 (:func:`deliver`) and ``tui-mail check`` both call it, so check tests exactly
 what sending will do. Its rules, the same as IMAP's (``imap.session``):
 
-- trust: the system CA store plus the account's ``ca_file`` when set
-  (``imap.protocol.make_ssl_context``; README: "optional extra trust anchor");
+- trust: the system CA store plus the account's ``ca_file`` when set, or exactly
+  the pinned certificate (``cert_fingerprint``; ``auth.tls.make_ssl_context``);
 - TLS: ``security = "tls"`` or ``"starttls"`` (STARTTLS required once configured,
   never a silent fall back to plain text); ``"none"`` only to loopback or with
   ``allow_insecure``;
@@ -30,8 +30,8 @@ from contextlib import contextmanager
 
 from tui_mail.backend.auth.http import OAuth2Error
 from tui_mail.backend.auth.sasl import MECHANISMS, SaslExchange, authenticate
+from tui_mail.backend.auth.tls import make_ssl_context
 from tui_mail.backend.auth.tokens import Credential, OAuth2Credential
-from tui_mail.backend.imap.protocol import make_ssl_context
 from tui_mail.config import ServerConfig, is_loopback_host
 from tui_mail.errors import AuthError, ConnectionLost, SendError
 
@@ -231,7 +231,7 @@ def _connect(server: ServerConfig, timeout: float, local_hostname: str | None) -
             server.port,
             local_hostname=local_hostname,
             timeout=timeout,
-            context=make_ssl_context(server.ca_file),
+            context=make_ssl_context(server.ca_file, server.cert_fingerprint),
         )
     return smtplib.SMTP(server.host, server.port, local_hostname=local_hostname, timeout=timeout)
 
@@ -246,7 +246,7 @@ def _start_tls(client: smtplib.SMTP, server: ServerConfig) -> None:
             step="tls",
             permanent=True,
         )
-    client.starttls(context=make_ssl_context(server.ca_file))
+    client.starttls(context=make_ssl_context(server.ca_file, server.cert_fingerprint))
     client.ehlo()
 
 
