@@ -51,6 +51,34 @@ async def test_search_as_you_type_then_escape_returns_to_the_folder(
         assert "Search" not in status and f"{total} messages" in status
 
 
+async def test_after_enter_escape_in_the_results_leaves_the_search(
+    imap_server: Any, tmp_path: Path
+) -> None:
+    """Enter moves to the results; Escape there (and from the preview: once to the list,
+    once more) goes back to the folder at the message the search began on."""
+    app = real_app(imap_server, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        total = len(screen.message_list.rows)
+        before = current_id(screen)
+        word = subjects(screen)[0].split()[-1].strip(":,.!?").lower()
+        for back_from_preview in (False, True):
+            await pilot.press("slash", *f"subject:{word}")
+            await wait_until(pilot, lambda: 0 < len(screen.message_list.rows) < total)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: screen.message_list.has_focus)
+            if back_from_preview:
+                screen.preview.focus()
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: screen.message_list.has_focus)
+                assert screen.search_bar.display  # the first Escape only leaves the preview
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: len(screen.message_list.rows) == total)
+            assert not screen.search_bar.display
+            assert current_id(screen) == before
+            assert "Search" not in screen.status.render().plain
+
+
 async def test_a_malformed_query_says_what_is_wrong_and_keeps_the_app(
     imap_server: Any, tmp_path: Path
 ) -> None:

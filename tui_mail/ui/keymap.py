@@ -110,6 +110,8 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
         "message",
         show=False,
     ),
+    _spec("mail.list_reply", "L", "compose('list_reply')", "Reply to the list", "message", show=False),
+    _spec("mail.unsubscribe", "U", "unsubscribe", "Unsubscribe from the list", "message", show=False),
     _spec("mail.toggle_read", "N", "toggle_read", "Read/unread", "message"),
     _spec("mail.toggle_flag", "F", "toggle_flag", "Flag", "message"),
     _spec("mail.delete", "d", "delete", "Delete", "message"),
@@ -127,6 +129,9 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec("mail.page_down", "pagedown", "page_down", "Page down", "list", show=False),
     _spec("mail.page_up", "pageup", "page_up", "Page up", "list", show=False),
     _spec("mail.open", "enter", "open", "Show message", "list"),
+    _spec(
+        "mail.leave_search", "escape", "screen.back_to_list", "Leave the search", "list", show=False
+    ),
     _spec("mail.tag", "t", "tag", "Tag", "list"),
     _spec("mail.toggle_thread", "z", "toggle_thread", "Fold thread", "list", show=False),
     _spec("mail.threaded", "T", "toggle_threaded", "Threaded view", "list"),

@@ -270,7 +270,7 @@ class MainScreen(Screen[None]):
         if action in MESSAGE_ACTIONS:
             return not isinstance(focused, FolderTree)
         if action == "back_to_list":
-            return isinstance(focused, MessagePreview)
+            return isinstance(focused, MessagePreview) or self.search.is_open
         return True
 
     def action_toggle_read(self) -> None:
@@ -305,6 +305,8 @@ class MainScreen(Screen[None]):
         self.preview.toggle_raw_source()
 
     def action_back_to_list(self) -> None:
+        if self.message_list.has_focus and self.search.is_open:
+            self.search_bar.action_close()  # Escape in the results (after Enter) leaves the search
         self.message_list.focus()
 
     def action_focus_next_pane(self) -> None:
