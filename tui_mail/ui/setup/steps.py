@@ -12,21 +12,30 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from textual.app import App
 
 from tui_mail.backend import CertificateInfo
 from tui_mail.config_writer import ServerEntry, write_config
 from tui_mail.errors import MailError
-from tui_mail.secrets import Protocol, forget_password, keyring_status, store_password
+from tui_mail.secrets import Protocol as MailProtocol
+from tui_mail.secrets import forget_password, keyring_status, store_password
 from tui_mail.ui.setup.dialogs import (
     PasswordChoice,
     SetupPasswordScreen,
     TrustCertificateScreen,
 )
 
-Inspect = Callable[[str, int, str], CertificateInfo]
+
+class Inspect(Protocol):
+    """``inspect_certificate``'s shape: host, port, security, and the protocol for STARTTLS."""
+
+    def __call__(
+        self, host: str, port: int, security: str, *, protocol: str | None = None
+    ) -> CertificateInfo: ...
+
+
 Status = Callable[[str, bool], None]
 """``status(text, problem)``: what the screen's status line says."""
 
@@ -42,7 +51,10 @@ async def trust_certificates(
             continue
         status(f"Checking the certificate of {entry.host}:{entry.port}...", False)
         try:
-            info = await asyncio.to_thread(inspect, entry.host, entry.port, entry.security)
+            # The protocol, not the port, says how to reach STARTTLS (a test server's port is random).
+            info = await asyncio.to_thread(
+                inspect, entry.host, entry.port, entry.security, protocol=entry.protocol
+            )
         except (MailError, OSError) as exc:  # the live test says it again, step by step
             status(f"{entry.host}: {exc}", True)
             pins.append("")
@@ -65,7 +77,9 @@ async def ask_password(app: App[Any], email: str, hint: str) -> PasswordChoice |
     return result
 
 
-async def save(path: Path, name: str, protocol: Protocol, choice: PasswordChoice, text: str) -> str:
+async def save(
+    path: Path, name: str, protocol: MailProtocol, choice: PasswordChoice, text: str
+) -> str:
     """Store the password, then write the config; "" when done, else what went wrong."""
     if choice.password:
         try:
