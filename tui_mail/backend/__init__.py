@@ -4,7 +4,8 @@ Everything in ``api`` (commands, events, the ``MailService`` protocol, view and
 outbox types), plus :class:`MailServiceImpl` (the implementation), the two
 local-file helpers compose needs: :class:`DraftStore` and ``load_attachments``,
 ``tui-mail check``'s ``run_check`` with its ``CheckReport`` (setup's live test),
-and setup's ``discover_account`` and ``inspect_certificate``.
+setup's ``discover_account`` and ``inspect_certificate``, and the one request made to a
+URL from a message: ``one_click_unsubscribe`` (RFC 8058, on the user's yes).
 """
 
 from tui_mail.backend import api
@@ -15,6 +16,7 @@ from tui_mail.backend.discovery import discover_account, inspect_certificate  # 
 from tui_mail.backend.send.drafts import DraftStore  # the UI's draft autosave files
 from tui_mail.backend.send.outbox import load_attachments  # an outbox entry's files, to edit it
 from tui_mail.backend.service import MailServiceImpl, ServiceOptions
+from tui_mail.backend.unsubscribe import UnsubscribeOutcome, one_click_unsubscribe
 
 __all__ = [
     *api.__all__,
@@ -22,8 +24,10 @@ __all__ = [
     "DraftStore",
     "MailServiceImpl",
     "ServiceOptions",
+    "UnsubscribeOutcome",
     "discover_account",
     "inspect_certificate",
     "load_attachments",
+    "one_click_unsubscribe",
     "run_check",
 ]

@@ -108,14 +108,14 @@ def reply_draft(
     the (folder, uid) that gets ``\\Answered`` once the reply is sent.
     """
     mine = {a.email.lower() for a in own_addresses(account)}
-    senders = _clean_addresses(original.reply_to or original.from_)
+    senders = clean_addresses(original.reply_to or original.from_)
     if not original.reply_to and senders and all(a.email.lower() in mine for a in senders):
-        senders = _clean_addresses(original.to) or senders  # replying to one's own message
-    to = _unique(senders, exclude=set())
+        senders = clean_addresses(original.to) or senders  # replying to one's own message
+    to = unique_addresses(senders, exclude=set())
     cc: list[Address] = []
     if reply_all:
         taken = {a.email.lower() for a in to}
-        others = _unique(_clean_addresses((*original.to, *original.cc)), exclude=mine | taken)
+        others = unique_addresses(clean_addresses((*original.to, *original.cc)), exclude=mine | taken)
         if not to:
             to, others = others[:1], others[1:]
         cc = others
@@ -172,8 +172,8 @@ def resumed_draft(
     return Draft(
         account=account.name,
         from_=next((a for a in saved_from if a is not None), identities[0]),
-        to=_clean_addresses(saved.to),
-        cc=_clean_addresses(saved.cc),
+        to=clean_addresses(saved.to),
+        cc=clean_addresses(saved.cc),
         subject=clean_line(saved.subject),
         body=clean_text(saved.text),
         in_reply_to=(message_ids([saved.in_reply_to]) or [""])[0],
@@ -271,10 +271,10 @@ def _body_text(text: str) -> str:
 
 
 def _address_list(addresses: Iterable[Address]) -> str:
-    return ", ".join(a.formatted() for a in _clean_addresses(addresses))
+    return ", ".join(a.formatted() for a in clean_addresses(addresses))
 
 
-def _clean_addresses(addresses: Iterable[Address]) -> list[Address]:
+def clean_addresses(addresses: Iterable[Address]) -> list[Address]:
     """Addresses with one-line names; entries without a usable address dropped."""
     cleaned = (
         Address(clean_line(a.name, max_len=200), clean_line(a.email, max_len=320))
@@ -283,7 +283,7 @@ def _clean_addresses(addresses: Iterable[Address]) -> list[Address]:
     return [a for a in cleaned if "@" in a.email and " " not in a.email]
 
 
-def _unique(addresses: Iterable[Address], *, exclude: set[str]) -> list[Address]:
+def unique_addresses(addresses: Iterable[Address], *, exclude: set[str]) -> list[Address]:
     """Addresses in order, each email once (case-insensitive), none from ``exclude``."""
     seen = set(exclude)
     kept: list[Address] = []

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from tui_mail.errors import MailError
 from tui_mail.mail.filenames import safe_filename
+from tui_mail.mail.lists import list_headers
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import Address, Attachment, Link, MessageBody
@@ -180,4 +181,7 @@ def _summary_headers(body: MessageBody) -> list[tuple[str, str]]:
     if date:
         lines.append(("Date", date))
     lines.append(("Subject", clean_line(body.subject)))
+    list_name = list_headers(body).name  # already one safe line
+    if list_name:
+        lines.append(("List", list_name))
     return lines

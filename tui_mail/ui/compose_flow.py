@@ -28,6 +28,7 @@ from tui_mail.backend import (
 from tui_mail.config import AccountConfig, Config
 from tui_mail.errors import MailError
 from tui_mail.mail.compose import build_message, message_bytes
+from tui_mail.mail.lists import list_reply_draft, unsubscribe_draft, without_list_copies
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.quoting import (
     forward_as_attachment,
@@ -50,6 +51,12 @@ if TYPE_CHECKING:
     from textual.app import App
 
 log = logging.getLogger(__name__)
+
+NOT_A_LIST = {
+    "list_reply": "Not a list message: it has no List-Post or Mail-Followup-To header",
+    "unsubscribe": "This message names no mailto: address to unsubscribe",
+}
+"""The toast when ``L`` (or a mailto: unsubscribe) finds no list address to write to."""
 
 RESUME_CHOICES = (
     Choice("resume", "Resume", "r", "primary"),
@@ -79,8 +86,10 @@ class ComposeFlow:
     ) -> None:
         """Build the draft for ``kind`` and open it.
 
-        Kinds: "new", "reply", "reply_all", "forward" (inline, with the original's
-        attachments) and "forward_attachment" (the original whole, as message/rfc822).
+        Kinds: "new", "reply", "reply_all" (one copy each: ``lists.without_list_copies``),
+        "list_reply" (``L``: to the list), "unsubscribe" (the List-Unsubscribe mailto:),
+        "forward" (inline, with the original's attachments) and "forward_attachment"
+        (the original whole, as message/rfc822).
         """
         account = self.config.account(account_name)
         original = (summary.folder, summary.uid) if summary else None
@@ -88,6 +97,17 @@ class ComposeFlow:
             draft = reply_draft(
                 body, account=account, reply_all=kind == "reply_all", original_ref=original
             )
+            if kind == "reply_all":
+                draft = without_list_copies(draft, body, account=account)
+        elif kind in ("list_reply", "unsubscribe") and body is not None:
+            if kind == "list_reply":
+                made = list_reply_draft(body, account=account, original_ref=original)
+            else:
+                made = unsubscribe_draft(body, account=account)
+            if made is None:
+                self.app.notify(NOT_A_LIST[kind], severity="warning", timeout=5)
+                return
+            draft = made
         elif kind == "forward" and body is not None:
             draft = forward_draft(body, account=account, original_ref=original)
             draft.draft_id = draft.draft_id or _new_id()

@@ -29,6 +29,7 @@ from tui_mail.ui import keymap
 from tui_mail.ui.actions import MessageActions
 from tui_mail.ui.attachments import AttachmentOpener, AttachmentSaver
 from tui_mail.ui.bridge import ServiceBridge, report_failure
+from tui_mail.ui.daily.actions import DailyActions
 from tui_mail.ui.screens.events import AccountStates, action_failed_text, send_failure_text
 from tui_mail.ui.screens.message_keys import MessageKeys
 from tui_mail.ui.screens.password import ask_password
@@ -52,7 +53,7 @@ ROWS_PER_EXTRA_SECOND = 50_000
 """Each this many rows in the list add a second to that wait (see ``refresh_view``)."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(DailyActions, Screen[None]):
     """Three panes over one or more accounts; ``bridge`` reaches the backend."""
 
     BINDINGS = keymap.binding_types_for("main", "message") + [
@@ -119,6 +120,7 @@ class MainScreen(Screen[None]):
         self.saver = AttachmentSaver(bridge.app, downloads_dir)
         self.opener = AttachmentOpener(bridge.app)
         self._refresh_pending = False
+        self.setup_daily_actions()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -371,12 +373,6 @@ class MainScreen(Screen[None]):
             self.rebuild_view(keep=key)
         self.show_folder_status()
         self.message_list.focus()
-
-    def action_save_attachments(self) -> None:
-        self.saver.ask(self.preview.body, self.preview.raw)
-
-    def action_open_attachment(self) -> None:
-        self.opener.ask(self.preview.body, self.preview.raw)
 
     # ------------------------------------------------------------------ backend events
 
