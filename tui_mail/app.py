@@ -41,6 +41,7 @@ from tui_mail.ui.screens.dialogs import ErrorScreen
 from tui_mail.ui.screens.help import HelpScreen
 from tui_mail.ui.screens.main import MainScreen
 from tui_mail.ui.screens.outbox import OutboxScreen
+from tui_mail.ui.screenshot import SpaceKeepingApp
 from tui_mail.ui.type_ahead import KeyGate
 from tui_mail.ui.widgets.folder_tree import FolderTree
 from tui_mail.ui.widgets.message_list import MessageList
@@ -51,7 +52,7 @@ STOP_TIMEOUT = 3.0
 """Seconds the service gets to stop its threads when the app quits."""
 
 
-class TuiMailApp(App[int]):
+class TuiMailApp(SpaceKeepingApp[int]):
     """The reader: ``TuiMailApp(config, service_factory, account=None)``.
 
     ``service_factory(listener)`` builds the :class:`MailService` (the CLI

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from tests.ui.service_double import NOW, make_summary
@@ -133,6 +134,48 @@ async def test_columns_marks_date_sender_subject(tmp_path: Path) -> None:
         read_style = messages.render_line(2)._segments[0].style
         assert unread_style is not None and unread_style.bold
         assert read_style is None or not read_style.bold
+
+
+async def test_long_and_wide_names_are_cut_with_an_ellipsis_in_aligned_columns(
+    tmp_path: Path,
+) -> None:
+    """Cut names and subjects end in "…", never mid-word silently; CJK and emoji count
+    two cells, so every row is as wide as the list and the subjects start in one column."""
+    cache = make_cache(tmp_path, 0)
+    people = [
+        Address("Margaret Hamilton-Lovelace of the Apollo Guidance Computer", "m@example.org"),
+        Address("山田太郎山田太郎山田太郎山田太郎", "yamada@example.org"),
+        Address("🎉🎉 Party Planning Committee 🎉🎉", "party@example.org"),
+        Address("Ada", "ada@example.org"),
+    ]
+    cache.add_summaries(
+        "INBOX",
+        [
+            make_summary(uid, from_=(person,), subject="件名" * 40 if uid == 2 else "Short")
+            for uid, person in enumerate(people, start=1)
+        ],
+    )
+    app = ListHost(cache)
+    async with app.run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        messages = app.query_one(MessageList)
+        strips = [messages.render_line(y) for y in range(4)]
+        assert {strip.cell_length for strip in strips} == {messages.size.width}
+        ada, party, yamada, margaret = (strip.text for strip in strips)
+        assert "Margaret Hamilton-Lo…" in margaret and "Ada " in ada
+        assert "山田太郎山田太郎山田…" in yamada and yamada.rstrip().endswith("件名…")
+        assert "🎉🎉 Party Planning…  Short" in party, "a cut after a word drops the space"
+        # Each subject starts at the same cell: the sender column is one width.
+        starts = [
+            cell_len(text[: text.index(word)])
+            for text, word in [
+                (ada, "Short"),
+                (party, "Short"),
+                (yamada, "件名"),
+                (margaret, "Short"),
+            ]
+        ]
+        assert len(set(starts)) == 1, starts
 
 
 async def test_network_text_is_shown_literally_and_safely(tmp_path: Path) -> None:

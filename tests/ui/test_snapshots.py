@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.ui.helpers import make_summary, seeded, settle, threaded
 from tui_mail.backend.api import AccountState, AccountStateChanged
+from tui_mail.models import Address
 from tui_mail.ui.bridge import BackendMessage
 
 
@@ -98,3 +99,42 @@ def coloured(double: Any) -> None:
 
 def test_quote_colours_and_a_patch(app_factory: Callable[..., Any], snap_compare: Any) -> None:
     assert snap_compare(app_factory(coloured), terminal_size=(160, 45), run_before=opened)
+
+
+def wide_names(double: Any) -> None:
+    """The seeded mail plus senders and subjects too long for their columns, some in
+    CJK or with emoji (two cells a character)."""
+    seeded(double)
+    double.add(
+        "INBOX",
+        [
+            make_summary(
+                206,
+                from_=(Address("山田太郎 (経理部 部長代理)", "yamada@example.jp"),),
+                subject="請求書の確認をお願いします: 三月分と四月分の差額について",
+            ),
+            make_summary(
+                207,
+                from_=(Address("🎉 Party Planning Committee 🎉", "party@example.org"),),
+                subject="🎂 Cake for Friday: chocolate or lemon? Vote by Thursday noon please",
+            ),
+            make_summary(
+                208,
+                from_=(Address("Margaret Hamilton-Lovelace", "margaret@example.org"),),
+                subject="Apollo guidance computer: the restart protection and priority display",
+            ),
+        ],
+    )
+
+
+def test_cut_names_and_key_bar_small_terminal(
+    app_factory: Callable[..., Any], snap_compare: Any
+) -> None:
+    """80x24: cut names and subjects end in "…" in aligned columns, the tree's count and the
+    status bar's bold part keep their spaces, each key is a reverse block before its label."""
+    assert snap_compare(app_factory(wide_names), terminal_size=(80, 24), run_before=ready)
+
+
+def test_cut_names_and_key_bar(app_factory: Callable[..., Any], snap_compare: Any) -> None:
+    """The same at 160x45."""
+    assert snap_compare(app_factory(wide_names), terminal_size=(160, 45), run_before=ready)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.app import App
-
 from tui_mail.ui.screens.setup import Discover, Inspect, SetupScreen
+from tui_mail.ui.screenshot import SpaceKeepingApp
 
 
-class SetupApp(App[Path | None]):
+class SetupApp(SpaceKeepingApp[Path | None]):
     """``SetupApp(config_path, discover=None, inspect=None)``: returns the written path or None."""
 
     TITLE = "tui-mail setup"

@@ -28,6 +28,8 @@ from textual.widget import Widget
 
 _ENABLED = Style()
 _DISABLED = Style(dim=True)
+GAP = " "
+"""Between two pairs, after the label's own trailing space."""
 
 
 class KeyHint(NamedTuple):
@@ -54,7 +56,7 @@ class KeyBar(Widget):
     KeyBar > .key-bar--key {
         color: $footer-key-foreground;
         background: $footer-key-background;
-        text-style: bold;
+        text-style: bold reverse;
     }
     KeyBar > .key-bar--description {
         color: $footer-description-foreground;
@@ -137,24 +139,32 @@ class KeyBar(Widget):
         return self._strip if y == 0 else Strip.blank(self.size.width, self.rich_style)
 
     def render(self) -> Text:
-        """The bar's line as ``Text``: the keys on the left, the palette key on the right."""
+        """The bar's line as ``Text``: the keys on the left, the palette key on the right.
+
+        Each key is a block in reverse video (``key-bar--key``) right before its
+        label, and pairs are :data:`GAP` apart, so a key is never as close to the
+        previous label as to its own. Only whole pairs are shown.
+        """
         key_style = self.get_component_rich_style("key-bar--key")
         description_style = self.get_component_rich_style("key-bar--description")
         width = self.size.width
         right = Text(end="")
         if self.palette is not None:
-            # As the footer drew it: a thin rule, then "^p palette" without the key's padding.
-            dim = _ENABLED if self.palette.enabled else _DISABLED
             right.append("▏", style=self.get_component_rich_style("key-bar--separator"))
-            right.append(self.palette.display, style=key_style + dim)
-            right.append(f" {self.palette.description} ", style=description_style + dim)
+            self._append(right, self.palette, key_style, description_style)
+        room = max(width - right.cell_len, 0)
         left = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, KeyHint]] = []
         for hint in self.hints:
-            start = left.cell_len
-            self._append(left, hint, key_style, description_style)
+            pair = Text(end="")
+            self._append(pair, hint, key_style, description_style)
+            start = left.cell_len + (len(GAP) if spans else 0)
+            if start + pair.cell_len > room:
+                break
+            if spans:
+                left.append(GAP, style=description_style)
+            left.append_text(pair)
             spans.append((start, left.cell_len, hint))
-        room = max(width - right.cell_len, 0)
         left.truncate(room, pad=True)
         if self.palette is not None:
             spans.append((room, room + right.cell_len, self.palette))
@@ -163,10 +173,10 @@ class KeyBar(Widget):
 
     @staticmethod
     def _append(text: Text, hint: KeyHint, key_style: Style, description_style: Style) -> None:
-        """`` key description `` as Textual's footer draws it (dimmed when disabled)."""
+        """`` key ``, in reverse video, then ``description `` (both dimmed when disabled)."""
         dim = _ENABLED if hint.enabled else _DISABLED
         text.append(f" {hint.display} ", style=key_style + dim)
-        text.append(f"{hint.description} ", style=description_style + dim)
+        text.append(f" {hint.description} ", style=description_style + dim)
 
     def on_click(self, event: events.Click) -> None:
         """Press the key under the pointer (a bell when it is disabled)."""

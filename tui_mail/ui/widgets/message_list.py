@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -30,6 +29,7 @@ from tui_mail.models import MessageSummary
 from tui_mail.ui import keymap
 from tui_mail.ui.selection import MessageKey
 from tui_mail.ui.textual_compat import set_virtual_size
+from tui_mail.ui.widgets.cells import fit_cells
 from tui_mail.ui.widgets.row_window import VisibleRows
 
 MARKS_WIDTH = 5
@@ -362,21 +362,24 @@ class MessageList(ScrollView, can_focus=True, inherit_bindings=False):
         subject_width = max(
             width - MARKS_WIDTH - DATE_WIDTH - person_width - 3 - folder_width, 0
         )
+        # A folded thread's count stays visible: the subject is cut before it.
         folded = f" (+{row.hidden_replies})" if row.hidden_replies else ""
         subject = clean_line(row.thread_prefix) + clean_line(summary.subject or "(no subject)")
+        if folded:
+            subject = fit_cells(subject, max(subject_width - len(folded), 1)).rstrip()
         date = format_date(summary.date, now=self.clock())
         cells = [
             Segment(row_marks(summary, tagged), style),
-            Segment(set_cell_size(date, DATE_WIDTH).rjust(DATE_WIDTH) + " ", dim),
+            Segment(fit_cells(date, DATE_WIDTH, right=True) + " ", dim),
             Segment(
-                " " + set_cell_size(row_person(summary, self.show_recipient), person_width) + " ",
+                " " + fit_cells(row_person(summary, self.show_recipient), person_width) + " ",
                 style,
             ),
-            Segment(set_cell_size(subject + folded, subject_width), style),
+            Segment(fit_cells(subject + folded, subject_width), style),
         ]
         if folder_width:
             # Where a hit of an all-folders search lives, before its subject.
-            folder = set_cell_size(clean_line(summary.folder), folder_width - 1) + " "
+            folder = fit_cells(clean_line(summary.folder), folder_width - 1) + " "
             cells.insert(3, Segment(folder, dim))
         used = sum(segment.cell_length for segment in cells)
         if used < width:
