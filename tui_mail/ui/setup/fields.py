@@ -43,7 +43,7 @@ class FieldHeadings(Horizontal):
     FieldHeadings Label { padding: 0 0 0 2; }
     FieldHeadings .setup-protocol { width: 12; }
     FieldHeadings .setup-host { width: 1fr; min-width: 20; }
-    FieldHeadings .setup-port { width: 9; }
+    FieldHeadings .setup-port { width: 12; }
     FieldHeadings .setup-security { width: 24; }
     FieldHeadings .setup-user { width: 1fr; min-width: 16; }
     FieldHeadings .setup-found { width: 21; }
@@ -69,7 +69,7 @@ class ServerFields(Horizontal):
     ServerFields Label { padding: 1 1 0 1; }
     ServerFields .setup-protocol { width: 12; }
     ServerFields .setup-host { width: 1fr; min-width: 20; }
-    ServerFields .setup-port { width: 9; }
+    ServerFields .setup-port { width: 12; }  /* 5 digits and the cursor: 10993, 1143 */
     ServerFields .setup-security { width: 24; }
     ServerFields .setup-user { width: 1fr; min-width: 16; }
     ServerFields .setup-found { width: 21; padding: 1 0 0 1; color: $warning; }
