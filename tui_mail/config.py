@@ -25,6 +25,7 @@ from tui_mail.errors import ConfigError
 from tui_mail.hosts import is_loopback_host as is_loopback_host  # moved; still exported here
 from tui_mail.oauth2_config import AUTH_METHODS, OAuth2Config, parse_oauth2
 from tui_mail.pop3_config import Pop3Config, parse_pop3
+from tui_mail.ui_config import UiConfig, parse_ui
 
 Security = Literal["tls", "starttls", "none"]
 SECURITIES: tuple[str, ...] = ("tls", "starttls", "none")
@@ -178,6 +179,7 @@ class Config:
     general: GeneralConfig
     accounts: dict[str, AccountConfig]
     keys: dict[str, str] = field(default_factory=dict)
+    ui: UiConfig = field(default_factory=UiConfig)
 
     def account(self, name: str | None = None) -> AccountConfig:
         """The named account, else the default one; ConfigError when unknown."""
@@ -359,7 +361,7 @@ def parse_config(text: str, path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, "", f"not valid TOML: {exc}") from None
-    root = _Table(file, "", data).expect("general", "accounts", "keys")
+    root = _Table(file, "", data).expect("general", "accounts", "keys", "ui")
     general_table = root.table("general") or _Table(file, "general", {})
     general_table.expect(*(f.name for f in fields(GeneralConfig)))
     general = GeneralConfig(
@@ -392,8 +394,9 @@ def parse_config(text: str, path: Path) -> Config:
     if keys_table is not None:
         for binding_id in keys_table.data:
             keys[binding_id] = keys_table.get(binding_id, str)
+    ui = parse_ui(root.table("ui"))
     root.done()
-    return Config(path=path, general=general, accounts=accounts, keys=keys)
+    return Config(path=path, general=general, accounts=accounts, keys=keys, ui=ui)
 
 
 def load_config(path: Path) -> Config:

@@ -78,6 +78,11 @@ def oauth2_token_file(account: str) -> Path:
     return path / f"{safe}.json"
 
 
+def ui_state_file() -> Path:
+    """Remembered screen choices (pane sizes): small JSON, lost at no cost."""
+    return state_dir() / "ui.json"
+
+
 def account_cache_file(account: str, directory: Path | None = None) -> Path:
     """The SQLite cache file of one account (in ``directory``, default ``cache_dir()``)."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in account) or "account"
