@@ -1,20 +1,23 @@
 """First-run discovery: from an email address to proposed servers (issue 15).
 
-Order: the bundled table (no network), then DNS SRV (RFC 6186/8314), then the
-MX host (Google Workspace, Microsoft 365), all within one deadline; each
-lookup runs on its own thread so a DNS server that never answers costs the
-deadline and no more. ``inspect_certificate`` reads a server's certificate.
+Order: the bundled table (no network, answered at once), then the domain's
+autoconfig file over HTTPS, then DNS SRV (RFC 6186/8314), then the MX host
+(Google Workspace, Microsoft 365). All but the table run at once, each on
+its own thread, and the first in that order with an answer wins, within one
+deadline: a server that never answers costs the deadline and no more. ``inspect_certificate`` reads a server's
+certificate.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import re
+import ssl
 import time
 from typing import TypeVar
 
 from tui_mail.backend.api.setup import AccountProposal
-from tui_mail.backend.discovery import dns_lookup, table
+from tui_mail.backend.discovery import autoconfig, dns_lookup, table
 from tui_mail.backend.discovery.certs import inspect_certificate
 from tui_mail.errors import ConfigError, NotFound
 
@@ -40,12 +43,15 @@ def discover_account(
     deadline: float = 3.0,
     resolver: object | None = None,
     autoconfig_base: str | None = None,
+    autoconfig_context: ssl.SSLContext | None = None,
 ) -> AccountProposal:
     """Propose servers for ``email``; blocking, at most ``deadline`` seconds (run it on a thread).
 
     Raises ConfigError for a malformed address and NotFound when nothing was
-    found (the user then types the servers). ``resolver`` (a dnspython
-    Resolver) and ``autoconfig_base`` are for tests only.
+    found (the user then types the servers). For tests only: ``resolver`` (a
+    dnspython Resolver), ``autoconfig_base`` (``https://127.0.0.1:P/{domain}``
+    instead of the domain's hosts) and ``autoconfig_context`` (trusting the
+    test's CA).
     """
     email = email.strip()
     domain = _domain(email)
@@ -54,10 +60,18 @@ def discover_account(
         return table.propose(email, provider, table.SOURCE, verified=True)
     end = time.monotonic() + deadline
     res = dns_lookup.make_resolver(resolver, deadline)
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="discover")
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=12, thread_name_prefix="discover")
     try:
+        files = [
+            pool.submit(autoconfig.look_up, url, email, autoconfig_context, end)
+            for url in autoconfig.urls(domain, autoconfig_base)
+        ]
         srv = pool.submit(dns_lookup.srv_servers, res, domain, email)
         mx = pool.submit(dns_lookup.mx_hosts, res, domain)
+        for file in files:
+            proposal = _result(file, end)
+            if proposal is not None:
+                return proposal
         found = _result(srv, end) or {}
         incoming = found.get("imap") or found.get("pop3")
         if incoming is not None:
