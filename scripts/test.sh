@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, with all set-up, on a fresh machine (Debian, Python 3.11):
-# a venv in .venv, the project with its test extra, Dovecot from Debian's packages,
+# a venv in .venv, the project with its test extra, Dovecot and GnuPG from Debian's packages,
 # then ruff, mypy, the import-boundary contracts, the architecture figures and pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,18 @@ if { ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; } || [ 
         apt-get install -y -qq dovecot-imapd dovecot-pop3d >/dev/null
     else
         echo "Dovecot is missing: run 'sudo apt-get install -y dovecot-imapd dovecot-pop3d', then run this again." >&2
+        exit 1
+    fi
+fi
+
+if ! command -v gpg >/dev/null 2>&1 || ! command -v gpgsm >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+        echo "== installing GnuPG (gnupg, gpgsm) from Debian's packages: the crypto tests run the real gpg"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq gnupg gpgsm >/dev/null
+    else
+        echo "GnuPG is missing: run 'sudo apt-get install -y gnupg gpgsm', then run this again." >&2
         exit 1
     fi
 fi

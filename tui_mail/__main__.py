@@ -110,7 +110,12 @@ def run_demo(account: str | None) -> int:
 
 
 def run_show(file: Path, width: int, headers: bool) -> int:
-    """Print a message file as the preview renders it; 1 with one line on failure."""
+    """Print a message file as the preview renders it; 1 with one line on failure.
+
+    Signatures are verified and encrypted parts decrypted with the user's gpg
+    (``$GNUPGHOME`` honoured); the status line is printed above the body.
+    """
+    from tui_mail.backend.gpg import GnuPG
     from tui_mail.mail.render import render_to_plain
 
     try:
@@ -125,7 +130,7 @@ def run_show(file: Path, width: int, headers: bool) -> int:
     if width <= 0:
         width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
     try:
-        text = render_to_plain(raw, width=max(width, 20), all_headers=headers)
+        text = render_to_plain(raw, width=max(width, 20), all_headers=headers, gpg=GnuPG())
     except MailError as exc:
         print(f"tui-mail show: {file}: {exc.summary}", file=sys.stderr)
         return EXIT_FAILURE

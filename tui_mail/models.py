@@ -150,6 +150,16 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class SecurityStatus:
+    """What a signature check or a decryption found: one status line above the body."""
+
+    level: str
+    """"good", "warning" or "bad": how the line is coloured."""
+    text: str
+    """E.g. ``Good signature from Ann <ann@example.org> (key FPR, full trust)``; not yet sanitised."""
+
+
+@dataclass(frozen=True, slots=True)
 class MessageBody:
     """A parsed message, ready to render. Built by ``mail.parse`` and never raises."""
 
@@ -175,6 +185,8 @@ class MessageBody:
     problems: tuple[str, ...] = ()
     """What went wrong while parsing (shown as notes, never as a traceback)."""
     size: int = 0
+    security: tuple[SecurityStatus, ...] = ()
+    """Signature and decryption results, outermost first (empty: neither signed nor encrypted)."""
 
 
 @dataclass(slots=True)

@@ -4,8 +4,9 @@ Everything in ``api`` (commands, events, the ``MailService`` protocol, view and
 outbox types), plus :class:`MailServiceImpl` (the implementation), the two
 local-file helpers compose needs: :class:`DraftStore` and ``load_attachments``,
 ``tui-mail check``'s ``run_check`` with its ``CheckReport`` (setup's live test),
-setup's ``discover_account`` and ``inspect_certificate``, and the one request made to a
-URL from a message: ``one_click_unsubscribe`` (RFC 8058, on the user's yes).
+setup's ``discover_account`` and ``inspect_certificate``, the one request made to a
+URL from a message: ``one_click_unsubscribe`` (RFC 8058, on the user's yes), and
+:class:`GnuPG`, the user's gpg for reading signed and encrypted mail (off the loop).
 """
 
 from tui_mail.backend import api
@@ -13,6 +14,7 @@ from tui_mail.backend.api import *  # noqa: F403  (the boundary's names, listed 
 from tui_mail.backend.check import Report as CheckReport  # setup's live test
 from tui_mail.backend.check import run_check
 from tui_mail.backend.discovery import discover_account, inspect_certificate  # setup
+from tui_mail.backend.gpg import GnuPG  # verify and decrypt, in the preview's render thread
 from tui_mail.backend.send.drafts import DraftStore  # the UI's draft autosave files
 from tui_mail.backend.send.outbox import load_attachments  # an outbox entry's files, to edit it
 from tui_mail.backend.service import MailServiceImpl, ServiceOptions
@@ -22,6 +24,7 @@ __all__ = [
     *api.__all__,
     "CheckReport",
     "DraftStore",
+    "GnuPG",
     "MailServiceImpl",
     "ServiceOptions",
     "UnsubscribeOutcome",

@@ -18,6 +18,8 @@ from email.parser import BytesParser
 
 from tui_mail.errors import NotFound
 from tui_mail.mail import headers as hdr
+from tui_mail.mail.crypto import GpgRunner
+from tui_mail.mail.crypto.reader import PgpReader
 from tui_mail.mail.parts import charset_of, decoded_payload, embedded_message_bytes, raw_header
 from tui_mail.mail.structure import Walk
 from tui_mail.models import Address, MessageBody
@@ -57,30 +59,34 @@ def parse_message(
     max_parts: int = MAX_PARTS,
     max_depth: int = MAX_DEPTH,
     max_header_bytes: int = MAX_HEADER_BYTES,
+    gpg: GpgRunner | None = None,
 ) -> MessageBody:
     """Parse an RFC 5322 message into a :class:`MessageBody`; never raises.
 
     Whatever goes wrong (bad encodings, charsets, structure, limits hit) is
     described in ``problems``; if parsing fails outright, the raw text is
-    returned as the body with a note.
+    returned as the body with a note. With ``gpg``, signatures are verified and
+    encrypted parts decrypted (``security`` says how): call it off the event loop.
     """
     try:
-        return _parse(raw, max_parts, max_depth, max_header_bytes)
+        return _parse(raw, max_parts, max_depth, max_header_bytes, gpg)
     except Exception as exc:  # the promise is "never raises": show what we can
         return _raw_fallback(raw, f"could not parse the message ({type(exc).__name__})")
 
 
 def attachment_bytes(raw: bytes, index: int, *, max_parts: int = MAX_PARTS,
-                     max_depth: int = MAX_DEPTH) -> bytes:
+                     max_depth: int = MAX_DEPTH, gpg: GpgRunner | None = None) -> bytes:
     """Return the decoded content of attachment ``index`` (0-based, as in ``MessageBody``).
 
-    Raises ``tui_mail.errors.NotFound`` when there is no such attachment.
+    Pass the same ``gpg`` as to :func:`parse_message` (attachments inside an
+    encrypted part are only found by decrypting it again). Raises
+    ``tui_mail.errors.NotFound`` when there is no such attachment.
     """
     problems: list[str] = []
     message = parse_tree(prepare(raw, MAX_HEADER_BYTES, problems), max_depth, problems)
     if message is None:
         raise NotFound("No such attachment", f"the message could not be parsed (#{index + 1})")
-    walk = Walk(max_parts=max_parts, max_depth=max_depth)
+    walk = _walk(raw, max_parts, max_depth, gpg, problems)
     walk.run(message)
     if not 0 <= index < len(walk.attachment_parts):
         raise NotFound("No such attachment", f"attachment #{index + 1}")
@@ -252,7 +258,19 @@ def _count_containers(data: bytes) -> int:
     return count
 
 
-def _parse(raw: bytes, max_parts: int, max_depth: int, max_header_bytes: int) -> MessageBody:
+def _walk(raw: bytes, max_parts: int, max_depth: int, gpg: GpgRunner | None,
+          problems: list[str]) -> Walk:
+    """A walk over ``raw``; with ``gpg`` it opens PGP parts, parsing what they hold the same way."""
+    def parse_entity(data: bytes) -> Message | None:
+        return parse_tree(prepare(data, MAX_HEADER_BYTES, problems), max_depth, problems)
+
+    crypto = PgpReader(gpg) if gpg is not None else None
+    return Walk(max_parts=max_parts, max_depth=max_depth, crypto=crypto, raw=raw,
+                parse_entity=parse_entity)
+
+
+def _parse(raw: bytes, max_parts: int, max_depth: int, max_header_bytes: int,
+           gpg: GpgRunner | None = None) -> MessageBody:
     problems: list[str] = []
     if raw.startswith(_OLE_MAGIC):
         return MessageBody(
@@ -261,7 +279,7 @@ def _parse(raw: bytes, max_parts: int, max_depth: int, max_header_bytes: int) ->
     message = parse_tree(prepare(raw, max_header_bytes, problems), max_depth, problems)
     if message is None:
         return _raw_fallback(raw, "; ".join(problems) or "could not parse the message")
-    walk = Walk(max_parts=max_parts, max_depth=max_depth)
+    walk = _walk(raw, max_parts, max_depth, gpg, problems)
     walk.run(message)
     problems.extend(walk.problems)
     return _envelope(message, walk, problems, len(raw))
@@ -306,6 +324,7 @@ def _envelope(message: Message, walk: Walk, problems: list[str], size: int) -> M
         links=tuple(walk.links),
         problems=tuple(dict.fromkeys(problems)),
         size=size,
+        security=tuple(walk.security),
     )
 
 

@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tui_mail.errors import MailError
+from tui_mail.mail.crypto import GpgRunner
 from tui_mail.mail.filenames import safe_filename
 from tui_mail.mail.lists import list_headers
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.sanitize import clean_line, clean_text
-from tui_mail.models import Address, Attachment, Link, MessageBody
+from tui_mail.models import Address, Attachment, Link, MessageBody, SecurityStatus
 
 #: Longest link target shown; data: URLs can be megabytes.
 MAX_URL_CHARS = 300
 _EXTENSIONS = {"message/rfc822": ".eml", "text/plain": ".txt", "text/html": ".html"}
+_LEVELS = ("good", "warning", "bad")
 
 
 @dataclass(slots=True)
@@ -39,6 +41,10 @@ class RenderedMessage:
     """``[1] https://...``; deceptive links say so."""
     notes: list[str] = field(default_factory=list)
     """What went wrong while parsing."""
+    security: str = ""
+    """The one status line above the body: signatures and decryption, outermost first."""
+    security_level: str = ""
+    """The worst level among them: "good", "warning", "bad" ("" when there is no line)."""
 
 
 def render_message(body: MessageBody, *, width: int = 80, all_headers: bool = False) -> RenderedMessage:
@@ -51,8 +57,11 @@ def render_message(body: MessageBody, *, width: int = 80, all_headers: bool = Fa
         header_lines = [(clean_line(name, 200), clean_line(value, 2000)) for name, value in body.headers]
     else:
         header_lines = _summary_headers(body)
+    security, level = security_line(body.security)
     return RenderedMessage(
         header_lines=header_lines,
+        security=security,
+        security_level=level,
         text=wrap_text(clean_text(body.text), width),
         attachments=[attachment_line(a) for a in body.attachments],
         links=[link_line(link) for link in body.links],
@@ -60,14 +69,17 @@ def render_message(body: MessageBody, *, width: int = 80, all_headers: bool = Fa
     )
 
 
-def render_to_plain(raw: bytes, *, width: int = 80, all_headers: bool = False) -> str:
+def render_to_plain(raw: bytes, *, width: int = 80, all_headers: bool = False,
+                    gpg: GpgRunner | None = None) -> str:
     """Parse ``raw`` and format it as plain text (what ``tui-mail show`` prints).
 
-    Raises only ``tui_mail.errors.MailError`` (with a one-line summary) if
-    something unexpected breaks; parse problems are printed as notes.
+    With ``gpg``, signatures are verified and encrypted parts decrypted. Raises
+    only ``tui_mail.errors.MailError`` (with a one-line summary) if something
+    unexpected breaks; parse problems are printed as notes.
     """
     try:
-        rendered = render_message(parse_message(raw), width=width, all_headers=all_headers)
+        body = parse_message(raw, gpg=gpg)
+        rendered = render_message(body, width=width, all_headers=all_headers)
         return format_plain(rendered)
     except Exception as exc:
         raise MailError("Could not render the message", type(exc).__name__) from exc
@@ -77,6 +89,8 @@ def format_plain(rendered: RenderedMessage) -> str:
     """Lay a :class:`RenderedMessage` out as plain text: headers, body, lists, notes."""
     label_width = max((len(label) for label, _ in rendered.header_lines), default=0) + 1
     lines = [f"{label + ':':<{label_width}} {value}" for label, value in rendered.header_lines]
+    if rendered.security:
+        lines += ["", rendered.security]
     lines += ["", rendered.text]
     for title, items in (
         ("Attachments:", rendered.attachments),
@@ -86,6 +100,18 @@ def format_plain(rendered: RenderedMessage) -> str:
         if items:
             lines += ["", title, *items]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def security_line(statuses: tuple[SecurityStatus, ...]) -> tuple[str, str]:
+    """(one sanitised line joining the statuses with " · ", the worst level); ("", "") for none."""
+    if not statuses:
+        return "", ""
+    shown = statuses[:6]
+    text = " · ".join(clean_line(status.text, 500) for status in shown)
+    if len(statuses) > len(shown):
+        text += f" · and {len(statuses) - len(shown)} more"
+    worst = max((s.level for s in statuses), key=lambda level: _LEVELS.index(level) if level in _LEVELS else 2)
+    return text, worst
 
 
 def attachment_line(attachment: Attachment) -> str:

@@ -11,13 +11,21 @@ attachment indexes always agree):
   attachment (its inside is shown only when the message has no text of its own).
 * Nesting deeper than ``max_depth`` and parts past ``max_parts`` are not
   walked; a problem note says so. One undecodable part never hides the others.
+* With a ``crypto`` reader (``mail.crypto.reader``), a PGP/MIME signed part
+  shows the exact bytes that were verified, an encrypted one what it decrypts
+  to, and an armored block in a text part what gpg made of it; their status
+  lines collect in ``security``. When some text is signed, the text outside
+  the signed parts is marked unsigned. Signatures and the PGP/MIME version and
+  ciphertext parts are never listed as attachments (with or without a reader).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.message import Message
 
 from tui_mail.mail import headers as hdr
+from tui_mail.mail.crypto.reader import PgpReader, is_control_part
 from tui_mail.mail.html import MAX_HTML_CHARS, html_to_text
 from tui_mail.mail.parts import (
     charset_of,
@@ -30,7 +38,7 @@ from tui_mail.mail.parts import (
     raw_payload,
     unflow,
 )
-from tui_mail.models import Attachment, Link
+from tui_mail.models import Attachment, Link, SecurityStatus
 
 #: Longest body text kept (characters), so wrapping and display stay fast.
 MAX_TEXT_CHARS = 1024 * 1024
@@ -40,12 +48,23 @@ _TEXTUAL_MESSAGE_TYPES = frozenset(
      "message/global-delivery-status", "message/global-disposition-notification"}
 )
 _SEPARATOR = "\n\n" + "-" * 20 + "\n\n"
+#: The line above text that is not covered by the message's signature.
+UNSIGNED_MARK = "[unsigned text: not covered by the signature]"
+_PGP_MULTIPARTS = ("multipart/signed", "multipart/encrypted")
 
 
 class Walk:
     """One walk over a message tree, collecting the body text and the attachments."""
 
-    def __init__(self, *, max_parts: int, max_depth: int) -> None:
+    def __init__(
+        self,
+        *,
+        max_parts: int,
+        max_depth: int,
+        crypto: PgpReader | None = None,
+        raw: bytes = b"",
+        parse_entity: Callable[[bytes], Message | None] | None = None,
+    ) -> None:
         self.max_parts = max_parts
         self.max_depth = max_depth
         self.pieces: list[str] = []
@@ -58,9 +77,18 @@ class Walk:
         self._parts_seen = 0
         self._embedded: list[Message] = []
         self._html_budget = MAX_HTML_CHARS
+        self.security: list[SecurityStatus] = []
+        self.crypto = crypto
+        self._parse_entity = parse_entity
+        self._layers = [raw]
+        """The raw bytes each part was parsed from: the message, then each decrypted entity."""
+        self._signed_depth = 0
+        self._signed_pieces: list[bool] = []
 
     def run(self, message: Message) -> None:
         """Walk ``message``; if it has no text of its own, show its first attached message."""
+        if self.crypto is not None:
+            self.crypto.begin(message)
         self._visit(message, 0, shown=True, listing=True)
         if not self.pieces and self._embedded:
             inner = raw_payload(self._embedded[0])
@@ -69,7 +97,12 @@ class Walk:
 
     def text(self) -> str:
         """The shown text parts joined, capped at ``MAX_TEXT_CHARS``."""
-        text = _SEPARATOR.join(piece.strip("\r\n") for piece in self.pieces if piece.strip())
+        marked = any(self._signed_pieces) and not all(self._signed_pieces)
+        text = _SEPARATOR.join(
+            (UNSIGNED_MARK + "\n" if marked and not signed else "") + piece.strip("\r\n")
+            for piece, signed in zip(self.pieces, self._signed_pieces, strict=True)
+            if piece.strip()
+        )
         if len(text) > MAX_TEXT_CHARS:
             self.problems.append(f"text too long: only the first {MAX_TEXT_CHARS // 1024} KB shown")
             text = text[:MAX_TEXT_CHARS]
@@ -89,7 +122,10 @@ class Walk:
             return
         if kind in _TEXTUAL_MESSAGE_TYPES and isinstance(payload, list):
             if shown:  # the stdlib parses these reports into header blocks
-                self.pieces.append(_header_blocks_text(payload))
+                self._add_piece(_header_blocks_text(payload))
+            return
+        if isinstance(payload, list) and shown and self.crypto and self.crypto.handles(part, kind):
+            self._open(part, kind, depth, listing=listing)
             return
         if isinstance(payload, list):
             if depth >= self.max_depth:
@@ -97,7 +133,7 @@ class Walk:
                 return
             chosen = _chosen_child(kind, payload) if shown else None
             for child in payload:
-                if isinstance(child, Message):
+                if isinstance(child, Message) and not _pgp_machinery(kind, child):
                     show = shown and (chosen is None or child is chosen)
                     self._visit(child, depth + 1, shown=show, listing=listing)
             return
@@ -123,11 +159,14 @@ class Walk:
         text, charset_problem = hdr.decode_bytes(data, charset_of(part))
         if charset_problem:
             self._note(f"part {self._parts_seen}: {charset_problem}")
+        if kind == "text/plain" and self.crypto is not None and b"-----BEGIN PGP" in data:
+            if self._inline(data, charset_of(part)):
+                return
         if kind == "text/html":
             self._add_html(text)
             return
         flowed, delsp = flowed_params(part)
-        self.pieces.append(unflow(text, delsp=delsp) if flowed else text)
+        self._add_piece(unflow(text, delsp=delsp) if flowed else text)
 
     def _add_html(self, html: str) -> None:
         # One budget for all HTML parts, so 500 inline HTML parts cost what one big one does.
@@ -142,7 +181,7 @@ class Walk:
                  deceptive=link.deceptive)
             for link in links
         )
-        self.pieces.append(converted)
+        self._add_piece(converted)
         if not self.from_html:
             self.html = html[:MAX_HTML_CHARS]
         self.from_html = True
@@ -167,6 +206,42 @@ class Walk:
         )
         self.attachment_parts.append(part)
 
+    def _add_piece(self, text: str, *, signed: bool = False) -> None:
+        self.pieces.append(text)
+        self._signed_pieces.append(signed or self._signed_depth > 0)
+
+    def _open(self, part: Message, kind: str, depth: int, *, listing: bool) -> None:
+        """Show a PGP/MIME part as what was verified or decrypted (see the module docstring)."""
+        assert self.crypto is not None
+        opened = self.crypto.open(part, kind, self._layers[-1])
+        self.security.extend(opened.statuses)
+        if opened.entity is None:
+            return
+        inner = self._parse_entity(opened.entity) if self._parse_entity else None
+        if inner is None:
+            self._note(f"part {self._parts_seen} ({kind}): its content could not be parsed")
+            return
+        self._layers.append(opened.entity)
+        self._signed_depth += opened.signed
+        try:
+            self._visit(inner, depth + 1, shown=True, listing=listing)
+        finally:
+            self._signed_depth -= opened.signed
+            self._layers.pop()
+
+    def _inline(self, data: bytes, charset: str | None) -> bool:
+        """Show a text part holding an armored PGP block; False when it holds none."""
+        assert self.crypto is not None
+        opened = self.crypto.inline(data)
+        if opened is None:
+            return False
+        segments, statuses = opened
+        self.security.extend(statuses)
+        for segment in segments:
+            text, _ = hdr.decode_bytes(segment.data, charset)
+            self._add_piece(text, signed=segment.signed)
+        return True
+
     def _note(self, problem: str) -> None:
         if problem not in self.problems:
             self.problems.append(problem)
@@ -189,6 +264,15 @@ def _header_blocks_text(blocks: list) -> str:
             lines.extend(f"{name}: {hdr.decode_words(value, 4096)}" for name, value in block.raw_items())
             lines.append("")
     return "\n".join(lines)
+
+
+def _pgp_machinery(kind: str, child: Message) -> bool:
+    """A part of PGP/MIME's own (a signature, the version part, the ciphertext): never an attachment."""
+    if kind not in _PGP_MULTIPARTS:
+        return False
+    return is_control_part(kind, child) or (
+        kind == "multipart/encrypted" and content_type(child) == "application/octet-stream"
+    )
 
 
 def _chosen_child(kind: str, children: list) -> Message | None:

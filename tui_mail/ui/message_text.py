@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tui_mail.mail.crypto import GpgRunner
 from tui_mail.mail.render import RenderedMessage, render_message
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import MessageBody
 from tui_mail.ui.body_colours import BodyPalette, colour_body
 from tui_mail.ui.widgets.wrapped_text import WrappedText, WrapSpec
+
+#: How the signature/decryption status line looks, by its level.
+SECURITY_STYLES = {"good": "bold green", "warning": "bold yellow", "bad": "bold reverse red"}
 
 #: Raw source beyond this many bytes is cut (a note says so): showing 30 MB of
 #: base64 helps nobody and would stall the terminal.
@@ -34,6 +38,10 @@ def message_text(rendered: RenderedMessage, palette: BodyPalette | None = None) 
         text.append(clean_line(value, 4000))
         text.append("\n")
     text.append("\n")
+    if rendered.security:
+        style = SECURITY_STYLES.get(rendered.security_level, "bold")
+        text.append(clean_line(rendered.security, 4000), style=style)
+        text.append("\n\n")
     body_start = len(text.plain)
     text.append(clean_text(rendered.text))
     colour_body(text, body_start, palette)
@@ -76,12 +84,13 @@ def render_in_thread(
     all_headers: bool,
     spec: WrapSpec,
     palette: BodyPalette | None = None,
+    gpg: GpgRunner | None = None,
 ) -> tuple[MessageBody, RenderedMessage, WrappedText]:
-    """Parse ``raw`` when no body is given, render, build the display text and wrap it."""
+    """Parse ``raw`` when no body is given (verifying and decrypting with ``gpg``), render, build the display text and wrap it."""
     if body is None:
         from tui_mail.mail.parse import parse_message
 
-        body = parse_message(raw or b"")
+        body = parse_message(raw or b"", gpg=gpg)
     # width 0: no wrapping here; the spec wraps the text to the pane.
     rendered = render_message(body, width=0, all_headers=all_headers)
     return body, rendered, spec.wrap(message_text(rendered, palette))

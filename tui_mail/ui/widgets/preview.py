@@ -29,6 +29,8 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 
+from tui_mail.backend import GnuPG
+from tui_mail.mail.crypto import GpgRunner
 from tui_mail.mail.render import RenderedMessage
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import MessageBody
@@ -132,6 +134,8 @@ class MessagePreview(ScrollView, can_focus=True):
         self._wrapped = WrapSpec(0, 0, 0, Style(), Console()).wrap(Text(""))
         self._palette: BodyPalette | None = None
         """The colours the shown message was built with (a theme change rebuilds it)."""
+        self.gpg: GpgRunner | None = GnuPG()
+        """Verifies and decrypts in the render thread (never on the loop); None: neither."""
 
     # ------------------------------------------------------------------ public API
 
@@ -356,7 +360,7 @@ class MessagePreview(ScrollView, can_focus=True):
         spec, all_headers, palette = self._spec(""), self.all_headers, self.palette()
         try:
             body, rendered, wrapped = await asyncio.to_thread(
-                render_in_thread, body, raw, all_headers, spec, palette
+                render_in_thread, body, raw, all_headers, spec, palette, self.gpg
             )
         except Exception as exc:  # never a traceback in the pane: say what failed
             self.show_error("Could not show this message", f"{type(exc).__name__}: {exc}", key)
