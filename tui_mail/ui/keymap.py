@@ -16,6 +16,7 @@ Scopes say where a binding applies:
 ``list``     the message list
 ``preview``  the preview pane
 ``tree``     the folder tree
+``folders``  the main screen: the tree's folder when it has focus, else the open folder
 ``compose``  the compose screen (ctrl keys win over the text fields: ``priority``)
 ``outbox``   the outbox screen (messages not sent yet)
 """
@@ -34,6 +35,7 @@ SCOPES: tuple[str, ...] = (
     "list",
     "preview",
     "tree",
+    "folders",
     "compose",
     "outbox",
 )
@@ -45,6 +47,7 @@ SCOPE_TITLES: dict[str, str] = {
     "list": "Message list",
     "preview": "Preview",
     "tree": "Folder tree",
+    "folders": "Folders (the tree's, else the open one)",
     "compose": "Writing a message",
     "outbox": "Outbox",
 }
@@ -125,6 +128,8 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec("mail.next", "j,down", "cursor_down", "Next message", "list", show=False),
     _spec("mail.previous", "k,up", "cursor_up", "Previous message", "list", show=False),
     _spec("mail.first", "g,home", "first", "First message", "list", show=False),
+    _spec("mail.junk", "J", "mark_junk(True)", "Mark as junk", "message", show=False),
+    _spec("mail.not_junk", "K", "mark_junk(False)", "Not junk", "message", show=False),
     _spec("mail.last", "G,end", "last", "Last message", "list", show=False),
     _spec("mail.page_down", "pagedown", "page_down", "Page down", "list", show=False),
     _spec("mail.page_up", "pageup", "page_up", "Page up", "list", show=False),
@@ -153,6 +158,27 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec(
         "compose.editor",
         "ctrl+e",
+    _spec("folder.create", "plus", "create_folder", "New folder", "folders", show=False),
+    _spec("folder.rename", "f2", "rename_folder", "Rename folder", "folders", show=False),
+    _spec("folder.delete", "f8", "delete_folder", "Delete folder", "folders", show=False),
+    _spec(
+        "folder.subscribe", "f9", "subscribe_folder(True)", "Subscribe to folder", "folders",
+        show=False,
+    ),
+    _spec(
+        "folder.unsubscribe", "f10", "subscribe_folder(False)", "Unsubscribe from folder",
+        "folders", show=False,
+    ),
+    _spec("folder.mark_read", "M", "mark_folder_read", "Mark all read", "folders", show=False),
+    _spec(
+        "folder.empty_trash", "E", "empty_folder('trash')", "Empty Trash", "folders", show=False
+    ),
+    _spec(
+        "folder.empty_junk", "ctrl+e", "empty_folder('junk')", "Empty Junk", "folders", show=False
+    ),
+    _spec(
+        "folder.expunge", "X", "expunge_folder", "Expunge deleted messages", "folders", show=False
+    ),
         "external_editor",
         "Edit the body in $EDITOR",
         "compose",

@@ -56,7 +56,7 @@ ROWS_PER_EXTRA_SECOND = 50_000
 class MainScreen(DailyActions, Screen[None]):
     """Three panes over one or more accounts; ``bridge`` reaches the backend."""
 
-    BINDINGS = keymap.binding_types_for("main", "message") + [
+    BINDINGS = keymap.binding_types_for("main", "message", "folders") + [
         b for b in keymap.bindings_for("preview") if b.id == "preview.back"
     ]
 
