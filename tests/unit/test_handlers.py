@@ -170,6 +170,9 @@ EXAMPLES: list[api.Command[Any]] = [
     api.CreateFolder(ACCOUNT, "New"),
     api.RenameFolder(ACCOUNT, "New", "Newer"),
     api.DeleteFolder(ACCOUNT, "Newer"),
+    api.SubscribeFolder(ACCOUNT, "Newer", subscribe=False),
+    api.FolderUids(ACCOUNT, "INBOX", "unseen"),
+    api.ExpungeMessages(ACCOUNT, "Trash", (1,)),
     api.SyncAll(ACCOUNT),
 ]
 #: Run by the service's search pool, not by an account worker.

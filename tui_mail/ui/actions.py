@@ -90,7 +90,8 @@ class MessageActions:
         suffix = " — u undoes" if undoable else ""
         self.bridge.app.notify(clean_line(text) + suffix, timeout=4, markup=False)
 
-    def _push(self, step: UndoStep) -> None:
+    def remember(self, step: UndoStep) -> None:
+        """Put a finished action on the undo stack (the newest ``UNDO_DEPTH`` are kept)."""
         self.undo_stack.append(step)
         del self.undo_stack[:-UNDO_DEPTH]
 
@@ -130,7 +131,7 @@ class MessageActions:
             if len(await self._send_flags(done, flag, not add)) != len(done):
                 raise _UndoFailed
 
-        self._push(UndoStep(f"{what} {count_text(len(done))}", reverse))
+        self.remember(UndoStep(f"{what} {count_text(len(done))}", reverse))
 
     async def _send_flags(
         self, keys: tuple[MessageKey, ...], flag: str, add: bool
@@ -212,7 +213,7 @@ class MessageActions:
             for account, origin in dict.fromkeys((m.account, m.origin) for m in moves):
                 await self.bridge.call(SyncFolder(account, origin), quiet=True)
 
-        self._push(UndoStep(description, reverse))
+        self.remember(UndoStep(description, reverse))
 
     async def delete(self, keys: tuple[MessageKey, ...]) -> None:
         """Move to Trash (in Trash: delete for good, which cannot be undone)."""
@@ -239,10 +240,16 @@ class MessageActions:
         self, keys: tuple[MessageKey, ...], dest: str | Mapping[str, str], *, what: str = "Moved"
     ) -> None:
         """Move to ``dest`` (a folder, or one per account: archive is a move to each Archive)."""
+        await self.move_telling(keys, dest, what=what)
+
+    async def move_telling(
+        self, keys: tuple[MessageKey, ...], dest: str | Mapping[str, str], *, what: str = "Moved"
+    ) -> tuple[MessageKey, ...]:
+        """:meth:`move`, returning the messages that moved (a failed folder's stay put)."""
         dests = dest if isinstance(dest, Mapping) else {key.account: dest for key in keys}
         keys = tuple(k for k in keys if k.account in dests and dests[k.account] != k.folder)
         if not keys:
-            return
+            return ()
         names = ", ".join(dict.fromkeys(dests[key.account] for key in keys))
         answers = await self._remove(
             keys,
@@ -253,8 +260,11 @@ class MessageActions:
             _Moved(account, folder, dests[account], uid_map)
             for (account, folder), uid_map in answers.items()
         ]
-        moved = sum(len(by_folder(keys)[(m.account, m.origin)]) for m in moves)
+        groups = by_folder(keys)
+        moved = sum(len(groups[(m.account, m.origin)]) for m in moves)
         self._push_move_back(f"{what} {count_text(moved)} to {names}", moves)
+        places = [(m.account, m.origin) for m in moves]
+        return tuple(key for place in places for key in keys_in(place, groups[place]))
 
     async def copy(self, keys: tuple[MessageKey, ...], dest: str) -> None:
         """Copy to ``dest`` (nothing changes here, so nothing to undo)."""

@@ -23,7 +23,7 @@ def _target(screen: Any, scope: str) -> DOMNode | None:
     """The node whose action a binding of ``scope`` runs (None: not on this screen)."""
     if scope == "app":
         return screen.app
-    if scope in ("main", "message"):
+    if scope in ("main", "message", "folders"):
         return screen if hasattr(screen, "message_list") else None
     widget_name = {"list": "message_list", "preview": "preview", "tree": "folder_tree"}.get(scope)
     return getattr(screen, widget_name, None) if widget_name else None

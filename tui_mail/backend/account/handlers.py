@@ -18,6 +18,7 @@ from tui_mail.backend.account.bodies import fetch_bodies, index_body
 from tui_mail.backend.account.context import AccountContext
 from tui_mail.backend.account.server_hits import search_with_summaries
 from tui_mail.backend.account.sync import FolderSync, announce_counts
+from tui_mail.backend.api.commands import FOLDER_UID_KINDS
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.imap.folders import build_folders, folder_with_role
 from tui_mail.errors import MailError, NotFound, ServerError
@@ -66,6 +67,13 @@ class CommandHandlers:
                 self.context.session().delete_folder(name)
                 self.list_folders()
                 return None
+            case api.SubscribeFolder(name=name, subscribe=subscribe):
+                self.context.session().subscribe_folder(name, subscribe)
+                return None
+            case api.FolderUids():
+                return self.folder_uids(command.folder, command.which)
+            case api.ExpungeMessages():
+                return self.expunge(command.folder, command.uids)
             case api.SyncFolder(folder=folder):
                 return self.sync_folder(folder)
             case api.SyncAll():
@@ -258,6 +266,24 @@ class CommandHandlers:
         placed(uid_map)
         self._removed(command.folder, command.uids)
         return uid_map
+
+    def folder_uids(self, folder: str, which: str) -> tuple[int, ...]:
+        """UID SEARCH ALL / UNSEEN / DELETED in ``folder`` (ascending)."""
+        if which not in FOLDER_UID_KINDS:
+            raise MailError("unknown kind of UID list", which)
+        session = self.context.session()
+        session.ensure_selected(folder)
+        return tuple(session.search([which.upper()]))
+
+    def expunge(self, folder: str, uids: tuple[int, ...]) -> int:
+        """Delete exactly ``uids`` for good (nothing else, see ``expunge_exactly``)."""
+        if not uids:
+            return 0
+        session = self.context.session()
+        session.ensure_selected(folder)
+        session.expunge_exactly(uids)
+        self._removed(folder, uids)
+        return len(uids)
 
     def delete(self, command: api.DeleteMessages) -> api.DeleteResult:
         """Move to Trash, or expunge exactly these UIDs inside Trash (or with no Trash)."""

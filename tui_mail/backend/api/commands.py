@@ -178,6 +178,44 @@ class DeleteFolder(Command[None]):
 
 
 @dataclass(frozen=True)
+class SubscribeFolder(Command[None]):
+    """SUBSCRIBE (``subscribe=True``) or UNSUBSCRIBE a folder. Result: ``None``."""
+
+    name: str
+    subscribe: bool = True
+
+
+#: What :class:`FolderUids` may ask for: every message, the unread ones, those marked deleted.
+FOLDER_UID_KINDS = ("all", "unseen", "deleted")
+
+
+@dataclass(frozen=True)
+class FolderUids(Command[tuple[int, ...]]):
+    """The UIDs in a folder on the server now (UID SEARCH ALL / UNSEEN / DELETED).
+
+    ``which`` is one of :data:`FOLDER_UID_KINDS`. Result: ``tuple[int, ...]``,
+    ascending. The UI asks for them first, says how many, and then acts on exactly
+    these UIDs (mark all read, empty Trash), so mail that arrives meanwhile is untouched.
+    """
+
+    folder: str
+    which: str = "all"
+    read_only: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class ExpungeMessages(Command[int]):
+    """Delete these messages for good, in any folder (\\Deleted + UID EXPUNGE of exactly them).
+
+    Result: how many were asked for. Emptying Trash or Junk, and expunging what
+    was marked deleted, use it; the Trash move of ``DeleteMessages`` does not.
+    """
+
+    folder: str
+    uids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class SyncAll(Command[None]):
     """Refresh folders and sync the open ones now (the ``$`` key). Result: ``None``."""
 
@@ -198,6 +236,9 @@ AnyCommand: TypeAlias = (
     | CreateFolder
     | RenameFolder
     | DeleteFolder
+    | SubscribeFolder
+    | FolderUids
+    | ExpungeMessages
     | SyncAll
 )
 """Every concrete command (a test checks no ``Command`` subclass is missing)."""

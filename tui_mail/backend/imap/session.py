@@ -289,6 +289,14 @@ class ImapSession(MessageCommands):
         with translate_errors(self.where):
             self.client.delete_folder(name)
 
+    def subscribe_folder(self, name: str, subscribe: bool = True) -> None:
+        """SUBSCRIBE or UNSUBSCRIBE."""
+        with translate_errors(self.where):
+            if subscribe:
+                self.client.subscribe_folder(name)
+            else:
+                self.client.unsubscribe_folder(name)
+
     def _leave(self, name: str) -> None:
         if self.selected == name:
             with translate_errors(self.where):

@@ -23,7 +23,7 @@ from tui_mail.backend.cache.pop3_ledger import INBOX, Pop3Ledger
 from tui_mail.backend.imap.folders import folder_with_role
 from tui_mail.backend.pop3.fetcher import whole_message
 from tui_mail.errors import MailError, NotFound
-from tui_mail.models import Folder, FolderRole
+from tui_mail.models import DELETED, SEEN, Folder, FolderRole
 
 R = TypeVar("R")
 
@@ -60,7 +60,9 @@ class LocalHandlers:
         match command:
             case api.ListFolders():
                 return self.list_folders()
-            case api.CreateFolder() | api.RenameFolder() | api.DeleteFolder():
+            case (
+                api.CreateFolder() | api.RenameFolder() | api.DeleteFolder() | api.SubscribeFolder()
+            ):
                 raise MailError(
                     "a POP3 account has only its local folders",
                     "Inbox, Archive, Drafts, Sent and Trash; folders of your own need IMAP",
@@ -84,6 +86,12 @@ class LocalHandlers:
                 return self.transfer(command.folder, command.uids, command.dest, copy=True)
             case api.DeleteMessages():
                 return self.delete(command.folder, command.uids)
+            case api.FolderUids():
+                return self.folder_uids(command.folder, command.which)
+            case api.ExpungeMessages():
+                self.store.purge(command.folder, command.uids)
+                self._removed(command.folder, command.uids)
+                return len(command.uids)
             case api.AppendMessage():
                 return self.append(command)
             case api.ServerSearch():
@@ -168,6 +176,16 @@ class LocalHandlers:
         self.store.purge(folder, uids)
         self._removed(folder, uids)
         return api.DeleteResult(None)
+
+    def folder_uids(self, folder: str, which: str) -> tuple[int, ...]:
+        """The stored UIDs of ``folder``: all, the unread ones, or none marked deleted."""
+        self._check_folder(folder)
+        flags = self.store.flags(folder)
+        if which == "unseen":
+            return tuple(sorted(uid for uid, f in flags.items() if SEEN not in f))
+        if which == "deleted":
+            return tuple(sorted(uid for uid, f in flags.items() if DELETED in f))
+        return tuple(sorted(flags))
 
     def append(self, command: api.AppendMessage) -> int:
         """Store a message (a sent copy, a draft) in a local folder; its UID."""
