@@ -154,8 +154,14 @@ def test_inline_clearsigned_marks_the_text_around_it_unsigned(
     my_gnupghome: GpgWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     world = my_gnupghome
-    raw = clearsigned_message(world.me, world.alice, ALICE, "Signed words.\n",
-                              before="Added by a list.\n", after="Footer added later.\n")
+    raw = clearsigned_message(
+        world.me,
+        world.alice,
+        ALICE,
+        "Signed words.\n",
+        before="Added by a list.\n",
+        after="Footer added later.\n",
+    )
     out = show(tmp_path, raw, capsys)
     assert status_line(out) == f"Good signature from {ALICE} (key {world.alice}, ultimate trust)"
     body = out.split("\n\n", 2)[2]
@@ -169,8 +175,9 @@ def test_inline_pgp_message_is_decrypted(
     my_gnupghome: GpgWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     world = my_gnupghome
-    armored = gpg(world.other, "--encrypt", "--armor", "--recipient", world.alice,
-                  data=b"Inline secret.\n").decode()
+    armored = gpg(
+        world.other, "--encrypt", "--armor", "--recipient", world.alice, data=b"Inline secret.\n"
+    ).decode()
     raw = crlf(headers(BOB, "Inline", "text/plain; charset=utf-8") + armored)
     out = show(tmp_path, raw, capsys)
     assert status_line(out) == "Encrypted to you"
@@ -182,12 +189,21 @@ def test_the_real_command_honours_gnupghome(gpg_world: GpgWorld, tmp_path: Path)
     path = tmp_path / "signed.eml"
     path.write_bytes(signed_message(gpg_world.me, gpg_world.alice, ALICE, "Hello."))
     env_home = {"GNUPGHOME": str(gpg_world.me)}
-    done = subprocess.run([sys.executable, "-m", "tui_mail", "show", str(path)], capture_output=True,
-                          env={**os.environ, **env_home}, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui_mail", "show", str(path)],
+        capture_output=True,
+        env={**os.environ, **env_home},
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert f"Good signature from {ALICE}".encode() in done.stdout
-    elsewhere = subprocess.run([sys.executable, "-m", "tui_mail", "show", str(path)],
-                               capture_output=True, timeout=60, check=False,
-                               env={**os.environ, "GNUPGHOME": str(gpg_world.other)})
+    elsewhere = subprocess.run(
+        [sys.executable, "-m", "tui_mail", "show", str(path)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "GNUPGHOME": str(gpg_world.other)},
+    )
     # The stranger's keyring holds Alice's key but has never certified it.
     assert f"(key {gpg_world.alice}, unknown trust)".encode() in elsewhere.stdout

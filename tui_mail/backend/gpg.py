@@ -29,16 +29,30 @@ MAX_OUTPUT = 64 * 1024 * 1024
 _STATUS_PREFIX = "[GNUPG:] "
 _KEY_ID = re.compile(r"[0-9A-Fa-f]{8,40}")
 _COMMON = (
-    "--batch", "--no-tty", "--status-fd", "2", "--pinentry-mode", "loopback",
-    "--no-auto-key-retrieve", "--auto-key-locate", "local", "--display-charset", "utf-8",
+    "--batch",
+    "--no-tty",
+    "--status-fd",
+    "2",
+    "--pinentry-mode",
+    "loopback",
+    "--no-auto-key-retrieve",
+    "--auto-key-locate",
+    "local",
+    "--display-charset",
+    "utf-8",
 )
 
 
 class GnuPG:
     """Runs the ``gpg`` binary; ``home`` overrides ``$GNUPGHOME`` (None: gpg's own default)."""
 
-    def __init__(self, binary: str = "gpg", *, home: str | os.PathLike[str] | None = None,
-                 timeout: float = GPG_TIMEOUT) -> None:
+    def __init__(
+        self,
+        binary: str = "gpg",
+        *,
+        home: str | os.PathLike[str] | None = None,
+        timeout: float = GPG_TIMEOUT,
+    ) -> None:
         self.binary = binary
         self.home = os.fspath(home) if home is not None else None
         self.timeout = timeout
@@ -78,8 +92,12 @@ class GnuPG:
             env["GNUPGHOME"] = self.home
         try:
             done = subprocess.run(
-                [self.binary, *_COMMON, *args], input=data, capture_output=True,
-                timeout=self.timeout, env=env, check=False,
+                [self.binary, *_COMMON, *args],
+                input=data,
+                capture_output=True,
+                timeout=self.timeout,
+                env=env,
+                check=False,
             )
         except FileNotFoundError:
             return GpgResult(returncode=-1, problem=f"{self.binary} is not installed")
@@ -88,7 +106,7 @@ class GnuPG:
         except OSError as exc:
             return GpgResult(returncode=-1, problem=f"gpg could not run ({exc.strerror or exc})")
         status = tuple(
-            line[len(_STATUS_PREFIX):]
+            line[len(_STATUS_PREFIX) :]
             for line in done.stderr.decode("utf-8", "replace").splitlines()
             if line.startswith(_STATUS_PREFIX)
         )

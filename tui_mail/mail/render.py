@@ -103,13 +103,24 @@ def format_plain(rendered: RenderedMessage) -> str:
 
 
 def security_line(statuses: tuple[SecurityStatus, ...]) -> tuple[str, str]:
-    """(one sanitised line joining the statuses with " · ", the worst level); ("", "") for none."""
+    """(one sanitised line joining the statuses with " · ", the worst level); ("", "") for none.
+
+    Repeats in a row collapse into one with a count (nested encryption: ``Encrypted to you (×3)``).
+    """
     if not statuses:
         return "", ""
-    shown = statuses[:6]
-    text = " · ".join(clean_line(status.text, 500) for status in shown)
-    if len(statuses) > len(shown):
-        text += f" · and {len(statuses) - len(shown)} more"
+    runs: list[list[str | int]] = []
+    for status in statuses:
+        if runs and runs[-1][0] == status.text:
+            runs[-1][1] = int(runs[-1][1]) + 1
+        else:
+            runs.append([status.text, 1])
+    shown = runs[:6]
+    text = " · ".join(
+        clean_line(str(line), 500) + (f" (×{count})" if int(count) > 1 else "") for line, count in shown
+    )
+    if len(runs) > len(shown):
+        text += f" · and {len(runs) - len(shown)} more"
     worst = max((s.level for s in statuses), key=lambda level: _LEVELS.index(level) if level in _LEVELS else 2)
     return text, worst
 

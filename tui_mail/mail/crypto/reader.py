@@ -73,12 +73,17 @@ class PgpReader:
         """True for PGP/MIME ``multipart/signed`` and ``multipart/encrypted`` parts."""
         if kind not in ("multipart/signed", "multipart/encrypted"):
             return False
-        return _param(part, "protocol").lower() in ("application/pgp-signature", "application/pgp-encrypted")
+        return _param(part, "protocol").lower() in (
+            "application/pgp-signature",
+            "application/pgp-encrypted",
+        )
 
     def open(self, part: Message, kind: str, layer: bytes) -> Opened:
         """Verify (``layer``: the raw bytes the part was parsed from) or decrypt ``part``."""
         if not self._spend():
-            return Opened([SecurityStatus("warning", "Not checked: too many signed or encrypted parts")])
+            return Opened(
+                [SecurityStatus("warning", "Not checked: too many signed or encrypted parts")]
+            )
         if kind == "multipart/signed":
             return self._verify(part, layer)
         return self._decrypt(part)
@@ -102,7 +107,11 @@ class PgpReader:
             statuses.append(signature_status(result, self.senders, self._key))
         inner = InlineSegment(result.output, signed=signed or clearsigned, outside=False)
         if not result.output:
-            inner = InlineSegment(block, outside=False) if clearsigned else InlineSegment(b"", outside=False)
+            inner = (
+                InlineSegment(block, outside=False)
+                if clearsigned
+                else InlineSegment(b"", outside=False)
+            )
         pieces = [InlineSegment(data[: start.start()]), inner, InlineSegment(data[end.end() :])]
         return [p for p in pieces if p.data.strip()], statuses
 
@@ -123,10 +132,14 @@ class PgpReader:
         children = [c for c in _children(part)]
         signed_bytes = signed_part_bytes(layer, _param(part, "boundary"))
         if len(children) < 2 or signed_bytes is None:
-            return Opened([SecurityStatus("bad", "BAD signature: the signed part could not be found")])
+            return Opened(
+                [SecurityStatus("bad", "BAD signature: the signed part could not be found")]
+            )
         signature, _ = decoded_payload(children[1])
         result = self.runner.verify_detached(signed_bytes, signature)
-        return Opened([signature_status(result, self.senders, self._key)], signed_bytes, signed=True)
+        return Opened(
+            [signature_status(result, self.senders, self._key)], signed_bytes, signed=True
+        )
 
     def _decrypt(self, part: Message) -> Opened:
         children = _children(part)

@@ -25,8 +25,11 @@ _TRUST = {
     "TRUST_UNDEFINED": "unknown trust",
     "TRUST_NEVER": "never trusted",
 }
-_GOOD_BUT = {"EXPSIG": "the signature has expired", "EXPKEYSIG": "the key has expired",
-             "REVKEYSIG": "the key is revoked"}
+_GOOD_BUT = {
+    "EXPSIG": "the signature has expired",
+    "EXPKEYSIG": "the key has expired",
+    "REVKEYSIG": "the key is revoked",
+}
 _EMAIL = re.compile(r"<([^<>\s]+@[^<>\s]+)>\s*$|^([^<>\s]+@[^<>\s]+)$")
 _C_ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
 #: ERRSIG's return code for "no public key".
@@ -76,21 +79,28 @@ def signature_status(result: GpgResult, senders: frozenset[str], keys: KeyLookup
     if good in _GOOD_BUT:
         return SecurityStatus("warning", f"Good signature from {described}, but {_GOOD_BUT[good]}")
     if senders and not senders & _key_emails(keys(fingerprint), who):
-        return SecurityStatus("warning", f"Signed, but not by the sender's address: good signature from {described}")
+        return SecurityStatus(
+            "warning", f"Signed, but not by the sender's address: good signature from {described}"
+        )
     level = "warning" if "TRUST_NEVER" in seen else "good"
     return SecurityStatus(level, f"Good signature from {described}")
 
 
 def decryption_status(result: GpgResult, keys: KeyLookup) -> SecurityStatus:
-    """"Encrypted to you", or why the part could not be decrypted."""
+    """ "Encrypted to you", or why the part could not be decrypted."""
     seen = fields(result)
     if "DECRYPTION_OKAY" in seen:
         return SecurityStatus("good", "Encrypted to you")
     if "BAD_PASSPHRASE" in seen:
-        return SecurityStatus("bad", f"Cannot decrypt: wrong passphrase for {_named(_arg(seen['BAD_PASSPHRASE'], 0), keys)}")
+        return SecurityStatus(
+            "bad",
+            f"Cannot decrypt: wrong passphrase for {_named(_arg(seen['BAD_PASSPHRASE'], 0), keys)}",
+        )
     if "NEED_PASSPHRASE" in seen:
         key = _named(_arg(seen["NEED_PASSPHRASE"], 0), keys)
-        return SecurityStatus("warning", f"Cannot decrypt: the secret key {key} needs its passphrase")
+        return SecurityStatus(
+            "warning", f"Cannot decrypt: the secret key {key} needs its passphrase"
+        )
     missing = [line.split(" ")[1] for line in result.status if line.startswith("NO_SECKEY ")]
     if missing:
         names = ", ".join(dict.fromkeys(_named(key, keys) for key in missing[:5]))
