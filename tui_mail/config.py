@@ -23,7 +23,7 @@ from tui_mail.config_table import (
 )
 from tui_mail.errors import ConfigError
 from tui_mail.hosts import is_loopback_host as is_loopback_host  # moved; still exported here
-from tui_mail.oauth2_config import AUTH_METHODS, OAuth2Config, parse_oauth2
+from tui_mail.oauth2_config import OAuth2Config, auth_method, parse_oauth2
 from tui_mail.pop3_config import Pop3Config, parse_pop3
 from tui_mail.ui_config import UiConfig, parse_ui
 
@@ -230,12 +230,10 @@ def _server(
         password_command=command or "",
         password_env=env or "",
         ca_file=optional_path(table, "ca_file", base.ca_file if base else None),
-        auth=table.get("auth", str, base.auth if base else "password"),
+        auth=auth_method(table, base.auth if base else "password"),
         # Never inherited from the incoming server: a pin names one server's certificate.
         cert_fingerprint=cert_fingerprint(table, security),
     )
-    if server.auth not in AUTH_METHODS:
-        raise table.fail("auth", f"must be one of {', '.join(AUTH_METHODS)}, not {server.auth!r}")
     table.done()
     return server
 
@@ -294,12 +292,17 @@ def _account(file: str, name: str, data: Any) -> AccountConfig:
     identities = _identities(table, email, table.get("display_name", str, ""))
     oauth2_table = table.table("oauth2")
     oauth2 = parse_oauth2(oauth2_table, email) if oauth2_table is not None else None
-    for proto, server in (("imap", imap), ("smtp", smtp)):
-        if server is not None and server.uses_oauth2 and oauth2 is None:
+    logins: tuple[tuple[str, ServerConfig | Pop3Config | None], ...] = (
+        ("imap", imap),
+        ("pop3", pop3),
+        ("smtp", smtp),
+    )
+    for proto, login in logins:
+        if login is not None and login.uses_oauth2 and oauth2 is None:
             raise ConfigError(
                 file,
                 f"accounts.{name}.{proto}.auth",
-                f"{server.auth!r} needs an [accounts.{name}.oauth2] table",
+                f"{login.auth!r} needs an [accounts.{name}.oauth2] table",
             )
     account = AccountConfig(
         name=name,

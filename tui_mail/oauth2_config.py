@@ -129,6 +129,18 @@ def check_endpoint(url: str) -> str | None:
     return f"not an https:// URL: {url!r}"
 
 
+def auth_method(table: _Table, default: str = "password") -> str:
+    """The ``auth`` key of an ``[imap]``, ``[pop3]`` or ``[smtp]`` table, checked.
+
+    "xoauth2" and "oauthbearer" need the account's ``[oauth2]`` table: ``config``
+    checks that once the whole account is read.
+    """
+    auth = str(table.get("auth", str, default))
+    if auth not in AUTH_METHODS:
+        raise table.fail("auth", f"must be one of {', '.join(AUTH_METHODS)}, not {auth!r}")
+    return auth
+
+
 def parse_oauth2(table: _Table, email: str) -> OAuth2Config:
     """Read and check an ``[accounts.X.oauth2]`` table (ConfigError names the key)."""
     table.expect(

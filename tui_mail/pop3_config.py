@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tui_mail.config_table import ConfigTable, cert_fingerprint, optional_path
 from tui_mail.hosts import is_loopback_host
+from tui_mail.oauth2_config import auth_method
 
 #: The same words as ``config.SECURITIES``: "starttls" means POP3's STLS (RFC 2595).
 POP3_SECURITIES: tuple[str, ...] = ("tls", "starttls", "none")
@@ -46,16 +47,14 @@ class Pop3Config:
     """With ``leave_on_server``: delete messages fetched more than this many days ago (0 = never)."""
     poll_interval: float = 300.0
     """Seconds between fetches (``$`` fetches at once)."""
-
-    @property
-    def auth(self) -> str:
-        """Always "password" (USER/PASS, APOP or SASL PLAIN); OAuth2 is not offered for POP3."""
-        return "password"
+    auth: str = "password"
+    """"password" (SASL PLAIN, USER/PASS or APOP), or SASL "xoauth2" / "oauthbearer"
+    with the account's ``[oauth2]`` sign-in (as for IMAP)."""
 
     @property
     def uses_oauth2(self) -> bool:
-        """False: a POP3 server is logged in to with a password."""
-        return False
+        """True when the server is logged in to with an OAuth2 access token."""
+        return self.auth != "password"
 
     @property
     def is_loopback(self) -> bool:
@@ -77,6 +76,7 @@ def parse_pop3(table: ConfigTable, email: str, allow_insecure: bool) -> Pop3Conf
         "leave_on_server",
         "delete_after_days",
         "poll_interval",
+        "auth",
     )
     host = table.get("host", str, "")
     if not host:
@@ -126,6 +126,7 @@ def parse_pop3(table: ConfigTable, email: str, allow_insecure: bool) -> Pop3Conf
         leave_on_server=leave,
         delete_after_days=days,
         poll_interval=poll,
+        auth=auth_method(table),
     )
     table.done()
     return config

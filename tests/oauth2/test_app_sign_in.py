@@ -8,17 +8,14 @@ password prompt) -> signed in -> online, folders listed.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.integration.backend_helpers import FAST
+from tests.oauth2.dialog_helpers import approve_in_dialog, sign_in_dialog
 from tests.ui.helpers import wait_until
 from tui_mail.app import TuiMailApp
 from tui_mail.backend import AccountState, MailServiceImpl
 from tui_mail.config import load_config
-from tui_mail.ui.screens.password import PasswordScreen
-from tui_mail.ui.screens.sign_in import SignInScreen
 
 pytestmark = pytest.mark.integration
 
@@ -32,24 +29,10 @@ async def test_needs_sign_in_then_the_dialog_signs_in(oauth_bed, tmp_path, trans
         ),
     )
     async with app.run_test(size=(160, 45)) as pilot:
-        await wait_until(
-            pilot,
-            lambda: isinstance(app.screen, SignInScreen) and app.screen.query("#sign-in-ok"),
-            20,
-        )
-        dialog = app.screen
-        assert isinstance(dialog, SignInScreen) and "needs sign-in" in dialog.reason
-        assert not any(isinstance(s, PasswordScreen) for s in app.screen_stack)
+        dialog = await sign_in_dialog(pilot, app)
         status = app.main_screen.status
         assert status.line.state is AccountState.AUTH_FAILED
         assert "needs sign-in" in str(status.render())
-        await pilot.pause()  # laid out, so the click lands on the button
-        await pilot.click("#sign-in-ok")
-        await pilot.pause()
-        await wait_until(pilot, lambda: any("enter the code" in p for p in dialog.prompts), 15)
-        text = next(p for p in dialog.prompts if "enter the code" in p)
-        transcript.append(text)
-        oauth_bed.auth.approve(re.search(r"enter the code (\S+)", text).group(1))
-        await wait_until(pilot, lambda: not isinstance(app.screen, SignInScreen), 20)
+        await approve_in_dialog(pilot, app, dialog, oauth_bed, transcript)
         await wait_until(pilot, lambda: status.line.state is AccountState.ONLINE, 20)
         transcript.append(str(status.render()))

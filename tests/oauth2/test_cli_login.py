@@ -6,57 +6,14 @@ by approving the device code the CLI prints.
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.servers.oauth_bed import OAuthBed
+from tests.oauth2.sign_in_helpers import check, device_login
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
-
-
-def cli(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tui_mail", *args],
-        cwd=REPO,
-        env={**os.environ, **env},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,
-    )
-
-
-def device_login(
-    bed: OAuthBed, config: Path, env: dict[str, str], transcript: list[str], approve: bool = True
-):
-    """Run `tui-mail login --flow device`, approve (or deny) the printed code; (rc, out, err)."""
-    proc = cli(["--config", str(config), "login", "--flow", "device"], env)
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        found = re.search(r"enter the code (\S+)", line)
-        if found:
-            bed.auth.approve(found.group(1), approved=approve)
-            break
-    out, err = proc.communicate(timeout=60)
-    transcript.extend([*lines, out, err])
-    return proc.returncode, "".join(lines) + out, err
-
-
-def check(config: Path, env: dict[str, str], transcript: list[str]) -> tuple[int, str, str]:
-    proc = cli(["--config", str(config), "check"], env)
-    out, err = proc.communicate(timeout=120)
-    transcript.extend([out, err])
-    return proc.returncode, out, err
 
 
 @pytest.mark.access_lifetime(4)

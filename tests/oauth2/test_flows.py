@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from tests.oauth2.sign_in_helpers import approve_from
 from tui_mail.backend.auth.flows import Pkce, exchange_code
 from tui_mail.backend.auth.http import OAuth2Error
 from tui_mail.backend.auth.login import choose_flow, sign_in
@@ -144,16 +145,6 @@ def test_paste_with_a_wrong_state_is_refused(oauth_bed, tmp_path):
             tokens=tokens,
         )
     assert info.value.error == "state_mismatch"
-
-
-def approve_from(bed, transcript):
-    def show(text: str) -> None:
-        transcript.append(text)
-        found = re.search(r"enter the code (\S+)", text)
-        if found:
-            bed.auth.approve(found.group(1))
-
-    return show
 
 
 def test_device_flow_slows_down_when_told(oauth_bed, tmp_path, transcript):

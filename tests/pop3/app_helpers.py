@@ -25,11 +25,15 @@ def pop3_app(
     **pop3_extra: Any,
 ) -> Any:
     """The app as the CLI builds it, on a POP3 account ``pop`` (cache under ``tmp_path``)."""
+    path = server.config_toml(tmp_path, security="starttls", pop3_extra=pop3_extra or None)
+    return app_on(path, tmp_path, options)
+
+
+def app_on(path: Path, tmp_path: Path, options: ServiceOptions = NO_POLL) -> Any:
+    """The app as the CLI builds it on the config file ``path`` (cache under ``tmp_path``)."""
     from tui_mail.app import TuiMailApp
 
-    config = load_config(
-        server.config_toml(tmp_path, security="starttls", pop3_extra=pop3_extra or None)
-    )
+    config = load_config(path)
     return TuiMailApp(
         config,
         lambda listener: MailServiceImpl(

@@ -108,7 +108,7 @@ username_attribute = email
 
 #: With ``pop3=True``: Dovecot's POP3 (Debian ``dovecot-pop3d``) on a plain port, where
 #: STLS is offered (``ssl = yes``), and a POP3S port. The UIDL format is Dovecot's
-#: recommended one; APOP is offered because the passdb holds plain passwords.
+#: recommended one; APOP is offered where the passdb holds plain passwords (not oauth2).
 _POP3_SERVICE = """\
 pop3_uidl_format = %08Xu%08Xv
 service pop3-login {{
@@ -209,7 +209,8 @@ class DovecotServer:
             mechanisms, passdb = "plain login", _PASSWD_PASSDB.format(root=self.root)
         pop3 = ""
         if self.pop3:
-            mechanisms += " apop"
+            if self.oauth2_keys is None:  # APOP needs the plain passwords an oauth2 passdb lacks
+                mechanisms += " apop"
             pop3 = _POP3_SERVICE.format(
                 host=self.host, pop3_port=self.pop3_port, pop3s_port=self.pop3s_port
             )

@@ -1,4 +1,5 @@
-"""The OAuth2 test bed: one authorization server, Dovecot's oauth2 passdb, aiosmtpd, one user.
+"""The OAuth2 test bed: one authorization server, Dovecot's oauth2 passdb, aiosmtpd, one user
+(:class:`OAuthBed` for IMAP, :class:`Pop3OAuthBed` for a POP3 account).
 
 Dovecot validates the JWTs locally with the key the authorization server
 writes; the SMTP server's ``auth_XOAUTH2`` / ``auth_OAUTHBEARER`` handlers
@@ -20,6 +21,7 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 from tests.servers.dovecot import DovecotServer
 from tests.servers.oauth_server import OAuthServer
+from tests.servers.pop3_account import Pop3Account
 from tui_mail.demo.smtp_server import SmtpServer, _Handler
 
 # aiosmtpd logs every command line at DEBUG (AUTH lines carry tokens): keep it quiet.
@@ -104,6 +106,7 @@ class OAuthBed:
         account: str = "work",
     ) -> Path:
         """A config whose account signs in to this bed (plain text on loopback)."""
+        smtp_lines = f'username = "{self.user}"\nauth = "{smtp_auth}"\n'
         text = f"""
 [accounts.{account}]
 email = "{self.user}@example.org"
@@ -113,14 +116,59 @@ port = {self.dovecot.imap_port}
 security = "none"
 username = "{self.user}"
 auth = "{imap_auth}"
-[accounts.{account}.smtp]
-host = "127.0.0.1"
-port = {self.smtp.port}
-security = "none"
-username = "{self.user}"
-auth = "{smtp_auth}"
-[accounts.{account}.oauth2]
-{self.auth.oauth2_toml(flow)}"""
+{_smtp_and_oauth2(self, account, flow, smtp_lines)}"""
         path = tmp_path / "config.toml"
         path.write_text(text)
         return path
+
+
+@dataclass
+class Pop3OAuthBed:
+    """The POP3 side of the bed: Dovecot's POP3 with the oauth2 passdb, a mailbox, SMTP."""
+
+    auth: OAuthServer
+    dovecot: DovecotServer
+    smtp: OAuthSmtpServer
+    user: str
+    mailbox: Pop3Account
+    """Delivers mail into the user's Maildir (its password is empty: no plain login here)."""
+
+    def config_toml(
+        self,
+        tmp_path: Path,
+        *,
+        security: str = "starttls",
+        auth: str = "xoauth2",
+        flow: str = "auto",
+        account: str = "pop",
+    ) -> Path:
+        """A config whose POP3 account signs in to this bed; SMTP inherits ``auth``."""
+        port = self.dovecot.pop3s_port if security == "tls" else self.dovecot.pop3_port
+        ca_file = f'ca_file = "{self.dovecot.ca_file}"\n' if security != "none" else ""
+        text = f"""
+[general]
+default_account = "{account}"
+[accounts.{account}]
+email = "{self.user}@example.org"
+display_name = "POP OAuth"
+[accounts.{account}.pop3]
+host = "127.0.0.1"
+port = {port}
+security = "{security}"
+username = "{self.user}"
+auth = "{auth}"
+{ca_file}{_smtp_and_oauth2(self, account, flow)}"""
+        path = tmp_path / "config.toml"
+        path.write_text(text)
+        path.chmod(0o600)
+        return path
+
+
+def _smtp_and_oauth2(bed: OAuthBed | Pop3OAuthBed, account: str, flow: str, extra: str = "") -> str:
+    """The [smtp] table (plain text on loopback, plus ``extra`` lines) and the [oauth2] table."""
+    return f"""[accounts.{account}.smtp]
+host = "127.0.0.1"
+port = {bed.smtp.port}
+security = "none"
+{extra}[accounts.{account}.oauth2]
+{bed.auth.oauth2_toml(flow)}"""

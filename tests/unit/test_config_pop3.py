@@ -98,7 +98,8 @@ def test_plaintext_to_a_remote_host_is_refused_unless_allowed():
             "accounts.old.pop3.password_env",
             "not both",
         ),
-        ("auth = \"xoauth2\"\n", "accounts.old.pop3.auth", "unknown key"),
+        ('auth = "kerberos"\n', "accounts.old.pop3.auth", "must be one of password, xoauth2"),
+        ('auth = "xoauth2"\n', "accounts.old.pop3.auth", "needs an [accounts.old.oauth2] table"),
     ],
 )
 def test_bad_values_name_the_key(extra: str, key: str, words: str):
@@ -141,3 +142,20 @@ def test_password_sources_use_the_pop3_table(monkeypatch: pytest.MonkeyPatch):
     account = parse(BASE + 'password_env = "POP_PW"\n').account()
     assert secrets.get_password(account, "pop3") == "s3cret"
     assert secrets.keyring_user("old", "pop3") == "old/pop3"
+
+
+OAUTH2 = '[accounts.old.oauth2]\nprovider = "microsoft"\nclient_id = "abc"\n'
+
+
+@pytest.mark.parametrize("auth", ["xoauth2", "oauthbearer"])
+def test_oauth2_auth_with_the_oauth2_table_and_smtp_inherits_it(auth: str):
+    text = BASE + f'auth = "{auth}"\n[accounts.old.smtp]\n' + OAUTH2
+    account = parse(text).account()
+    assert account.pop3 is not None and account.pop3.auth == auth and account.pop3.uses_oauth2
+    assert account.incoming.uses_oauth2 and account.oauth2 is not None
+    assert account.smtp is not None and account.smtp.auth == auth
+
+
+def test_password_is_the_default_auth():
+    pop3 = parse(BASE).account().pop3
+    assert pop3 is not None and pop3.auth == "password" and not pop3.uses_oauth2

@@ -11,12 +11,12 @@ worked, 1 otherwise.
 from __future__ import annotations
 
 import smtplib
-import time
 from typing import TextIO
 
 from tui_mail.backend.auth.sasl import MECHANISMS
 from tui_mail.backend.auth.tls import pin_note
 from tui_mail.backend.auth.tokens import Credential, OAuth2Credential, credential_for
+from tui_mail.backend.check_oauth2 import check_oauth2
 from tui_mail.backend.imap.folders import ListedFolder, build_folders
 from tui_mail.backend.imap.idle_probe import probe_idle
 from tui_mail.backend.imap.protocol import describe_tls
@@ -140,34 +140,6 @@ def check_imap(account: AccountConfig, report: Report) -> None:
         report.fail(f"IMAP: {exc}")
     finally:
         session.logout()
-
-
-def check_oauth2(account: AccountConfig, report: Report) -> OAuth2Credential | None:
-    """Report the OAuth2 side: mechanism, token expiry and scopes, where the refresh token is.
-
-    Takes a token as the app would (refreshing it when within 300 s of expiry),
-    so a check after the token expired proves the stored refresh token works.
-    """
-    credential = credential_for(account)
-    oauth2 = credential.tokens.oauth2
-    mechanisms = sorted(
-        {MECHANISMS[s.auth] for s in (account.imap, account.smtp) if s and s.uses_oauth2}
-    )
-    report.ok(f"OAuth2: {', '.join(mechanisms)} with provider {oauth2.provider}")
-    try:
-        status = credential.tokens.status()
-    except MailError as exc:
-        report.fail(f"OAuth2 token: {exc} (run `tui-mail login --account {account.name}`)")
-        return None
-    where = {"keyring": "the keyring", "file": "the token file (no keyring)"}
-    report.ok(f"refresh token from {where.get(status.source or '', 'this session')}")
-    left = status.expires_at - time.time()
-    expiry = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(status.expires_at))
-    refreshed = " (just refreshed)" if status.refreshed else ""
-    remaining = f"{left / 60:.0f} min" if left >= 120 else f"{left:.0f} s"
-    report.ok(f"access token valid until {expiry}, {remaining} left{refreshed}")
-    report.ok("scopes: " + (" ".join(status.scopes) or "(none reported)"))
-    return credential
 
 
 def check_idle(

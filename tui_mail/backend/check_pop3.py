@@ -1,35 +1,24 @@
 """``tui-mail check`` for a POP3 account: TLS, CAPA, login, message count and size.
 
 Called by :func:`tui_mail.backend.check.run_check` with its report (any object
-with ``line``/``ok``/``note``/``fail``; a Protocol here, so this module does
-not import ``check.py`` back). Connects and logs in exactly as a fetch does
-(:class:`~tui_mail.backend.pop3.session.Pop3Session`), reads STAT and quits:
-nothing is downloaded or deleted.
+with ``line``/``ok``/``note``/``fail``: ``check_oauth2.Reporter``, so this
+module does not import ``check.py`` back). An OAuth2 account gets IMAP's lines
+(mechanism, token expiry, scopes: ``check_oauth2``). Connects and logs in
+exactly as a fetch does (:class:`~tui_mail.backend.pop3.session.Pop3Session`),
+reads STAT and quits: nothing is downloaded or deleted.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from tui_mail.backend.auth.tls import pin_note
+from tui_mail.backend.auth.tokens import Credential
+from tui_mail.backend.check_oauth2 import Reporter, check_oauth2
 from tui_mail.backend.imap.protocol import describe_tls
 from tui_mail.backend.pop3.session import Pop3Session
 from tui_mail.config import AccountConfig
 from tui_mail.errors import MailError
 
 CHECK_TIMEOUT = 30.0
-
-
-class Reporter(Protocol):
-    """The part of ``check.Report`` used here (it sanitises every line it prints)."""
-
-    password: str | None
-    """The secret to log in with instead of looking it up (setup), or None."""
-
-    def line(self, text: str) -> None: ...
-    def ok(self, text: str) -> None: ...
-    def note(self, text: str) -> None: ...
-    def fail(self, text: str) -> None: ...
 
 
 def _password(account: AccountConfig, report: Reporter) -> str | None:
@@ -82,12 +71,19 @@ def check_pop3(account: AccountConfig, report: Reporter) -> None:
         for missing in ("UIDL", "TOP"):
             if session.has_capa and not session.has(missing):
                 report.note(f"the server does not offer {missing}: headers are digested instead")
-        password = _password(account, report)
+        password: Credential | None
+        if server.uses_oauth2:
+            password = check_oauth2(account, report)
+        else:
+            password = _password(account, report)
         if password is None:
             return
         username = server.username or account.email
         try:
-            session.login(username, password)
+            if isinstance(password, str):
+                session.login(username, password)
+            else:
+                session.login_oauth2(username, password)
         except MailError as exc:
             report.fail(f"login as {username}: {exc}")
             return

@@ -1,7 +1,7 @@
-"""SASL XOAUTH2 and OAUTHBEARER (RFC 7628) for IMAP and SMTP, with one retry.
+"""SASL XOAUTH2 and OAUTHBEARER (RFC 7628) for IMAP, POP3 and SMTP, with one retry.
 
 :class:`SaslExchange` is the stateful callback both protocol libraries take
-(imapclient's ``sasl_login`` and smtplib's ``auth``): the first call answers
+(imapclient's ``sasl_login`` and smtplib's ``auth``; POP3's ``pop3.sasl`` too): the first call answers
 with the initial response; a later challenge is the server's JSON error
 status, which is kept and answered with the empty response (XOAUTH2) or
 ``\\x01`` (OAUTHBEARER, RFC 7628 section 3.2.3), so the server finishes with

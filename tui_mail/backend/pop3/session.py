@@ -4,7 +4,8 @@ The rules are IMAP's (``backend/imap/connect.py``): STLS only when offered and
 never a fall back to plain text; whatever the server said before the handshake
 is dropped (the buffered reader is replaced) and CAPA is asked again over TLS;
 no password goes over an unencrypted connection to a non-loopback host unless
-the account says ``allow_insecure``. Every failure leaves as a
+the account says ``allow_insecure``, and no OAuth2 access token over one at all
+(:meth:`Pop3Session.login_oauth2`). Every failure leaves as a
 ``tui_mail.errors`` error with the server's words sanitised
 (:func:`~tui_mail.backend.pop3.protocol.translate_errors`); a refused login is
 an ``AuthError``, never retried by the worker without a new password.
@@ -12,7 +13,6 @@ an ``AuthError``, never retried by the worker without a new password.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import poplib
 import re
@@ -20,7 +20,9 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui_mail.backend.auth.sasl import MECHANISMS, SaslExchange, authenticate
 from tui_mail.backend.auth.tls import make_ssl_context
+from tui_mail.backend.auth.tokens import AccessToken, Credential, OAuth2Credential
 from tui_mail.backend.pop3 import protocol
 from tui_mail.backend.pop3.listing import Listed, parse_listing
 from tui_mail.backend.pop3.protocol import (
@@ -35,8 +37,16 @@ from tui_mail.backend.pop3.protocol import (
     server_words,
     translate_errors,
 )
+from tui_mail.backend.pop3.sasl import sasl_auth
 from tui_mail.config import AccountConfig
-from tui_mail.errors import AuthError, ConfigError, ConnectionLost, ServerError, TLSError
+from tui_mail.errors import (
+    AuthError,
+    ConfigError,
+    ConnectionLost,
+    MailError,
+    ServerError,
+    TLSError,
+)
 from tui_mail.hosts import is_loopback_host
 from tui_mail.pop3_config import Pop3Config
 
@@ -80,7 +90,9 @@ class Pop3Session:
         self.timestamp: bytes | None = found.group(0) if found else None
         """The APOP timestamp of the greeting (dropped after STLS: it was said in plain text)."""
         self.mechanism = ""
-        """How :meth:`login` logged in: "SASL PLAIN", "USER/PASS" or "APOP"."""
+        """How it logged in: "SASL PLAIN", "USER/PASS", "APOP", "SASL XOAUTH2"/"SASL OAUTHBEARER"."""
+        self.login_token: AccessToken | None = None
+        """The access token an OAuth2 login was accepted with (None for a password)."""
 
     # ------------------------------------------------------------ opening
 
@@ -114,12 +126,15 @@ class Pop3Session:
     def open(
         cls,
         account: AccountConfig,
-        password: str,
+        password: Credential,
         *,
         timeout: float = READ_TIMEOUT,
         on_connected: Callable[[Pop3Session], None] | None = None,
     ) -> Pop3Session:
         """Connect and log in as the account's POP3 user: the one way the app gets a session.
+
+        ``password`` is a password, or for ``auth = "xoauth2"``/``"oauthbearer"`` the
+        account's OAuth2 credential (its token source).
 
         ``on_connected`` gets the session before the login, so another thread can
         :meth:`abort` a login that hangs. On any failure the connection is closed.
@@ -131,7 +146,11 @@ class Pop3Session:
         try:
             if on_connected is not None:
                 on_connected(session)
-            session.login(server.username or account.email, password)
+            username = server.username or account.email
+            if isinstance(password, OAuth2Credential):
+                session.login_oauth2(username, password)
+            else:
+                session.login(username, password)
         except BaseException:
             session.abort()
             raise
@@ -183,13 +202,17 @@ class Pop3Session:
 
     # ------------------------------------------------------------ login
 
+    def sasl_mechanisms(self) -> list[str]:
+        """The SASL mechanisms CAPA listed (upper case; empty without CAPA or SASL)."""
+        return [m.upper() for m in self.capabilities.get("SASL", ())]
+
     def login_methods(self) -> list[str]:
         """The ways to log in this server allows, best first.
 
         Over TLS: SASL PLAIN (carries any UTF-8), USER/PASS, APOP. In plain text
         (loopback or ``allow_insecure``): APOP first, as it never sends the password.
         """
-        plain = "PLAIN" in (m.upper() for m in self.capabilities.get("SASL", ()))
+        plain = "PLAIN" in self.sasl_mechanisms()
         user = self.has("USER") or not self.has_capa
         methods = ["SASL PLAIN"] * plain + ["USER/PASS"] * user
         apop = ["APOP"] if self.timestamp else []
@@ -222,24 +245,55 @@ class Pop3Session:
                     digest = hashlib.md5((self.timestamp or b"") + secret).hexdigest()
                     command(self.client, b"APOP", user, digest.encode("ascii"))
             except Refused as exc:
-                words = server_words(exc.text)
-                if _TEMPORARY.match(exc.text):
-                    raise ConnectionLost(
-                        "the POP3 server cannot open the mailbox now", words
-                    ) from exc
-                raise AuthError(f"the server refused the login ({method})", words) from exc
+                raise _refusal(exc, method) from exc
         self.mechanism = method
 
     def _sasl_plain(self, user: bytes, secret: bytes) -> None:
-        """AUTH PLAIN with an initial response (RFC 5034), or after an empty challenge."""
-        response = base64.b64encode(b"\0" + user + b"\0" + secret)
-        protocol.send_command(self.client, b"AUTH", b"PLAIN", response)
-        line = protocol.read_line(self.client)
-        if line == b"+" or line.startswith(b"+ "):
-            # A server that takes no initial response asks for it with an empty challenge.
-            protocol.send_command(self.client, response)
-            line = protocol.read_line(self.client)
-        protocol.status_of(line)
+        """AUTH PLAIN (RFC 5034); a server that asks again gets the same response."""
+        response = b"\0" + user + b"\0" + secret
+        sasl_auth(self.client, b"PLAIN", response, lambda _challenge: response)
+
+    def login_oauth2(self, username: str, credential: OAuth2Credential) -> None:
+        """SASL XOAUTH2 or OAUTHBEARER (``server.auth``) with the account's access token.
+
+        Only over TLS or to a loopback host: a bearer token opens the mailbox like
+        a password and, unlike one, is never sent in clear (``allow_insecure`` or
+        not). Only when CAPA's SASL line lists the mechanism. A token the server
+        refuses is refreshed and tried once more (``auth.sasl.authenticate``, as
+        for IMAP and SMTP); a grant the provider refuses leaves as SignInNeeded
+        (an AuthError saying "needs sign-in").
+        """
+        if not self.encrypted and not is_loopback_host(self.server.host):
+            raise TLSError(
+                f"refusing to send an access token unencrypted to {self.where}",
+                'use security = "tls" or "starttls"',
+            )
+        mechanism = MECHANISMS.get(self.server.auth, "")
+        offered = self.sasl_mechanisms()
+        if not mechanism or mechanism not in offered:
+            raise AuthError(
+                f"the POP3 server does not offer SASL {mechanism or self.server.auth}",
+                f"offered: {' '.join(offered) or 'none'}",
+            )
+        protocol.check_argument(username, "username")
+        method = f"SASL {mechanism}"
+
+        def attempt(exchange: SaslExchange) -> None:
+            with translate_errors(self.where):
+                try:
+                    sasl_auth(
+                        self.client,
+                        mechanism.encode("ascii"),
+                        exchange().encode("utf-8"),
+                        lambda challenge: exchange(challenge).encode("utf-8"),
+                    )
+                except Refused as exc:
+                    raise _refusal(exc, method) from exc
+
+        self.login_token = authenticate(
+            attempt, credential, self.server.auth, username, self.server.host, self.server.port
+        )
+        self.mechanism = method
 
     # ------------------------------------------------------------ the mailbox
 
@@ -312,3 +366,11 @@ class Pop3Session:
     def abort(self) -> None:
         """Break the connection from any thread (a blocked read then fails fast)."""
         hard_close(self.client)
+
+
+def _refusal(exc: Refused, method: str) -> MailError:
+    """A refused login: AuthError, or ConnectionLost for RFC 2449's "try later" codes."""
+    words = server_words(exc.text)
+    if _TEMPORARY.match(exc.text):
+        return ConnectionLost("the POP3 server cannot open the mailbox now", words)
+    return AuthError(f"the server refused the login ({method})", words)

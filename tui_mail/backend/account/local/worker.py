@@ -36,6 +36,7 @@ from tui_mail.backend.account.local.handlers import LocalHandlers
 from tui_mail.backend.account.sync import announce_counts
 from tui_mail.backend.account.thread import WorkerThread
 from tui_mail.backend.api import AccountState, AccountStateChanged, BackendEvent, Command
+from tui_mail.backend.auth.tokens import Credential, credential_for
 from tui_mail.backend.backoff import Backoff
 from tui_mail.backend.cache.local_store import LocalStore
 from tui_mail.backend.cache.pop3_ledger import INBOX, Pop3Ledger
@@ -52,11 +53,14 @@ T = TypeVar("T")
 #: Opening INBOX fetches unless a fetch ended this recently (``$`` right before it, say).
 FRESH_FOR = 15.0
 
-Pop3PasswordSource = Callable[[AccountConfig], "str | None"]
+Pop3PasswordSource = Callable[[AccountConfig], "Credential | None"]
 
 
-def pop3_password(account: AccountConfig) -> str | None:
-    """The stored POP3 password (command, environment, or keyring ``<account>/pop3``)."""
+def pop3_password(account: AccountConfig) -> Credential | None:
+    """The stored POP3 password (command, environment, or keyring ``<account>/pop3``),
+    or for an OAuth2 account its token source (shared with SMTP, as for IMAP)."""
+    if account.incoming.uses_oauth2:
+        return credential_for(account)
     from tui_mail.secrets import get_password
 
     return get_password(account, "pop3")
@@ -93,8 +97,9 @@ class Pop3Worker(WorkerThread):
         self.policy = FetchPolicy.of(account.pop3)
         self.online = threading.Event()
         """Set while the last fetch worked."""
-        self.typed_password: str | None = None
-        self.good_password: str | None = None
+        self.typed_password: Credential | None = None
+        """A typed password or a new OAuth2 sign-in's credential, tried before the stored one."""
+        self.good_password: Credential | None = None
         """The last password the server accepted (SMTP may borrow it)."""
         self._session: Pop3Session | None = None
         """The session of the fetch running now (another thread may abort it)."""
@@ -125,10 +130,9 @@ class Pop3Worker(WorkerThread):
         self._queue(Job(lambda: run(command), future, command), future, self.handlers)
         return future
 
-    def set_password(self, password: object) -> None:
-        """Use ``password`` from now on and fetch at once (leaves AUTH_FAILED)."""
-        if not isinstance(password, str):
-            raise AuthError("a POP3 server is logged in to with a password")
+    def set_password(self, password: Credential) -> None:
+        """Use ``password`` (or a new OAuth2 sign-in) from now on and fetch at once
+        (leaves AUTH_FAILED, "needs sign-in" included)."""
         self.typed_password = password
         self.lanes.put(Job(self._retry_now, Future()))
 
