@@ -1,10 +1,19 @@
 """The searchable text of a raw message, for the local full-text index.
 
 Pure (no I/O): the backend calls it on the account worker's thread after a body
-is fetched, and the background indexer for each body it stores.
+is fetched, and the background indexer for each body it stores. It never
+decrypts: a PGP/MIME encrypted body has no text here, and an inline armored
+``PGP MESSAGE`` block is left out (ciphertext is noise to search, and the clear
+text must not reach the cache), so search skips encrypted bodies.
 """
 
 from __future__ import annotations
+
+import re
+
+_ARMORED_MESSAGE = re.compile(
+    r"(?ms)^-----BEGIN PGP MESSAGE-----[ \t\r]*$.*?^-----END PGP MESSAGE-----[ \t\r]*$"
+)
 
 
 def body_text(raw: bytes) -> str:
@@ -13,4 +22,7 @@ def body_text(raw: bytes) -> str:
     # process that only syncs summaries never needs.
     from tui_mail.mail.parse import parse_message
 
-    return parse_message(raw).text
+    text = parse_message(raw).text
+    if "-----BEGIN PGP MESSAGE-----" in text:
+        text = _ARMORED_MESSAGE.sub("", text)
+    return text
