@@ -7,7 +7,9 @@ that is not stored whole, and the server's words reach no screen unsanitised.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,12 +17,14 @@ import pytest
 from tests.servers.pop3_account import sample_message
 from tests.servers.scripted_pop3 import Faults, Maildrop, ScriptedPop3Server
 from tests.servers.tls import CertPair, make_self_signed_cert
+from tui_mail.backend.auth.tokens import AccessToken, OAuth2Credential, TokenManager
 from tui_mail.backend.cache.pop3_ledger import Pop3Ledger
 from tui_mail.backend.cache.store import MailCache
 from tui_mail.backend.pop3.fetcher import FetchPolicy, FetchResult, fetch_new
 from tui_mail.backend.pop3.session import Oversized, Pop3Session
 from tui_mail.config import AccountConfig
 from tui_mail.errors import AuthError, ConnectionLost, TLSError
+from tui_mail.oauth2_config import OAuth2Config
 from tui_mail.pop3_config import Pop3Config
 
 DELETE = FetchPolicy(leave_on_server=False)
@@ -195,3 +199,27 @@ def test_starttls_to_a_server_without_stls_sends_no_password(drop: Maildrop) -> 
         with pytest.raises(TLSError, match="does not offer STLS"):
             Pop3Session.open(account(server, "starttls"), "secret", timeout=10)
         assert not any(c.startswith((b"USER", b"PASS", b"APOP")) for c in drop.commands)
+
+
+@pytest.mark.parametrize("challenges", [1, 10])
+def test_a_server_that_keeps_challenging_an_oauth2_login(
+    server: ScriptedPop3Server, challenges: int
+) -> None:
+    """Each JSON status gets the empty response; a fourth challenge cancels with ``*``:
+    a refused login with the server's status, never a hang or a loop. A status that
+    does not say the token was refused (400) asks for no refresh."""
+    server.faults.sasl_challenges = challenges
+    pop3 = replace(account(server).pop3, auth="xoauth2")
+    oauth2 = OAuth2Config(
+        "generic", "client", token_endpoint="http://127.0.0.1:1/token", scopes=("mail",)
+    )
+    config = AccountConfig("pop", "user@example.org", "", None, None, oauth2=oauth2, pop3=pop3)
+    tokens = TokenManager(config)
+    tokens._access = AccessToken("tok-secret", time.time() + 3600, (), issued_at=time.time())
+    with pytest.raises(AuthError) as info:
+        Pop3Session.open(config, OAuth2Credential(tokens, 0), timeout=10)
+    answers = [c for c in server.drop.commands if c.startswith(b"SASL answer: ")]
+    expected = [b"SASL answer: "] * min(challenges, 3) + [b"SASL answer: *"] * (challenges > 3)
+    assert answers == expected
+    assert '"status": "400"' in info.value.details
+    assert tokens.refreshes == 0

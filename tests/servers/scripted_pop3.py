@@ -15,6 +15,7 @@ connections. Deletions take effect at QUIT, as RFC 1939 says.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import socket
@@ -50,6 +51,8 @@ class Faults:
     """Offer STLS (needs ``tls_context``)."""
     after_stls_ok: bytes = b""
     """Plain-text bytes sent right after STLS's +OK, before the handshake (an injection)."""
+    sasl_challenges: int = 0
+    """Offer SASL XOAUTH2; AUTH gets this many JSON-status challenges, then -ERR."""
 
 
 @dataclass
@@ -165,6 +168,8 @@ class _Session:
             caps.append(b"UIDL")
         if self.faults.stls and self.server.tls_context and not isinstance(self.sock, ssl.SSLSocket):
             caps.append(b"STLS")
+        if self.faults.sasl_challenges:
+            caps.append(b"SASL XOAUTH2")
         self.lines(caps)
 
     def do_stls(self, _arg: bytes) -> bool | None:
@@ -192,6 +197,24 @@ class _Session:
             self.say(b"+OK logged in")
         else:
             self.say(b"-ERR [AUTH] bad login")
+
+    def do_auth(self, arg: bytes) -> None:
+        """A server that challenges again and again (its answers are kept: never a token)."""
+        if not self.faults.sasl_challenges:
+            self.say(b"-ERR no SASL here")
+            return
+        if len(arg.split()) < 2:
+            self.say(b"+ ")
+            self.file.readline(10_000)  # the initial response: a bearer token, not recorded
+        status = base64.b64encode(b'{"status":"400","schemes":"bearer"}')
+        for _ in range(self.faults.sasl_challenges):
+            self.say(b"+ " + status)
+            answer = self.file.readline(10_000).rstrip(b"\r\n")
+            self.server.drop.commands.append(b"SASL answer: " + answer)
+            if answer == b"*":
+                self.say(b"-ERR [AUTH] cancelled")
+                return
+        self.say(b"-ERR [AUTH] refused")
 
     def do_apop(self, arg: bytes) -> None:
         user, _, digest = arg.partition(b" ")

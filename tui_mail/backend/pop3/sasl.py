@@ -39,7 +39,8 @@ def sasl_auth(client: poplib.POP3, mechanism: bytes, initial: bytes, answer: Ans
     else:
         send_command(client, b"AUTH", mechanism)
     owed = not inline  # the initial response answers the first (empty) challenge
-    for _ in range(MAX_CHALLENGES + 1):
+    challenges = 0
+    while True:
         line = read_line(client)
         if line != b"+" and not line.startswith(b"+ "):
             status_of(line)
@@ -48,10 +49,12 @@ def sasl_auth(client: poplib.POP3, mechanism: bytes, initial: bytes, answer: Ans
             owed = False
             send_command(client, base64.b64encode(initial))
             continue
+        challenges += 1
+        if challenges > MAX_CHALLENGES:
+            send_command(client, b"*")  # cancel (RFC 5034): the server answers -ERR
+            read_line(client)
+            raise Refused(f"more than {MAX_CHALLENGES} SASL challenges")
         send_command(client, base64.b64encode(answer(_decode(line[2:]))))
-    send_command(client, b"*")
-    read_line(client)  # the server's -ERR for the cancelled exchange
-    raise Refused(f"more than {MAX_CHALLENGES} SASL challenges")
 
 
 def _decode(data: bytes) -> bytes:
