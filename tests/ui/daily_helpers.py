@@ -60,3 +60,18 @@ def add_to_inbox(imap_server: Any, raw: bytes, flags: tuple[str, ...] = ()) -> N
 def toasts(app: Any) -> list[str]:
     """Every notification message the app has shown so far."""
     return [str(n.message) for n in app._notifications]
+
+
+def plain_message_with_links(*urls: str, subject: str = "Three links") -> bytes:
+    """A text/plain message (no HTML part) naming ``urls`` in running text; newest of all."""
+    lines = [f"Link {i}: {url}." if i % 2 else f"See <{url}> too" for i, url in enumerate(urls)]
+    head = [
+        "From: Ada Lovelace <ada@example.org>",
+        "To: Test User <test@example.org>",
+        f"Subject: {subject}",
+        f"Message-ID: <links-{uuid.uuid4().hex[:8]}@example.org>",
+        "Date: Mon, 02 Mar 2026 09:50:00 +0000",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+    ]
+    return ("\r\n".join(head) + "\r\n\r\n" + "\r\n".join(lines) + "\r\n").encode()

@@ -266,18 +266,19 @@ async def test_o_opens_attachments_and_asks_before_a_deceptive_link(
         recorder = RecordingOpener()
         app.main_screen.opener.opener = recorder
         await pilot.press("o")
-        await pilot.pause()
-        assert isinstance(app.screen, FolderPickerScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, FolderPickerScreen))
         await pilot.press(*"evil", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen), "a deceptive link asks first"
-        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "http://evil.example/login" in app.screen.message  # the real target
+        await pilot.press("o")  # open (not copy or a command)
+        await wait_until(pilot, lambda: "Open it anyway" in getattr(app.screen, "message", ""))
+        await pilot.press("y")  # a deceptive link asks first
         await settle(pilot, app)
         assert recorder.urls == ["http://evil.example/login"]
         await pilot.press("j")  # the message with the PDF attachment
         await settle(pilot, app)
         await pilot.press("o")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, FolderPickerScreen))
         await pilot.press(*"slides", "enter")
         await settle(pilot, app)
         assert recorder.files and recorder.files[0].startswith(b"%PDF-1.4")

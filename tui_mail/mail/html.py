@@ -9,6 +9,9 @@ text names another host than the target.
 
 The output is NOT terminal-safe yet (``&#27;`` becomes a real ESC):
 ``mail.render`` sanitises it afterwards.
+
+Also here, for plain-text bodies: :data:`URL_PATTERN` (the preview colours what
+it finds) and :func:`text_links`, the URLs of a text, numbered as the ``o`` picker lists them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,32 @@ _URL_LIKE = re.compile(
     r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,})(?::\d+)?(?:[/?#]\S*)?$",
     re.IGNORECASE,
 )
+
+
+#: A URL in plain text (web, ftp or mailto:), up to a space, quote, bracket or angle bracket.
+URL_PATTERN = re.compile(
+    r"\b(?:https?|ftp)://[^\s<>\"')\]]+|\bmailto:[^\s<>\"')\]]+", re.IGNORECASE
+)
+#: Most links numbered from one plain-text body, and the most text scanned for them.
+MAX_TEXT_LINKS = 500
+MAX_LINK_SCAN = 4 * 1024 * 1024
+_TRAILING = ".,;:!?"
+
+
+def text_links(text: str) -> tuple[Link, ...]:
+    """The URLs written in a plain-text body, numbered in order, each once.
+
+    Sentence punctuation after a URL (``see https://x.org/a.``) is not part of it.
+    The URLs are as written (not sanitised): whoever shows one cleans it.
+    """
+    found: dict[str, None] = {}
+    for match in URL_PATTERN.finditer(text, 0, MAX_LINK_SCAN):
+        url = match.group(0).rstrip(_TRAILING)
+        if len(url) > url.find(":") + 3:
+            found.setdefault(url)
+        if len(found) >= MAX_TEXT_LINKS:
+            break
+    return tuple(Link(number=i, url=url) for i, url in enumerate(found, start=1))
 
 
 class _MailHTML2Text(html2text.HTML2Text):

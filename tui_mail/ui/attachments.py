@@ -5,8 +5,10 @@ decoding (``mail.parse.attachment_bytes``) and writing (``save.save_attachment``
 which keeps every file inside the chosen directory) run in a thread, never on
 the loop. The outcome is a toast naming the files, or what went wrong.
 
-``o``: a fuzzy picker lists the links and attachments; a link whose text shows
-another address than its target asks first; an attachment is written to a
+``o``: a fuzzy picker lists the links (the HTML part's, else the URLs of the
+plain text) and attachments; a link is then opened, copied or given to a
+command (``ui/daily/links.py``; a link whose text shows another address than
+its target asks before it opens); an attachment is written to a
 private temporary folder and handed to the desktop's opener. Launching goes
 through :class:`Opener`, which tests replace.
 """
@@ -21,11 +23,12 @@ from typing import Any
 from textual.app import App
 
 from tui_mail.errors import MailError
+from tui_mail.mail.html import text_links
 from tui_mail.mail.parse import attachment_bytes
 from tui_mail.mail.sanitize import clean_line
 from tui_mail.models import Attachment, Link, MessageBody
 from tui_mail.save import save_attachment
-from tui_mail.ui.screens.dialogs import ConfirmScreen
+from tui_mail.ui.daily.links import LinkChooser
 from tui_mail.ui.screens.folder_picker import FolderPickerScreen
 from tui_mail.ui.screens.save_attachments import SaveAttachmentsScreen, SaveRequest
 
@@ -68,9 +71,14 @@ class Opener:
 
 
 def open_choices(body: MessageBody) -> dict[str, Link | Attachment]:
-    """Picker labels (sanitised, unique) -> the link or attachment they stand for."""
+    """Picker labels (sanitised, unique) -> the link or attachment they stand for.
+
+    The links are the HTML part's, or those written in a plain-text body (a
+    regex over up to megabytes of text: call it on a thread).
+    """
     choices: dict[str, Link | Attachment] = {}
-    for link in body.links:
+    links = body.links or (() if body.from_html else text_links(body.text))
+    for link in links:
         warning = "  (deceptive!)" if link.deceptive else ""
         choices[f"[{link.number}] {clean_line(link.url, 300)}{warning}"] = link
     for attachment in body.attachments:
@@ -94,11 +102,18 @@ class AttachmentOpener:
     def __init__(self, app: App[Any], opener: Opener | None = None) -> None:
         self.app = app
         self.opener = opener or Opener()
+        self.links = LinkChooser(app, lambda url: self.opener.open_url(url))
 
     def ask(self, body: MessageBody | None, raw: bytes | None) -> None:
         """Offer the links and attachments (a toast when there are none)."""
-        choices = open_choices(body) if body is not None else {}
-        if not choices or raw is None:
+        if body is None or raw is None:
+            self.app.notify("Show a message first", severity="warning")
+            return
+        self.app.run_worker(self._ask(body, raw), group="open", exit_on_error=False)
+
+    async def _ask(self, body: MessageBody, raw: bytes) -> None:
+        choices = await asyncio.to_thread(open_choices, body)
+        if not choices:
             self.app.notify("This message has no links or attachments", severity="warning")
             return
 
@@ -111,25 +126,10 @@ class AttachmentOpener:
 
     def _open(self, target: Link | Attachment, raw: bytes) -> None:
         if isinstance(target, Attachment):
-            self._run(self._open_attachment(raw, target))
-            return
-        if not target.deceptive:
-            self._run(self._open_url(target.url))
-            return
-        question = f"The text of this link shows {target.text!r}, but it goes to:\n{target.url}\n\nOpen it anyway?"
-
-        def answered(answer: str | None) -> None:
-            if answer == "yes":
-                self._run(self._open_url(target.url))
-
-        self.app.push_screen(ConfirmScreen(question, title="Deceptive link"), answered)
-
-    def _run(self, job: Any) -> None:
-        self.app.run_worker(job, group="open", exit_on_error=False)
-
-    async def _open_url(self, url: str) -> None:
-        await asyncio.to_thread(self.opener.open_url, url)
-        self.app.notify(f"Opened {clean_line(url, 200)}", markup=False)
+            job = self._open_attachment(raw, target)
+            self.app.run_worker(job, group="open", exit_on_error=False)
+        else:
+            self.links.choose(target)  # open (a deceptive link asks), copy, or a command
 
     async def _open_attachment(self, raw: bytes, attachment: Attachment) -> None:
         try:

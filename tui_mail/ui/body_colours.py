@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from rich.style import Style
 from rich.text import Text
 
+from tui_mail.mail.html import URL_PATTERN
+
 #: Component class names of the preview (``message-preview--<name>``), one per style.
 PALETTE_NAMES = (
     "header",
@@ -35,7 +37,7 @@ PALETTE_NAMES = (
 )
 
 _QUOTE = re.compile(r"[ \t]*(?:>[ \t]?)+")
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"')\]]+|\bmailto:[^\s<>\"')\]]+", re.IGNORECASE)
+_URL = URL_PATTERN  # the same URLs the o picker numbers (mail/html.py)
 _DIFF_START = re.compile(r"^(?:diff --git |Index: |--- \S|@@ -\d)", re.MULTILINE)
 _DIFF_HEADER = ("diff ", "index ", "Index: ", "--- ", "+++ ", "new file mode", "deleted file mode",
                 "similarity index", "rename from", "rename to", "old mode", "new mode")

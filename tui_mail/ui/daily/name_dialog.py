@@ -33,7 +33,8 @@ class AskLineScreen(FormDialog[str | None]):
         with Vertical():
             yield Static(Text(clean_line(self.title_text)), classes="dialog-title")
             yield Static(Text(clean_text(self.prompt)))
-            yield Input(clean_line(self.value), id="ask-line")
+            # The cursor after the old name: renaming mostly edits it, not replaces it.
+            yield Input(clean_line(self.value), id="ask-line", select_on_focus=False)
             yield Static(Text(""), id="ask-note")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="ask-cancel")

@@ -1,0 +1,90 @@
+"""``o`` on a plain-text message, from the user's side, on Dovecot and pymap (issue 18 item 2).
+
+The picker lists all three URLs of the text with their real targets; a link is
+opened (through a recording opener: a test cannot start a browser), copied (the
+app's own OSC 52, from the sanitised URL) or given to a command typed by the
+user, run without a shell (a ``;`` in the URL stays a character).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ui.daily_helpers import add_to_inbox, plain_message_with_links, toasts
+from tests.ui.helpers import opened, real_app, wait_until
+from tui_mail.ui.daily.name_dialog import AskLineScreen
+from tui_mail.ui.screens.dialogs import ConfirmScreen
+from tui_mail.ui.screens.folder_picker import FolderPickerScreen
+
+pytestmark = pytest.mark.integration
+
+URLS = (
+    "https://docs.example.org/guide",
+    "http://bugs.example.org/issue?id=7;touch${IFS}pwned",
+    "https://files.example.net/a%20b.pdf",
+)
+
+
+class RecordingOpener:
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def open_url(self, url: str) -> None:
+        self.urls.append(url)
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUI_MAIL_STATE_DIR", str(tmp_path / "state"))
+
+
+async def pick(pilot: Any, app: Any, number: int) -> None:
+    """``o``, then the link numbered ``number``; the what-to-do question is up."""
+    await pilot.press("o")
+    await wait_until(pilot, lambda: isinstance(app.screen, FolderPickerScreen))
+    await pilot.press(*f"[{number}]", "enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+
+
+async def test_o_lists_the_three_urls_of_a_plain_text_message_and_uses_them(
+    imap_server: Any, tmp_path: Path
+) -> None:
+    add_to_inbox(imap_server, plain_message_with_links(*URLS))
+    app = real_app(imap_server, tmp_path)
+    record = tmp_path / "argv.txt"
+    script = tmp_path / "record.py"
+    script.write_text("import sys, pathlib\npathlib.Path(sys.argv[1]).write_text(sys.argv[2])\n")
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        await pilot.press("g")
+        await wait_until(
+            pilot, lambda: screen.preview.body and screen.preview.body.subject == "Three links"
+        )
+        recorder = RecordingOpener()
+        screen.opener.opener = recorder
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, FolderPickerScreen))
+        assert app.screen.folders == [f"[{i}] {url}" for i, url in enumerate(URLS, start=1)]
+        await pilot.press("escape")
+
+        await pick(pilot, app, 1)
+        assert URLS[0] in app.screen.message
+        await pilot.press("o")
+        await wait_until(pilot, lambda: recorder.urls == [URLS[0]])
+
+        await pick(pilot, app, 3)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: any("Copied" in t for t in toasts(app)))
+        assert app.clipboard == URLS[2]
+
+        await pick(pilot, app, 2)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskLineScreen))
+        await pilot.press(*f"{sys.executable} {script} {record} {{url}}", "enter")
+        await wait_until(pilot, lambda: any("exited with 0" in t for t in toasts(app)))
+    assert record.read_text() == URLS[1]
+    assert not (Path.cwd() / "pwned").exists()
