@@ -32,9 +32,13 @@ URLS = (
 class RecordingOpener:
     def __init__(self) -> None:
         self.urls: list[str] = []
+        self.files: list[Path] = []
 
     def open_url(self, url: str) -> None:
         self.urls.append(url)
+
+    def open_file(self, path: Path) -> None:
+        self.files.append(path)
 
 
 @pytest.fixture(autouse=True)
@@ -88,3 +92,41 @@ async def test_o_lists_the_three_urls_of_a_plain_text_message_and_uses_them(
         await wait_until(pilot, lambda: any("exited with 0" in t for t in toasts(app)))
     assert record.read_text() == URLS[1]
     assert not (Path.cwd() / "pwned").exists()
+
+
+HTML_MESSAGE = (
+    b"From: Newsletter <news@example.org>\r\nTo: test@example.org\r\n"
+    b"Subject: Rich news\r\nMessage-ID: <rich-1@example.org>\r\n"
+    b"Date: Mon, 02 Mar 2026 09:55:00 +0000\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/related; boundary="B"\r\n\r\n'
+    b"--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+    b'<p>Hello</p><img src="cid:logo@x"><img src="https://track.example/p.gif">\r\n'
+    b"--B\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--B--\r\n"
+)
+
+
+async def test_B_opens_the_html_part_from_a_private_file_with_remote_content_blocked(
+    imap_server: Any, tmp_path: Path
+) -> None:
+    add_to_inbox(imap_server, HTML_MESSAGE)
+    app = real_app(imap_server, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        await pilot.press("g")
+        await wait_until(
+            pilot, lambda: screen.preview.body and screen.preview.body.subject == "Rich news"
+        )
+        recorder = RecordingOpener()
+        screen.opener.opener = recorder
+        await pilot.press("B")
+        await wait_until(pilot, lambda: len(recorder.files) == 1)
+        await pilot.press("j")  # a plain message: nothing to open
+        await wait_until(pilot, lambda: screen.preview.body.subject != "Rich news")
+        await pilot.press("B")
+        await wait_until(pilot, lambda: any("no HTML part" in t for t in toasts(app)))
+    [path] = recorder.files
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    page = path.read_text()
+    assert "Content-Security-Policy" in page.split("<p>")[0]
+    assert "data:image/png;base64," in page and "cid:" not in page

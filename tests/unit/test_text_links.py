@@ -33,3 +33,31 @@ def test_the_picker_lists_plain_text_links_and_cleans_what_it_shows() -> None:
         "[2] https://two.example.org/x",  # the escape sequence dropped whole
         "[3] https://3.example",
     ]
+
+
+HTML_WITH_CID = (
+    b"From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/related; boundary="B"\r\n\r\n'
+    b"--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+    b'<html><head><meta http-equiv="Refresh" content="0;url=http://evil.example/">'
+    b'<link rel="preconnect" href="https://evil.example"></head>'
+    b'<body><p>Gr\xc3\xbc\xc3\x9fe</p><img src="cid:logo@x"><img src="https://track.example/p.gif">'
+    b"<script>fetch('https://evil.example')</script></body></html>\r\n"
+    b"--B\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--B--\r\n"
+)
+
+
+def test_the_browser_page_blocks_everything_remote_and_inlines_cid_images() -> None:
+    from tui_mail.mail.render import BROWSER_CSP, browser_page
+
+    page = browser_page(HTML_WITH_CID)
+    assert page is not None
+    assert page.startswith('<!DOCTYPE html><meta charset="utf-8">')
+    assert f'http-equiv="Content-Security-Policy" content="{BROWSER_CSP}"' in page[:400]
+    assert "default-src 'none'" in BROWSER_CSP and "img-src data:;" in BROWSER_CSP
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in page and "cid:" not in page
+    assert "Refresh" not in page and "preconnect" not in page and "Grüße" in page
+    plain = b"From: a@example.org\r\nSubject: x\r\n\r\nonly text https://example.org\r\n"
+    assert browser_page(plain) is None
+    assert browser_page(b"\xff\x00garbage") is None

@@ -4,20 +4,39 @@ The preview pane and ``tui-mail show`` both call :func:`render_message`, so
 what one shows the other shows. Every string in a :class:`RenderedMessage`
 has been through ``mail.sanitize``; the UI still wraps them in
 ``rich.text.Text`` so ``[markup]`` stays literal text. Also here: the date and
-size formats the message list reuses (:func:`format_date`, :func:`format_size`).
+size formats the message list reuses (:func:`format_date`, :func:`format_size`), and
+:func:`browser_page`, the HTML part made safe to open in a browser ("Open in browser").
 """
 
 from __future__ import annotations
 
+import base64
+import re
 import textwrap
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from tui_mail.errors import MailError
 from tui_mail.mail.crypto import GpgRunner
 from tui_mail.mail.filenames import safe_filename
+from tui_mail.mail.headers import decode_bytes
 from tui_mail.mail.lists import list_headers
-from tui_mail.mail.parse import parse_message
+from tui_mail.mail.parse import (
+    MAX_DEPTH,
+    MAX_HEADER_BYTES,
+    MAX_PARTS,
+    parse_message,
+    parse_tree,
+    prepare,
+)
+from tui_mail.mail.parts import (
+    charset_of,
+    content_type,
+    decoded_payload,
+    disposition_and_filename,
+    raw_header,
+)
 from tui_mail.mail.sanitize import clean_line, clean_text
 from tui_mail.models import Address, Attachment, Link, MessageBody, SecurityStatus
 
@@ -222,3 +241,65 @@ def _summary_headers(body: MessageBody) -> list[tuple[str, str]]:
     if list_name:
         lines.append(("List", list_name))
     return lines
+
+
+# ---------------------------------------------------------------------------- a page for the browser
+
+#: The page may show only itself and its inlined images: nothing is fetched, nothing runs.
+BROWSER_CSP = (
+    "default-src 'none'; img-src data:; media-src data:; font-src data:; "
+    "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+)
+#: Most bytes of ``cid:`` images inlined into one page (the rest stay blocked).
+MAX_INLINED_BYTES = 16 * 1024 * 1024
+_CID_REF = re.compile(r"cid:([^\"'\s<>)]+)", re.IGNORECASE)
+# Hints a browser may act on before (or outside) the CSP: refreshes and prefetch links.
+_NOT_KEPT = re.compile(
+    r"<meta\b[^>]*http-equiv\s*=\s*[\"']?\s*refresh[^>]*>|<link\b[^>]*>", re.IGNORECASE
+)
+
+
+def browser_page(raw: bytes) -> str | None:
+    """The message's HTML part as a page to open in a browser, or None when it has none.
+
+    The page starts with a Content-Security-Policy (:data:`BROWSER_CSP`) and
+    DNS-prefetch off, so the browser fetches nothing remote; ``<meta refresh>``
+    and ``<link>`` tags are dropped; ``cid:`` images of the message are inlined
+    as ``data:`` URIs (up to :data:`MAX_INLINED_BYTES`). Never raises.
+    """
+    try:
+        problems: list[str] = []
+        message = parse_tree(prepare(raw, MAX_HEADER_BYTES, problems), MAX_DEPTH, problems)
+        if message is None:
+            return None
+        html, images = "", {}
+        for part in list(message.walk())[:MAX_PARTS]:
+            kind = content_type(part)
+            if kind == "text/html" and not html and not disposition_and_filename(part)[1]:
+                html = decode_bytes(decoded_payload(part)[0], charset_of(part))[0]
+            content_id = (raw_header(part, "content-id") or "").strip().strip("<>")
+            if content_id and kind.startswith("image/"):
+                images[content_id] = part
+    except Exception:
+        return None
+    if not html:
+        return None
+    budget = MAX_INLINED_BYTES
+
+    def inline(match: re.Match[str]) -> str:
+        nonlocal budget
+        part = images.get(urllib.parse.unquote(match.group(1)))
+        if part is None:
+            return match.group(0)
+        data = decoded_payload(part)[0]
+        if len(data) > budget:
+            return match.group(0)
+        budget -= len(data)
+        return f"data:{content_type(part)};base64,{base64.b64encode(data).decode('ascii')}"
+
+    head = (
+        f'<!DOCTYPE html><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{BROWSER_CSP}">'
+        '<meta http-equiv="x-dns-prefetch-control" content="off">'
+    )
+    return head + _CID_REF.sub(inline, _NOT_KEPT.sub("", html))

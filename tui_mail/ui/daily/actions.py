@@ -18,6 +18,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from tui_mail.models import Folder, FolderRole
+from tui_mail.ui.daily.browser import open_in_browser
 from tui_mail.ui.daily.folders import FolderActions
 from tui_mail.ui.daily.junk import JunkActions
 from tui_mail.ui.daily.lists import ListUnsubscriber
@@ -75,6 +76,11 @@ class DailyActions:
     def action_open_attachment(self) -> None:
         """``o``: pick a link or attachment of the shown message and open it."""
         self.opener.ask(self.preview.body, self.preview.raw)
+
+    def action_open_in_browser(self) -> None:
+        """``B``: the HTML part in the browser, from a private file, remote content blocked."""
+        job = open_in_browser(self.bridge.app, self.preview.raw, self.opener.opener)
+        self.bridge.app.run_worker(job, group="open", exit_on_error=False)
 
     def action_unsubscribe(self) -> None:
         """Leave the list the shown message came from (one-click, mailto: or the web page)."""
