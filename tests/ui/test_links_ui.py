@@ -130,3 +130,28 @@ async def test_B_opens_the_html_part_from_a_private_file_with_remote_content_blo
     page = path.read_text()
     assert "Content-Security-Policy" in page.split("<p>")[0]
     assert "data:image/png;base64," in page and "cid:" not in page
+
+
+POOR_PLAIN = (
+    b"From: Shop <shop@example.org>\r\nTo: test@example.org\r\n"
+    b"Subject: Your order\r\nMessage-ID: <order-1@example.org>\r\n"
+    b"Date: Mon, 02 Mar 2026 09:56:00 +0000\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/alternative; boundary="A"\r\n\r\n'
+    b"--A\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease view this mail as HTML.\r\n"
+    b"--A\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+    b"<p>Order <b>4711</b> ships on Tuesday.</p>\r\n--A--\r\n"
+)
+
+
+async def test_w_shows_the_html_part_as_text_and_back(imap_server: Any, tmp_path: Path) -> None:
+    add_to_inbox(imap_server, POOR_PLAIN)
+    app = real_app(imap_server, tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await opened(pilot, app, imap_server)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: "view this mail as HTML" in screen.preview.text.plain)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "Order 4711 ships on Tuesday" in screen.preview.text.plain)
+        assert "view this mail as HTML" not in screen.preview.text.plain
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "view this mail as HTML" in screen.preview.text.plain)

@@ -60,6 +60,7 @@ def parse_message(
     max_depth: int = MAX_DEPTH,
     max_header_bytes: int = MAX_HEADER_BYTES,
     gpg: GpgRunner | None = None,
+    prefer_html: bool = False,
 ) -> MessageBody:
     """Parse an RFC 5322 message into a :class:`MessageBody`; never raises.
 
@@ -67,9 +68,11 @@ def parse_message(
     described in ``problems``; if parsing fails outright, the raw text is
     returned as the body with a note. With ``gpg``, signatures are verified and
     encrypted parts decrypted (``security`` says how): call it off the event loop.
+    ``prefer_html``: a multipart/alternative shows its HTML part as text, not its
+    plain one (the preview's "HTML as text" toggle, for a poor plain part).
     """
     try:
-        return _parse(raw, max_parts, max_depth, max_header_bytes, gpg)
+        return _parse(raw, max_parts, max_depth, max_header_bytes, gpg, prefer_html)
     except Exception as exc:  # the promise is "never raises": show what we can
         return _raw_fallback(raw, f"could not parse the message ({type(exc).__name__})")
 
@@ -259,18 +262,18 @@ def _count_containers(data: bytes) -> int:
 
 
 def _walk(raw: bytes, max_parts: int, max_depth: int, gpg: GpgRunner | None,
-          problems: list[str]) -> Walk:
+          problems: list[str], prefer_html: bool = False) -> Walk:
     """A walk over ``raw``; with ``gpg`` it opens PGP parts, parsing what they hold the same way."""
     def parse_entity(data: bytes) -> Message | None:
         return parse_tree(prepare(data, MAX_HEADER_BYTES, problems), max_depth, problems)
 
     crypto = PgpReader(gpg) if gpg is not None else None
     return Walk(max_parts=max_parts, max_depth=max_depth, crypto=crypto, raw=raw,
-                parse_entity=parse_entity)
+                parse_entity=parse_entity, prefer_html=prefer_html)
 
 
 def _parse(raw: bytes, max_parts: int, max_depth: int, max_header_bytes: int,
-           gpg: GpgRunner | None = None) -> MessageBody:
+           gpg: GpgRunner | None = None, prefer_html: bool = False) -> MessageBody:
     problems: list[str] = []
     if raw.startswith(_OLE_MAGIC):
         return MessageBody(
@@ -279,7 +282,7 @@ def _parse(raw: bytes, max_parts: int, max_depth: int, max_header_bytes: int,
     message = parse_tree(prepare(raw, max_header_bytes, problems), max_depth, problems)
     if message is None:
         return _raw_fallback(raw, "; ".join(problems) or "could not parse the message")
-    walk = _walk(raw, max_parts, max_depth, gpg, problems)
+    walk = _walk(raw, max_parts, max_depth, gpg, problems, prefer_html)
     walk.run(message)
     problems.extend(walk.problems)
     return _envelope(message, walk, problems, len(raw))

@@ -64,8 +64,11 @@ class Walk:
         crypto: PgpReader | None = None,
         raw: bytes = b"",
         parse_entity: Callable[[bytes], Message | None] | None = None,
+        prefer_html: bool = False,
     ) -> None:
         self.max_parts = max_parts
+        self.prefer_html = prefer_html
+        """A multipart/alternative shows its HTML child (the user asked: the plain one is poor)."""
         self.max_depth = max_depth
         self.pieces: list[str] = []
         self.html = ""
@@ -131,7 +134,7 @@ class Walk:
             if depth >= self.max_depth:
                 self._note(f"parts nested deeper than {self.max_depth} levels are not shown")
                 return
-            chosen = _chosen_child(kind, payload) if shown else None
+            chosen = _chosen_child(kind, payload, self.prefer_html) if shown else None
             for child in payload:
                 if isinstance(child, Message) and not _pgp_machinery(kind, child):
                     show = shown and (chosen is None or child is chosen)
@@ -275,11 +278,15 @@ def _pgp_machinery(kind: str, child: Message) -> bool:
     )
 
 
-def _chosen_child(kind: str, children: list) -> Message | None:
+def _chosen_child(kind: str, children: list, prefer_html: bool = False) -> Message | None:
     """The child a multipart shows, or None when every inline child is shown."""
     parts = [c for c in children if isinstance(c, Message)]
     if not parts:
         return None
+    if kind == "multipart/alternative" and prefer_html:
+        for child in reversed(parts):  # the richest last (RFC 2046); HTML, or HTML with images
+            if content_type(child) in ("text/html", "multipart/related"):
+                return child
     if kind == "multipart/alternative":
         for child in parts:
             if content_type(child) == "text/plain" and not disposition_and_filename(child)[1]:

@@ -128,6 +128,7 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec("mail.save", "s", "save_attachments", "Save attachments", "message", show=False),
     _spec("mail.open_link", "o", "open_attachment", "Open attachment/link", "message", show=False),
     _spec("mail.browser", "B", "open_in_browser", "Open in browser", "message", show=False),
+    _spec("mail.html_text", "w", "toggle_html", "HTML part as text", "message", show=False),
     _spec("mail.next", "j,down", "cursor_down", "Next message", "list", show=False),
     _spec("mail.previous", "k,up", "cursor_up", "Previous message", "list", show=False),
     _spec("mail.first", "g,home", "first", "First message", "list", show=False),

@@ -14,9 +14,11 @@ focus, else on the folder the list shows.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
+from tui_mail.mail.parse import parse_message
 from tui_mail.models import Folder, FolderRole
 from tui_mail.ui.daily.browser import open_in_browser
 from tui_mail.ui.daily.folders import FolderActions
@@ -81,6 +83,27 @@ class DailyActions:
         """``B``: the HTML part in the browser, from a private file, remote content blocked."""
         job = open_in_browser(self.bridge.app, self.preview.raw, self.opener.opener)
         self.bridge.app.run_worker(job, group="open", exit_on_error=False)
+
+    def action_toggle_html(self) -> None:
+        """``w``: the shown message's HTML part as text instead of its plain part, and back."""
+        raw, key = self.preview.raw, self.preview.key
+        if raw is None:
+            self.bridge.app.notify("Show a message first", severity="warning")
+            return
+        as_html = not (self.preview.body is not None and self.preview.body.from_html)
+
+        async def reshow() -> None:
+            body = await asyncio.to_thread(
+                parse_message, raw, gpg=self.preview.gpg, prefer_html=as_html
+            )
+            if self.preview.key != key:
+                return  # the cursor moved on meanwhile
+            if as_html and not body.from_html:
+                self.bridge.app.notify("This message has no HTML part", severity="warning")
+                return
+            self.preview.show_body(body, raw, key)
+
+        self.bridge.app.run_worker(reshow(), group="preview-html", exit_on_error=False)
 
     def action_unsubscribe(self) -> None:
         """Leave the list the shown message came from (one-click, mailto: or the web page)."""
