@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tui_mail.mail.parse import parse_message
 from tui_mail.models import Folder, FolderRole
 from tui_mail.ui.daily.browser import open_in_browser
+from tui_mail.ui.daily.bulk import BulkTags
 from tui_mail.ui.daily.folders import FolderActions
 from tui_mail.ui.daily.junk import JunkActions
 from tui_mail.ui.daily.lists import ListUnsubscriber
@@ -49,6 +50,7 @@ class DailyActions:
     unsubscriber: ListUnsubscriber
     folder_actions: FolderActions
     junk: JunkActions
+    bulk: BulkTags
 
     if TYPE_CHECKING:
 
@@ -64,6 +66,7 @@ class DailyActions:
             app, self.bridge, self.actions, self._run, self.open_folder
         )
         self.junk = JunkActions(app, self.bridge, self.actions, self._role_folder)
+        self.bulk = BulkTags(app, self.message_list, self.bridge.service.submit)
 
     def _role_folder(self, account: str, role: FolderRole) -> str | None:
         found = self.folder_tree.folder_by_role(account, role)
@@ -114,6 +117,32 @@ class DailyActions:
         keys = self.message_list.selected()
         self.message_list.tagged.clear()
         self._run(self.junk.mark(keys, junk))
+
+    # ------------------------------------------------------------------ tags in bulk, unread
+
+    def action_tag_query(self) -> None:
+        """``ctrl+t``: tag every message of the open folder a search finds."""
+        self.bulk.ask_query(self.account, self.folder, self._run)
+
+    def action_tag_thread(self) -> None:
+        """Tag the thread under the cursor (then d/a/N act on the whole thread)."""
+        self.bulk.tag_thread()
+
+    def action_untag_all(self) -> None:
+        """Clear every tag."""
+        self.bulk.untag_all()
+
+    def action_invert_tags(self) -> None:
+        """Tag the untagged messages, untag the tagged ones."""
+        self.bulk.invert()
+
+    def action_next_unread(self, step: int = 1) -> None:
+        """``n``/``p``: the next or previous unread message."""
+        self.bulk.next_unread(step)
+
+    def action_next_message(self, step: int = 1) -> None:
+        """``j``/``k`` while the preview has focus: the next or previous message."""
+        self.message_list.move_cursor(self.message_list.cursor + step)
 
     # ------------------------------------------------------------------ folders
 

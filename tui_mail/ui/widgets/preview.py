@@ -40,7 +40,9 @@ from tui_mail.ui.message_text import message_text, raw_source_text, render_in_th
 from tui_mail.ui.textual_compat import set_virtual_size
 from tui_mail.ui.widgets.wrapped_text import WrappedText, WrapSpec, highlight_selection
 
-_PREVIEW_BINDING_IDS = frozenset({"preview.page_down", "mail.headers", "mail.raw"})
+_PREVIEW_BINDING_IDS = frozenset(
+    {"preview.page_down", "preview.next", "preview.previous", "mail.headers", "mail.raw"}
+)
 
 _RENDER_GROUP = "preview-render"
 _WRAP_GROUP = "preview-wrap"
