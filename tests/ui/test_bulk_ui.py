@@ -127,3 +127,11 @@ async def test_thread_tags_unread_moves_and_preview_keys(imap_server: Any, tmp_p
             pilot,
             lambda: all("\\Seen" in on_server(imap_server, "INBOX")[m] for m in ids),
         )
+        # alt+z folds every thread (the list gets shorter by the replies), then unfolds all
+        replies = sum(1 for r in rows(screen) if r.depth > 0)
+        total = len(rows(screen))
+        await pilot.press("alt+z")
+        await wait_until(pilot, lambda: len(rows(screen)) == total - replies)
+        assert all(r.depth == 0 for r in rows(screen))
+        await pilot.press("alt+z")
+        await wait_until(pilot, lambda: len(rows(screen)) == total)

@@ -133,6 +133,7 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec("mail.tag_thread", "alt+t", "tag_thread", "Tag the thread", "message", show=False),
     _spec("mail.untag_all", "ctrl+u", "untag_all", "Untag all", "message", show=False),
     _spec("mail.invert_tags", "asterisk", "invert_tags", "Invert tags", "message", show=False),
+    _spec("mail.fold_all", "alt+z", "fold_all", "Fold/unfold all threads", "message", show=False),
     _spec("mail.next_unread", "n", "next_unread(1)", "Next unread", "message", show=False),
     _spec("mail.previous_unread", "p", "next_unread(-1)", "Previous unread", "message", show=False),
     _spec(

@@ -136,6 +136,10 @@ class DailyActions:
         """Tag the untagged messages, untag the tagged ones."""
         self.bulk.invert()
 
+    def action_fold_all(self) -> None:
+        """``alt+z``: fold every thread (or unfold all)."""
+        self.bulk.fold_all()
+
     def action_next_unread(self, step: int = 1) -> None:
         """``n``/``p``: the next or previous unread message."""
         self.bulk.next_unread(step)

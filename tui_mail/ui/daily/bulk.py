@@ -5,6 +5,7 @@
   tagged; then ``d``/``a``/``m``/``N`` act on exactly those, as on any tags.
 - Tag the thread under the cursor (``alt+t``, threaded view; a folded thread is
   unfolded first, so no hidden message is acted on unseen), untag all, invert.
+- Fold or unfold every thread (``alt+z``).
 - ``n``/``p``: the next/previous unread message of the list, and ``j``/``k``
   from the preview (the list's own keys when it has focus).
 
@@ -119,6 +120,26 @@ class BulkTags:
         self.list.tagged = every - self.list.tagged
         self.list.changed()
         self._toast(f"Tagged {count_text(len(self.list.tagged))}")
+
+    def fold_all(self) -> None:
+        """Fold every thread, or unfold them all when some are folded (threaded view)."""
+        if not self.list.order.threaded:
+            self._toast("Folding needs the threaded view (T)", warning=True)
+            return
+        if self.list.collapsed:
+            self.list.collapsed = frozenset()
+        else:
+            rows = self.list.rows
+            if len(rows) > SCAN_LIMIT:
+                self._toast(f"Over {SCAN_LIMIT} messages: limit the list first (l)", warning=True)
+                return
+            shown = [rows.row(i) for i in range(len(rows))]
+            self.list.collapsed = frozenset(
+                row.summary.uid
+                for row, after in zip(shown, [*shown[1:], None], strict=True)
+                if row is not None and row.depth == 0 and after is not None and after.depth > 0
+            )
+        self.list.post_message(MessageList.OrderChanged(self.list.order))
 
     # ------------------------------------------------------------------ unread
 
