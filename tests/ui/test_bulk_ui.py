@@ -115,6 +115,8 @@ async def test_thread_tags_unread_moves_and_preview_keys(imap_server: Any, tmp_p
                 break
             thread.append(row)
         listed.move_cursor(start + 1)  # anywhere in the thread
+        await pilot.press("alt+t", "alt+t")  # tag the thread, untag it
+        assert not listed.tagged
         await pilot.press("alt+t")
         ids = {r.summary.message_id for r in thread}
         assert {k.uid for k in listed.tagged} == {r.summary.uid for r in thread}

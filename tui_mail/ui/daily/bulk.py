@@ -3,7 +3,7 @@
 - Tag by query (``ctrl+t``): the search language of ``/`` selects (``SearchMessages``
   in the open folder, the server's hits merged), and every hit the list shows is
   tagged; then ``d``/``a``/``m``/``N`` act on exactly those, as on any tags.
-- Tag the thread under the cursor (``alt+t``, threaded view; a folded thread is
+- Tag (or untag) the thread under the cursor (``alt+t``, threaded view; a folded thread is
   unfolded first, so no hidden message is acted on unseen), untag all, invert.
 - Fold or unfold every thread (``alt+z``).
 - ``n``/``p``: the next/previous unread message of the list, and ``j``/``k``
@@ -78,7 +78,7 @@ class BulkTags:
     # ------------------------------------------------------------------ threads and all
 
     def tag_thread(self) -> None:
-        """Tag every message of the thread under the cursor (threaded view)."""
+        """Tag every message of the thread under the cursor, or untag it when all are (threaded view)."""
         if not self.list.order.threaded:
             self._toast("Tagging a thread needs the threaded view (T)", warning=True)
             return
@@ -99,9 +99,14 @@ class BulkTags:
         while (row := rows.row(index)) is not None and row.depth > 0:
             keys.append(MessageKey.of(row.summary))
             index += 1
-        self.list.tagged |= set(keys)
+        if set(keys) <= self.list.tagged:  # all tagged already: the key untags the thread
+            self.list.tagged -= set(keys)
+            what = "Untagged"
+        else:
+            self.list.tagged |= set(keys)
+            what = "Tagged"
         self.list.changed()
-        self._toast(f"Tagged the thread: {count_text(len(keys))}")
+        self._toast(f"{what} the thread: {count_text(len(keys))}")
 
     def untag_all(self) -> None:
         """Clear every tag."""
