@@ -236,6 +236,13 @@ class _Composer:
         list_address = f"{name}-list@lists.example.org"
         extra: tuple[tuple[str, str], ...] = (
             ("List-Id", f"<{name}-list.lists.example.org>"),
+            ("List-Post", f"<mailto:{list_address}>"),
+            (
+                "List-Unsubscribe",
+                f"<mailto:{name}-leave@lists.example.org?subject=unsubscribe>,"
+                f" <https://lists.example.org/unsubscribe/{name}>",
+            ),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("Precedence", "list"),
         )
         sender = self.rng.choice(parts.PEOPLE)
