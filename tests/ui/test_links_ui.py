@@ -46,6 +46,15 @@ def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TUI_MAIL_STATE_DIR", str(tmp_path / "state"))
 
 
+async def shown_on_top(pilot: Any, app: Any, imap_server: Any, subject: str) -> Any:
+    """Open INBOX, show its top message (``subject``) with a recording opener; the screen."""
+    screen = await opened(pilot, app, imap_server)
+    await pilot.press("g")
+    await wait_until(pilot, lambda: screen.preview.body and screen.preview.body.subject == subject)
+    screen.opener.opener = RecordingOpener()
+    return screen
+
+
 async def pick(pilot: Any, app: Any, number: int) -> None:
     """``o``, then the link numbered ``number``; the what-to-do question is up."""
     await pilot.press("o")
@@ -63,13 +72,8 @@ async def test_o_lists_the_three_urls_of_a_plain_text_message_and_uses_them(
     script = tmp_path / "record.py"
     script.write_text("import sys, pathlib\npathlib.Path(sys.argv[1]).write_text(sys.argv[2])\n")
     async with app.run_test(size=(160, 45)) as pilot:
-        screen = await opened(pilot, app, imap_server)
-        await pilot.press("g")
-        await wait_until(
-            pilot, lambda: screen.preview.body and screen.preview.body.subject == "Three links"
-        )
-        recorder = RecordingOpener()
-        screen.opener.opener = recorder
+        screen = await shown_on_top(pilot, app, imap_server, "Three links")
+        recorder = screen.opener.opener
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, FolderPickerScreen))
         assert app.screen.folders == [f"[{i}] {url}" for i, url in enumerate(URLS, start=1)]
@@ -112,13 +116,8 @@ async def test_B_opens_the_html_part_from_a_private_file_with_remote_content_blo
     add_to_inbox(imap_server, HTML_MESSAGE)
     app = real_app(imap_server, tmp_path)
     async with app.run_test(size=(160, 45)) as pilot:
-        screen = await opened(pilot, app, imap_server)
-        await pilot.press("g")
-        await wait_until(
-            pilot, lambda: screen.preview.body and screen.preview.body.subject == "Rich news"
-        )
-        recorder = RecordingOpener()
-        screen.opener.opener = recorder
+        screen = await shown_on_top(pilot, app, imap_server, "Rich news")
+        recorder = screen.opener.opener
         await pilot.press("B")
         await wait_until(pilot, lambda: len(recorder.files) == 1)
         await pilot.press("j")  # a plain message: nothing to open
