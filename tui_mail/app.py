@@ -26,6 +26,7 @@ from textual.worker import Worker
 from tui_mail.backend import EventListener, MailService, NewMailArrived
 from tui_mail.config import Config
 from tui_mail.errors import MailError
+from tui_mail.paths import ui_state_file
 from tui_mail.ui import keymap
 from tui_mail.ui.bridge import (
     BackendMessage,
@@ -125,6 +126,7 @@ class TuiMailApp(SpaceKeepingApp[int]):
             downloads_dir=self.config.general.downloads_dir,
             oauth2_accounts=frozenset(n for n, a in self.config.accounts.items() if a.oauth2),
         )
+        self.main_screen.setup_layout(self.config.ui, ui_state_file())
         self.push_screen(self.main_screen)
         self.compose_flow = ComposeFlow(self, self.service, self.config)
         self.run_worker(self._start_service(), group="service", exit_on_error=False)

@@ -7,6 +7,7 @@ subclass whose ``dirname`` points there, before ``snap_compare`` uses it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -58,10 +59,11 @@ def make_config(tmp_path: Path, extra: str = "", general: str = "") -> Config:
 
 
 @pytest.fixture
-def app_factory(tmp_path: Path) -> Callable[..., Any]:
+def app_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """Build the real ``TuiMailApp`` on the test double (``app.double``), clock fixed at NOW.
 
-    ``fill(double)`` puts mail in the double before the app starts.
+    ``fill(double)`` puts mail in the double before the app starts. The state directory
+    (remembered pane sizes) is ``tmp_path/state`` unless the test chose one.
     """
     from tui_mail.app import TuiMailApp
 
@@ -75,6 +77,8 @@ def app_factory(tmp_path: Path) -> Callable[..., Any]:
         general: str = "",
     ) -> DoubleApp:
         config = make_config(tmp_path, extra_config, general)
+        if "TUI_MAIL_STATE_DIR" not in os.environ:
+            monkeypatch.setenv("TUI_MAIL_STATE_DIR", str(tmp_path / "state"))
 
         def factory(listener: Any) -> CacheBackedService:
             double = CacheBackedService(tmp_path, listener)

@@ -138,3 +138,21 @@ def test_cut_names_and_key_bar_small_terminal(
 def test_cut_names_and_key_bar(app_factory: Callable[..., Any], snap_compare: Any) -> None:
     """The same at 160x45."""
     assert snap_compare(app_factory(wide_names), terminal_size=(160, 45), run_before=ready)
+
+
+def test_layout_wide(app_factory: Callable[..., Any], snap_compare: Any) -> None:
+    """``[ui] layout = "wide"`` (or auto at 150 columns and more): the list left of the preview."""
+    app = app_factory(seeded, extra_config='\n[ui]\nlayout = "wide"\n')
+    assert snap_compare(app, terminal_size=(160, 45), run_before=ready)
+
+
+def test_layout_list(app_factory: Callable[..., Any], snap_compare: Any) -> None:
+    """``layout = "list"`` (or auto below 100 columns): the list alone, as mutt's index."""
+    app = app_factory(seeded, extra_config='\n[ui]\nlayout = "list"\n')
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
+
+
+def test_layout_list_pager(app_factory: Callable[..., Any], snap_compare: Any) -> None:
+    """The list layout after Enter: the message full screen, as mutt's pager."""
+    app = app_factory(seeded, extra_config='\n[ui]\nlayout = "list"\n')
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened)

@@ -100,6 +100,19 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     ),
     _spec("main.undo", "u", "undo", "Undo", "main"),
     _spec("mail.compose", "c", "compose('new')", "Compose", "main"),
+    _spec(
+        "layout.full_preview", "Z", "toggle_full_preview", "Preview full screen", "main", show=False
+    ),
+    _spec("layout.grow_list", "right_square_bracket", "grow_list", "Larger list", "main", show=False),
+    _spec(
+        "layout.shrink_list", "left_square_bracket", "shrink_list", "Smaller list", "main", show=False
+    ),
+    _spec(
+        "layout.widen_tree", "right_curly_bracket", "widen_tree", "Wider tree", "main", show=False
+    ),
+    _spec(
+        "layout.narrow_tree", "left_curly_bracket", "narrow_tree", "Narrower tree", "main", show=False
+    ),
     _spec("mail.search", "slash", "search", "Search", "main", show=False),
     _spec("mail.limit", "l", "limit", "Limit the list to a query", "main", show=False),
     _spec("mail.reply", "r", "compose('reply')", "Reply", "message", show=False),
@@ -127,22 +140,6 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec("mail.raw", "V", "raw_source", "Raw source", "message", show=False),
     _spec("mail.save", "s", "save_attachments", "Save attachments", "message", show=False),
     _spec("mail.open_link", "o", "open_attachment", "Open attachment/link", "message", show=False),
-    _spec("mail.browser", "B", "open_in_browser", "Open in browser", "message", show=False),
-    _spec("mail.html_text", "w", "toggle_html", "HTML part as text", "message", show=False),
-    _spec("mail.tag_query", "ctrl+t", "tag_query", "Tag by query", "message", show=False),
-    _spec("mail.tag_thread", "alt+t", "tag_thread", "Tag the thread", "message", show=False),
-    _spec("mail.untag_all", "ctrl+u", "untag_all", "Untag all", "message", show=False),
-    _spec("mail.invert_tags", "asterisk", "invert_tags", "Invert tags", "message", show=False),
-    _spec("mail.fold_all", "alt+z", "fold_all", "Fold/unfold all threads", "message", show=False),
-    _spec("mail.next_unread", "n", "next_unread(1)", "Next unread", "message", show=False),
-    _spec("mail.previous_unread", "p", "next_unread(-1)", "Previous unread", "message", show=False),
-    _spec(
-        "preview.next", "j", "screen.next_message(1)", "Next message", "preview", show=False
-    ),
-    _spec(
-        "preview.previous", "k", "screen.next_message(-1)", "Previous message", "preview",
-        show=False,
-    ),
     _spec("mail.next", "j,down", "cursor_down", "Next message", "list", show=False),
     _spec("mail.previous", "k,up", "cursor_up", "Previous message", "list", show=False),
     _spec("mail.first", "g,home", "first", "First message", "list", show=False),

@@ -1,4 +1,4 @@
-"""The main screen: folder tree | message list over the preview, status bar, footer.
+"""The main screen: folder tree, message list, preview (``ui/layout``), status bar, footer.
 
 It wires the panes: a folder picked in the tree opens in the list (cached view at once, then
 a ``SyncFolder``); the cursor's message is fetched, shown and marked read (``reading.py``). Each
@@ -30,6 +30,7 @@ from tui_mail.ui.actions import MessageActions
 from tui_mail.ui.attachments import AttachmentOpener, AttachmentSaver
 from tui_mail.ui.bridge import ServiceBridge, report_failure
 from tui_mail.ui.daily.actions import DailyActions
+from tui_mail.ui.layout.panes import LayoutActions
 from tui_mail.ui.screens.events import AccountStates, action_failed_text, send_failure_text
 from tui_mail.ui.screens.message_keys import MessageKeys
 from tui_mail.ui.screens.password import ask_password
@@ -53,7 +54,7 @@ ROWS_PER_EXTRA_SECOND = 50_000
 """Each this many rows in the list add a second to that wait (see ``refresh_view``)."""
 
 
-class MainScreen(DailyActions, Screen[None]):
+class MainScreen(DailyActions, LayoutActions, Screen[None]):
     """Three panes over one or more accounts; ``bridge`` reaches the backend."""
 
     BINDINGS = keymap.binding_types_for("main", "message", "folders") + [
@@ -125,8 +126,10 @@ class MainScreen(DailyActions, Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             yield self.folder_tree
+            yield self.tree_divider
             with Vertical(id="reader"):
                 yield self.message_list
+                yield self.reader_divider
                 yield self.preview
         yield self.status
         yield self.key_bar

@@ -102,6 +102,8 @@ class ReadMarker:
         self.delay = delay
         self.run = run
         self.set_timer = set_timer
+        self._shown_hidden: MessageKey | None = None
+        """Rendered while the preview was hidden (the list layout): read only on Enter."""
 
     def cursor_moved(self, summary: MessageSummary | None) -> None:
         """The cursor is on another message (or none): it no longer slid there."""
@@ -109,9 +111,12 @@ class ReadMarker:
             self.actions.slid = None
 
     def opened(self, summary: MessageSummary) -> None:
-        """Enter on a message: one that slid under the cursor is read now, if shown."""
+        """Enter on a message: one that slid under the cursor, or was rendered in a hidden
+        preview (the list layout), is read now, if shown."""
         key = MessageKey.of(summary)
-        if key != self.actions.slid:
+        if key == self._shown_hidden:
+            self._shown_hidden = None
+        elif key != self.actions.slid:
             return
         self.actions.slid = None
         if summary.unread and self.preview.key == key:
@@ -127,6 +132,9 @@ class ReadMarker:
             return
         if shown == self.actions.slid:
             return  # it slid under the cursor after a removal; Enter or moving reads it
+        if not self.preview.display:  # the list layout's pager is closed: nobody saw it
+            self._shown_hidden = shown
+            return
         if self.delay > 0:
             self.set_timer(self.delay, lambda: self._mark_read_if_still_shown(shown))
         else:
