@@ -2,9 +2,10 @@
 
 Order: the bundled table (no network, answered at once), then the domain's
 autoconfig file over HTTPS, then DNS SRV (RFC 6186/8314), then the MX host
-(Google Workspace, Microsoft 365). All but the table run at once, each on
-its own thread, and the first in that order with an answer wins, within one
-deadline: a server that never answers costs the deadline and no more. ``inspect_certificate`` reads a server's
+(Google Workspace, Microsoft 365), then host-name guesses probed for TLS.
+All but the table run at once, each on its own thread, and the first in that
+order with an answer wins, within one deadline: a server that never answers
+costs the deadline and no more. ``inspect_certificate`` reads a server's
 certificate.
 """
 
@@ -17,7 +18,7 @@ import time
 from typing import TypeVar
 
 from tui_mail.backend.api.setup import AccountProposal
-from tui_mail.backend.discovery import autoconfig, dns_lookup, table
+from tui_mail.backend.discovery import autoconfig, dns_lookup, guess, table
 from tui_mail.backend.discovery.certs import inspect_certificate
 from tui_mail.errors import ConfigError, NotFound
 
@@ -44,14 +45,16 @@ def discover_account(
     resolver: object | None = None,
     autoconfig_base: str | None = None,
     autoconfig_context: ssl.SSLContext | None = None,
+    connector: guess.Connector | None = None,
 ) -> AccountProposal:
     """Propose servers for ``email``; blocking, at most ``deadline`` seconds (run it on a thread).
 
     Raises ConfigError for a malformed address and NotFound when nothing was
     found (the user then types the servers). For tests only: ``resolver`` (a
-    dnspython Resolver), ``autoconfig_base`` (``https://127.0.0.1:P/{domain}``
-    instead of the domain's hosts) and ``autoconfig_context`` (trusting the
-    test's CA).
+    dnspython Resolver, also used for the guessed host names),
+    ``autoconfig_base`` (``https://127.0.0.1:P/{domain}`` instead of the
+    domain's hosts), ``autoconfig_context`` (trusting the test's CA) and
+    ``connector`` (opens the guesses' TCP connections).
     """
     email = email.strip()
     domain = _domain(email)
@@ -68,6 +71,7 @@ def discover_account(
         ]
         srv = pool.submit(dns_lookup.srv_servers, res, domain, email)
         mx = pool.submit(dns_lookup.mx_hosts, res, domain)
+        probes = guess.start(pool, domain, guess.resolving(res, connector), end)
         for file in files:
             proposal = _result(file, end)
             if proposal is not None:
@@ -80,6 +84,9 @@ def discover_account(
             by_mx = table.for_mx(host)
             if by_mx is not None:
                 return table.propose(email, by_mx, f"MX: {by_mx.name}", verified=False)
+        guessed = guess.collect(probes, email, end)
+        if guessed is not None:
+            return guessed
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     raise NotFound(f"No mail settings found for {domain}.")

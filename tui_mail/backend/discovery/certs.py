@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+from collections.abc import Callable
 
 from tui_mail.backend.api.setup import CertificateInfo
 from tui_mail.backend.auth.tls import fingerprint_of
@@ -58,10 +59,24 @@ def _upgrade(sock: socket.socket, protocol: str) -> None:
         _expect(sock, "220", "220")
 
 
+#: Opens the TCP connection: ``connect(host, port, timeout)``; host-name guesses pass one
+#: that resolves through discovery's own resolver (and tests, one that reaches 127.0.0.1).
+Connect = Callable[[str, int, float], socket.socket]
+
+
+def _tcp(host: str, port: int, timeout: float) -> socket.socket:
+    return socket.create_connection((host, port), timeout=timeout)
+
+
 def _handshake(
-    host: str, port: int, protocol: str | None, context: ssl.SSLContext, timeout: float
+    host: str,
+    port: int,
+    protocol: str | None,
+    context: ssl.SSLContext,
+    timeout: float,
+    connect: Connect,
 ) -> ssl.SSLSocket:
-    sock = socket.create_connection((host, port), timeout=timeout)
+    sock = connect(host, port, timeout)
     try:
         if protocol is not None:
             _upgrade(sock, protocol)
@@ -82,7 +97,13 @@ def _names(der: bytes) -> tuple[str, str]:
 
 
 def inspect_certificate(
-    host: str, port: int, security: str, timeout: float = 5.0, *, protocol: str | None = None
+    host: str,
+    port: int,
+    security: str,
+    timeout: float = 5.0,
+    *,
+    protocol: str | None = None,
+    connect: Connect = _tcp,
 ) -> CertificateInfo:
     """The certificate ``host:port`` shows; blocking (run it on a thread).
 
@@ -99,7 +120,7 @@ def inspect_certificate(
         )
     error = ""
     try:
-        with _handshake(host, port, proto, ssl.create_default_context(), timeout) as tls:
+        with _handshake(host, port, proto, ssl.create_default_context(), timeout, connect) as tls:
             der = tls.getpeercert(binary_form=True) or b""
     except ssl.SSLCertVerificationError as exc:
         error = exc.verify_message or str(exc)
@@ -107,7 +128,7 @@ def inspect_certificate(
         loose.check_hostname = False
         loose.verify_mode = ssl.CERT_NONE
         try:
-            with _handshake(host, port, proto, loose, timeout) as tls:
+            with _handshake(host, port, proto, loose, timeout, connect) as tls:
                 der = tls.getpeercert(binary_form=True) or b""
         except (OSError, ssl.SSLError) as second:
             raise ConnectionLost(f"TLS to {host}:{port} failed.", str(second)) from second
