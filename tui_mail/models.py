@@ -211,3 +211,5 @@ class Draft:
     draft_id: str = ""
     server_draft: tuple[str, int] | None = None
     """(folder, uid) of the server copy in Drafts, replaced on each save."""
+    pgp: str = ""
+    """OpenPGP protection: "", "sign", "encrypt" or "sign+encrypt" (PGP/MIME, RFC 3156)."""

@@ -68,6 +68,22 @@ class GnuPG:
         """``gpg --decrypt``: the plain text (or the clearsigned text) comes back as ``output``."""
         return self._run(["--max-output", str(MAX_OUTPUT), "--decrypt"], data)
 
+    def sign_detached(self, data: bytes, key: str) -> GpgResult:
+        """``gpg --detach-sign --armor --local-user KEY`` over ``data``."""
+        return self._run(["--detach-sign", "--armor", "--local-user", key, "--"], data)
+
+    def encrypt(self, data: bytes, recipients: Sequence[str], sign_key: str = "") -> GpgResult:
+        """``gpg --encrypt --armor`` to every recipient (``INV_RECP`` names the unusable ones).
+
+        With ``sign_key`` the data is signed and encrypted in one OpenPGP message.
+        """
+        args = ["--encrypt", "--armor"]
+        for recipient in recipients:
+            args += ["--recipient", recipient]
+        if sign_key:
+            args += ["--sign", "--local-user", sign_key]
+        return self._run([*args, "--"], data)
+
     def key(self, key_id: str) -> KeyInfo | None:
         """The public key ``key_id`` names, from ``--with-colons --list-keys``; None if unknown."""
         if not _KEY_ID.fullmatch(key_id):

@@ -26,7 +26,7 @@ from tui_mail.backend import (
     load_attachments,
 )
 from tui_mail.config import AccountConfig, Config
-from tui_mail.errors import MailError
+from tui_mail.errors import MailError, SendError
 from tui_mail.mail.compose import build_message, message_bytes
 from tui_mail.mail.lists import list_reply_draft, unsubscribe_draft, without_list_copies
 from tui_mail.mail.parse import parse_message
@@ -238,6 +238,13 @@ class ComposeFlow:
         try:
             outcome = await asyncio.wrap_future(self.service.send(draft))
         except MailError as error:
+            if isinstance(error, SendError) and error.step == "compose":
+                # Refused before the outbox (no key for a recipient, an unusable address):
+                # nothing was queued, so the draft must live on; back to it to fix it.
+                self.app.notify(f"Not sent: {clean_line(str(error))}", title="Send failed",
+                                severity="error", timeout=12, markup=False)
+                self.open(draft)
+                return
             self.app.notify(
                 f"Not sent, kept in the outbox: {clean_line(str(error))}",
                 title="Send failed",

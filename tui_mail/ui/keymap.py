@@ -208,6 +208,15 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
         priority=True,
     ),
     _spec(
+        "compose.pgp",
+        "ctrl+g",
+        "pgp_menu",
+        "OpenPGP: sign / encrypt",
+        "compose",
+        palette=False,
+        priority=True,
+    ),
+    _spec(
         "compose.close", "escape", "close", "Close (save draft / discard)", "compose", palette=False
     ),
     _spec("outbox.resend", "s", "resend", "Send again", "outbox", palette=False),

@@ -27,11 +27,13 @@ from typing import Protocol, TypeVar
 from tui_mail.backend import api
 from tui_mail.backend.api import OutboxEntry, SendOutcome
 from tui_mail.backend.auth.tokens import Credential
+from tui_mail.backend.gpg import GnuPG
 from tui_mail.backend.send.outbox import Outbox, load_attachments
 from tui_mail.backend.send.smtp import DEFAULT_TIMEOUT, DeliveryError, deliver
 from tui_mail.config import AccountConfig, Config
 from tui_mail.errors import MailError, NotFound, SendError
-from tui_mail.mail.compose import build_message, message_bytes
+from tui_mail.mail.compose import build_message, envelope, message_bytes
+from tui_mail.mail.crypto.writer import protect
 from tui_mail.models import ANSWERED, FORWARDED, Draft
 
 log = logging.getLogger(__name__)
@@ -249,7 +251,12 @@ class SendQueue:
             signature=signature_for(account, draft),
             message_id_domain=domain,
         )
-        return self.outbox.add_draft(draft, message_bytes(message))
+        data = message_bytes(message)
+        if draft.pgp:  # before the outbox: a recipient without a key stops the send here
+            sender, recipients = envelope(draft)
+            data = protect(data, draft.pgp, GnuPG(), sign_key=sender,
+                           recipients=[*recipients, sender])  # the Sent copy: to yourself too
+        return self.outbox.add_draft(draft, data)
 
     def _deliver(self, entry_id: str) -> SendOutcome:
         with self._lock:

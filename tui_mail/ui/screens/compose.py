@@ -40,6 +40,15 @@ from tui_mail.ui.widgets.key_bar import KeyBar
 #: Seconds between autosaves (only when something changed).
 AUTOSAVE_SECONDS = 5.0
 
+#: The ctrl+g menu: OpenPGP protection of the message (``Draft.pgp``).
+PGP_CHOICES: tuple[Choice, ...] = (
+    Choice("sign", "Sign", "s"),
+    Choice("encrypt", "Encrypt", "e"),
+    Choice("sign+encrypt", "Sign and encrypt", "b", "primary"),
+    Choice("", "Neither", "n"),
+)
+PGP_LABELS = {"sign": "signed", "encrypt": "encrypted", "sign+encrypt": "signed and encrypted"}
+
 SEND_ANYWAY: tuple[Choice, ...] = (
     Choice("send", "Send anyway", "y", "primary"),
     Choice("edit", "Keep editing", "n"),
@@ -111,6 +120,8 @@ class ComposeScreen(Screen[ComposeResult]):
         self.address_suggestions = address_suggestions
         self.editor: BodyEditor = editor or ExternalEditor()
         self.autosave_seconds = autosave_seconds
+        self.pgp = draft.pgp
+        """OpenPGP protection chosen with ctrl+g ("", "sign", "encrypt", "sign+encrypt")."""
         self._last_saved = self.current_draft_from(draft)
         """What ``on_autosave`` last received (reset on mount to what the fields hold)."""
         self._ended = False
@@ -144,6 +155,7 @@ class ComposeScreen(Screen[ComposeResult]):
             with Horizontal(classes="compose-field"):
                 yield Label("Subject")
                 yield Input(clean_line(draft.subject, 2000), compact=True, id="compose-subject")
+            yield Static(Text(""), id="compose-pgp")
         yield TextArea(
             clean_text(draft.body),  # quoted originals may carry escapes; TextArea shows text as is
             soft_wrap=True,
@@ -171,6 +183,7 @@ class ComposeScreen(Screen[ComposeResult]):
             )
 
     def on_mount(self) -> None:
+        self._show_pgp()
         self._last_saved = self.current_draft()
         if self.draft.bcc:
             self.add_class("-show-bcc")
@@ -201,6 +214,7 @@ class ComposeScreen(Screen[ComposeResult]):
             subject=self.query_one("#compose-subject", Input).value,
             body=self.query_one("#compose-body", TextArea).text,
             attachments=list(self.query_one(AttachmentPanel).paths),
+            pgp=self.pgp,
         )
 
     @staticmethod
@@ -297,6 +311,26 @@ class ComposeScreen(Screen[ComposeResult]):
             bcc.focus()
         elif bcc.has_focus:
             self.query_one("#compose-cc", Input).focus()
+
+    def action_pgp_menu(self) -> None:
+        """ctrl+g: choose to sign, encrypt, both or neither (gpg does it when the message is sent)."""
+
+        def answered(choice: str | None) -> None:
+            if choice is not None and choice != "keep":
+                self.pgp = choice
+                self._show_pgp()
+
+        now = PGP_LABELS.get(self.pgp, "neither signed nor encrypted")
+        self.app.push_screen(
+            ConfirmScreen(f"This message will be {now}.", PGP_CHOICES, title="OpenPGP",
+                          escape_value="keep"),
+            answered,
+        )
+
+    def _show_pgp(self) -> None:
+        line = self.query_one("#compose-pgp", Static)
+        line.update(Text(f"OpenPGP: {PGP_LABELS[self.pgp]}" if self.pgp in PGP_LABELS else ""))
+        line.display = self.pgp in PGP_LABELS
 
     def action_attach(self) -> None:
         """ctrl+o: open the path field (with completion) to add an attachment."""
