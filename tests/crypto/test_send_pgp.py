@@ -41,12 +41,18 @@ def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def sender_key(imap_server: Any, my_gnupghome: GpgWorld) -> str:
     """A key for the account's own address in the reader's keyring, known to Bob; Bob's key trusted."""
     world = my_gnupghome
-    listing = subprocess.run(["gpg", "--with-colons", "--list-keys", imap_server.email],
-                             capture_output=True, env={**os.environ, "GNUPGHOME": str(world.me)},
-                             check=False)
+    listing = subprocess.run(
+        ["gpg", "--with-colons", "--list-keys", imap_server.email],
+        capture_output=True,
+        env={**os.environ, "GNUPGHOME": str(world.me)},
+        check=False,
+    )
     if b"fpr:" in listing.stdout:
-        fingerprint = next(line.split(":")[9] for line in listing.stdout.decode().splitlines()
-                           if line.startswith("fpr:"))
+        fingerprint = next(
+            line.split(":")[9]
+            for line in listing.stdout.decode().splitlines()
+            if line.startswith("fpr:")
+        )
     else:
         fingerprint = new_key(world.me, f"Me <{imap_server.email}>")
     gpg(world.other, "--import", data=gpg(world.me, "--export", "--armor", fingerprint))
@@ -56,9 +62,14 @@ def sender_key(imap_server: Any, my_gnupghome: GpgWorld) -> str:
 
 
 def plain_gpg(home: Path, *args: str, data: bytes) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["gpg", "--batch", "--status-fd", "2", *args], input=data,
-                          capture_output=True, env={**os.environ, "GNUPGHOME": str(home)},
-                          timeout=60, check=False)
+    return subprocess.run(
+        ["gpg", "--batch", "--status-fd", "2", *args],
+        input=data,
+        capture_output=True,
+        env={**os.environ, "GNUPGHOME": str(home)},
+        timeout=60,
+        check=False,
+    )
 
 
 async def compose_and_send(pilot: Any, app: Any, to: str, choice_key: str) -> None:
@@ -73,17 +84,24 @@ async def compose_and_send(pilot: Any, app: Any, to: str, choice_key: str) -> No
     await pilot.press("ctrl+s")
 
 
+async def sent_message(
+    imap_server: Any, smtp_server: Any, tmp_path: Path, choice_key: str
+) -> bytes:
+    """Write to Bob in the app with the ctrl+g choice ``choice_key``; the bytes aiosmtpd got."""
+    app = real_app(imap_server, tmp_path, smtp=smtp_server)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await opened(pilot, app, imap_server)
+        await compose_and_send(pilot, app, "bob@example.net", choice_key)
+        await wait_until(pilot, lambda: len(smtp_server.messages) == 1, timeout=30)
+        await settle(pilot, app)
+    return bytes(smtp_server.messages[0].data)
+
+
 async def test_signed_and_encrypted_round_trip_through_smtp(
     imap_server: Any, smtp_server: Any, tmp_path: Path, my_gnupghome: GpgWorld, sender_key: str
 ) -> None:
     world = my_gnupghome
-    app = real_app(imap_server, tmp_path, smtp=smtp_server)
-    async with app.run_test(size=(160, 45)) as pilot:
-        await opened(pilot, app, imap_server)
-        await compose_and_send(pilot, app, "bob@example.net", "b")
-        await wait_until(pilot, lambda: len(smtp_server.messages) == 1, timeout=30)
-        await settle(pilot, app)
-    data = smtp_server.messages[0].data
+    data = await sent_message(imap_server, smtp_server, tmp_path, "b")
     assert BODY.encode() not in data and b"caf" not in data
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert message.get_content_type() == "multipart/encrypted"
@@ -103,13 +121,7 @@ async def test_signed_only_verifies_over_the_transmitted_first_part(
     imap_server: Any, smtp_server: Any, tmp_path: Path, my_gnupghome: GpgWorld, sender_key: str
 ) -> None:
     world = my_gnupghome
-    app = real_app(imap_server, tmp_path, smtp=smtp_server)
-    async with app.run_test(size=(160, 45)) as pilot:
-        await opened(pilot, app, imap_server)
-        await compose_and_send(pilot, app, "bob@example.net", "s")
-        await wait_until(pilot, lambda: len(smtp_server.messages) == 1, timeout=30)
-        await settle(pilot, app)
-    data = smtp_server.messages[0].data
+    data = await sent_message(imap_server, smtp_server, tmp_path, "s")
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert message.get_content_type() == "multipart/signed"
     signed = signed_part_bytes(data, message.get_boundary() or "")
@@ -127,15 +139,22 @@ async def test_signed_only_verifies_over_the_transmitted_first_part(
 
 
 async def test_a_recipient_without_a_key_stops_the_send_and_keeps_the_draft(
-    imap_server: Any, smtp_server: Any, tmp_path: Path, private_state: Path,
-    my_gnupghome: GpgWorld, sender_key: str,
+    imap_server: Any,
+    smtp_server: Any,
+    tmp_path: Path,
+    private_state: Path,
+    my_gnupghome: GpgWorld,
+    sender_key: str,
 ) -> None:
     app = real_app(imap_server, tmp_path, smtp=smtp_server)
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot, app, imap_server)
         await compose_and_send(pilot, app, "bob@example.net, nokey@example.com", "e")
-        await wait_until(pilot, lambda: any("No usable OpenPGP key for: nokey@example.com" in t
-                                            for t in toasts(app)), timeout=30)
+        await wait_until(
+            pilot,
+            lambda: any("No usable OpenPGP key for: nokey@example.com" in t for t in toasts(app)),
+            timeout=30,
+        )
         await wait_until(pilot, lambda: isinstance(app.screen, ComposeScreen))
         draft = app.screen.current_draft()
         assert draft.body == BODY and draft.pgp == "encrypt"
