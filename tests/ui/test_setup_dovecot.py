@@ -135,9 +135,9 @@ async def discover_and_fill(pilot: Any, mailbox: ImapAccount, smtp: SmtpServer) 
 
 
 async def trust_and_sign_in(
-    pilot: Any, dovecot: DovecotServer, smtp: SmtpServer, password: str
+    pilot: Any, dovecot: DovecotServer, smtp: SmtpServer, password: str, then: str = "enter"
 ) -> list[str]:
-    """Trust both certificates (checking what is shown), then type the password."""
+    """Trust both certificates (checking what is shown), type the password, then ``then``."""
     app = pilot.app
     shown: list[str] = []
     for expected in (fingerprint(dovecot.ca_file), fingerprint(Path(smtp.ca_file))):
@@ -150,7 +150,7 @@ async def trust_and_sign_in(
         await pilot.press("enter")  # the focused "Trust this certificate"
         await wait_until(pilot, lambda d=dialog: app.screen is not d, 5)
     await wait_until(pilot, lambda: isinstance(app.screen, SetupPasswordScreen), 10)
-    await pilot.press(*password, "enter")
+    await pilot.press(*password, then)
     return shown
 
 
@@ -253,13 +253,8 @@ async def test_escape_at_the_password_leaves_nothing_behind(
     async with app.run_test(size=(160, 45)) as pilot:
         await discover_and_fill(pilot, mailbox, submission)
         await pilot.press("enter")
-        for _ in range(2):
-            await wait_until(pilot, lambda: isinstance(app.screen, TrustCertificateScreen), 15)
-            dialog = app.screen
-            await pilot.press("enter")
-            await wait_until(pilot, lambda d=dialog: app.screen is not d, 5)
-        await wait_until(pilot, lambda: isinstance(app.screen, SetupPasswordScreen), 10)
-        await pilot.press(*mailbox.password, "escape")  # typed, then changed their mind
+        # The password typed, then the user changes their mind.
+        await trust_and_sign_in(pilot, dovecot, submission, mailbox.password, then="escape")
         await wait_until(pilot, lambda: isinstance(app.screen, SetupScreen), 5)
         await pilot.press("escape")
         await pilot.pause()
