@@ -39,7 +39,7 @@ def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def sender_key(imap_server: Any, my_gnupghome: GpgWorld) -> str:
-    """A key for the account's own address in the reader's keyring, known to Bob; Bob's key trusted."""
+    """A key for the account's own address in the reader's keyring, known to Dave; Dave's key certified."""
     world = my_gnupghome
     listing = subprocess.run(
         ["gpg", "--with-colons", "--list-keys", imap_server.email],
@@ -56,8 +56,12 @@ def sender_key(imap_server: Any, my_gnupghome: GpgWorld) -> str:
     else:
         fingerprint = new_key(world.me, f"Me <{imap_server.email}>")
     gpg(world.other, "--import", data=gpg(world.me, "--export", "--armor", fingerprint))
-    gpg(world.me, "--import", data=gpg(world.other, "--export", "--armor", world.bob))
-    gpg(world.me, "--quick-lsign-key", world.bob)
+    # Dave's public key is in the reader's keyring already; certify it so gpg may
+    # encrypt to it in batch mode. (Bob must stay unknown there: test_show_pgp.)
+    try:
+        gpg(world.me, "--quick-lsign-key", world.dave)
+    except AssertionError:
+        pass  # certified by an earlier test of this run
     return fingerprint
 
 
@@ -87,11 +91,11 @@ async def compose_and_send(pilot: Any, app: Any, to: str, choice_key: str) -> No
 async def sent_message(
     imap_server: Any, smtp_server: Any, tmp_path: Path, choice_key: str
 ) -> bytes:
-    """Write to Bob in the app with the ctrl+g choice ``choice_key``; the bytes aiosmtpd got."""
+    """Write to Dave in the app with the ctrl+g choice ``choice_key``; the bytes aiosmtpd got."""
     app = real_app(imap_server, tmp_path, smtp=smtp_server)
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot, app, imap_server)
-        await compose_and_send(pilot, app, "bob@example.net", choice_key)
+        await compose_and_send(pilot, app, "dave@example.com", choice_key)
         await wait_until(pilot, lambda: len(smtp_server.messages) == 1, timeout=30)
         await settle(pilot, app)
     return bytes(smtp_server.messages[0].data)
@@ -149,7 +153,7 @@ async def test_a_recipient_without_a_key_stops_the_send_and_keeps_the_draft(
     app = real_app(imap_server, tmp_path, smtp=smtp_server)
     async with app.run_test(size=(160, 45)) as pilot:
         await opened(pilot, app, imap_server)
-        await compose_and_send(pilot, app, "bob@example.net, nokey@example.com", "e")
+        await compose_and_send(pilot, app, "dave@example.com, nokey@example.com", "e")
         await wait_until(
             pilot,
             lambda: any("No usable OpenPGP key for: nokey@example.com" in t for t in toasts(app)),
