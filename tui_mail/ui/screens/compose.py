@@ -44,10 +44,16 @@ AUTOSAVE_SECONDS = 5.0
 PGP_CHOICES: tuple[Choice, ...] = (
     Choice("sign", "Sign", "s"),
     Choice("encrypt", "Encrypt", "e"),
-    Choice("sign+encrypt", "Sign and encrypt", "b", "primary"),
+    Choice("sign+encrypt", "Both", "b", "primary"),
     Choice("", "Neither", "n"),
 )
 PGP_LABELS = {"sign": "signed", "encrypt": "encrypted", "sign+encrypt": "signed and encrypted"}
+
+
+class PgpMenu(ConfirmScreen):
+    """The ctrl+g menu: a confirm dialog wide enough for its four buttons."""
+
+    DEFAULT_CSS = "PgpMenu > Vertical { width: 84; }"
 
 SEND_ANYWAY: tuple[Choice, ...] = (
     Choice("send", "Send anyway", "y", "primary"),
@@ -322,8 +328,8 @@ class ComposeScreen(Screen[ComposeResult]):
 
         now = PGP_LABELS.get(self.pgp, "neither signed nor encrypted")
         self.app.push_screen(
-            ConfirmScreen(f"This message will be {now}.", PGP_CHOICES, title="OpenPGP",
-                          escape_value="keep"),
+            PgpMenu(f"This message will be {now}.", PGP_CHOICES, title="OpenPGP",
+                    escape_value="keep"),
             answered,
         )
 
