@@ -9,63 +9,31 @@ subjects serve as oracles for a sample of decoded values.
 
 from __future__ import annotations
 
-import csv
 import json
-import mailbox
-import os
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+from tests.corpora import CORPORA, listed, messages, require_corpora
 from tests.hostile import FORBIDDEN
 from tui_mail.mail.headers import parse_date
 from tui_mail.mail.parse import parse_message
 from tui_mail.mail.render import render_to_plain
 from tui_mail.mail.sanitize import clean_line
 
-CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
-
-
-
-def _require_corpora() -> None:
-    if not (CORPORA / "PARSECHECK.tsv").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"corpora missing at {CORPORA}")
-        pytest.skip(f"corpora not found at {CORPORA}")
-
-
-def _listed() -> list[tuple[str, str]]:
-    index = CORPORA / "PARSECHECK.tsv"
-    if not index.is_file():
-        return []
-    with index.open(newline="") as handle:
-        return [(row["path"], row["kind"]) for row in csv.DictReader(handle, delimiter="\t")]
-
-
-def _messages(path: str, kind: str) -> list[bytes]:
-    if kind == "mbox":
-        box = mailbox.mbox(CORPORA / path, create=False)
-        try:
-            return [box.get_bytes(key) for key in box.keys()]
-        finally:
-            box.close()
-    return [(CORPORA / path).read_bytes()]
-
-
-LISTED = _listed()
+LISTED = listed()
 
 
 def test_corpora_present_and_listed() -> None:
-    _require_corpora()
+    require_corpora()
     assert len(LISTED) >= 200
 
 
 @pytest.mark.parametrize(("path", "kind"), LISTED or [("missing", "eml")], ids=lambda v: str(v))
 def test_corpus_file_parses_and_renders(path: str, kind: str) -> None:
-    _require_corpora()
-    for raw in _messages(path, kind):
+    require_corpora()
+    for raw in messages(path, kind):
         start = time.perf_counter()
         body = parse_message(raw)
         out = render_to_plain(raw)
@@ -98,7 +66,7 @@ KNOWN_DIFFERENCES = {
 
 
 def test_stalwart_subjects_match_the_expected_parse() -> None:
-    _require_corpora()
+    require_corpora()
     cases = [case for case in _stalwart_cases() if case[0] not in KNOWN_DIFFERENCES]
     assert len(cases) >= 20
     mismatches = [
@@ -119,7 +87,7 @@ def test_stalwart_subjects_match_the_expected_parse() -> None:
     ],
 )
 def test_cpython_subjects(name: str, subject: str) -> None:
-    _require_corpora()
+    require_corpora()
     assert parse_message((CORPORA / "cpython-test_email" / name).read_bytes()).subject == subject
 
 
@@ -132,7 +100,7 @@ UNSUPPORTED_DATES = {
 
 
 def test_stalwart_date_vectors() -> None:
-    _require_corpora()
+    require_corpora()
     vectors = json.loads((CORPORA / "stalwart-mail-parser/header-vectors/date.json").read_text())
     checked = 0
     for vector in vectors:
@@ -155,20 +123,20 @@ def test_stalwart_date_vectors() -> None:
 
 def test_bounce_with_empty_group_to_header_renders() -> None:
     """The stdlib raises AttributeError reading this To header (PARSECHECK's 4 failures)."""
-    _require_corpora()
+    require_corpora()
     out = render_to_plain((CORPORA / "mimekit/messages/delivery-status.txt").read_bytes())
     assert "To:      unlisted-recipients:; (no To-header on input)" in out
     assert "Diagnostic-Code: X-LOCAL; 500 (err.nosuchuser)" in out
 
 
 def test_outlook_msg_is_rejected_gracefully() -> None:
-    _require_corpora()
+    require_corpora()
     body = parse_message((CORPORA / "spamscope-mail-parser/mail_outlook_1").read_bytes())
     assert body.problems == ("this is an Outlook .msg file, not an RFC 5322 message",)
 
 
 def test_stack_overflow_to_header_is_fast() -> None:
-    _require_corpora()
+    require_corpora()
     start = time.perf_counter()
     body = parse_message((CORPORA / "mimekit/messages/stack-overflow.txt").read_bytes())
     assert time.perf_counter() - start < 1

@@ -80,7 +80,7 @@ class MessageCommands:
         with translate_errors(self.where):
             if isinstance(uids, str):
                 return _by_uid(transport.fetch_range(self.client, uids, items, modifiers))
-            return dict(self.client.fetch(list(uids), list(items), list(modifiers) or None))
+            return transport.fetch_uids(self.client, list(uids), items, modifiers)
 
     def fetch_by_sequence(
         self, first: int, last: int | None, items: Sequence[str]
