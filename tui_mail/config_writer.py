@@ -169,5 +169,12 @@ def prepare(account: NewAccount, path: Path) -> tuple[str, Config]:
 
 
 def write_config(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically, mode 0600 (a half-written file never exists)."""
+    """Replace ``path`` with ``text`` atomically, mode 0600 (a half-written file never exists).
+
+    A config directory setup has to create is made 0700 (it will hold only this
+    user's settings); an existing one keeps the mode its owner gave it.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)  # mkdir's mode is masked by the umask
     paths.write_private_file(path, text)

@@ -61,6 +61,19 @@ def test_a_new_file_is_0600_and_loads(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["config.toml"]  # no temp file left
 
 
+def test_the_config_directory_setup_creates_is_0700_an_existing_one_is_kept(
+    tmp_path: Path,
+) -> None:
+    made = tmp_path / "home" / ".config" / "tui-mail" / "config.toml"
+    write_config(made, prepare(_fastmail(), made)[0])
+    assert stat.S_IMODE(made.parent.stat().st_mode) == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    write_config(shared / "config.toml", prepare(_fastmail(), shared / "config.toml")[0])
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # not the writer's to change
+
+
 def test_a_second_account_keeps_every_comment_and_the_order(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(EXISTING)
