@@ -50,6 +50,8 @@ class OAuth2Entry:
     provider: str
     client_id: str
     client_secret: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+    """More keys of the table (a ``generic`` provider's endpoints and scopes)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def _account_table(account: NewAccount) -> Table:
         oauth.add("client_id", account.oauth2.client_id)
         if account.oauth2.client_secret:
             oauth.add("client_secret", account.oauth2.client_secret)
+        for key, value in account.oauth2.extra.items():
+            oauth.add(key, value)
         table.add("oauth2", oauth)
     return table
 

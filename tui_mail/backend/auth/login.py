@@ -19,8 +19,8 @@ from tui_mail.backend.api.signin import SignedIn
 from tui_mail.backend.auth.device import device_flow
 from tui_mail.backend.auth.flows import OpenBrowser, loopback_flow, paste_flow
 from tui_mail.backend.auth.http import OAuth2Error
-from tui_mail.backend.auth.tokens import TokenManager, tokens_for
-from tui_mail.config import AccountConfig
+from tui_mail.backend.auth.tokens import TokenManager, forget_tokens, tokens_for
+from tui_mail.config import AccountConfig, Config
 from tui_mail.oauth2_config import FLOWS, OAuth2Config
 
 
@@ -83,3 +83,29 @@ def sign_in(
     source = manager.signed_in(answer, config.scopes)
     token = manager.token()
     return SignedIn(chosen, source, token.expires_at, token.scopes)
+
+
+def sign_in_new_account(
+    config: Config,
+    account: str,
+    show: Callable[[str], None],
+    ask: Callable[[str], str] | None = None,
+    *,
+    cancel: threading.Event | None = None,
+) -> SignedIn:
+    """Setup's sign-in of ``account`` of ``config`` (not yet written): as :func:`sign_in`.
+
+    The refresh token goes where the app looks for it (the keyring, else the
+    0600 file); when the flow fails or is cancelled, whatever was stored for
+    the account is removed again, so a given-up setup leaves no token behind.
+    """
+    try:
+        return sign_in(config.account(account), show, ask, cancel=cancel)
+    except BaseException:
+        forget_tokens(account)
+        raise
+
+
+def forget_new_account(account: str) -> None:
+    """Setup gave ``account`` up after signing it in (a failed live test, Escape)."""
+    forget_tokens(account)

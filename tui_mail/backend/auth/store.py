@@ -101,6 +101,11 @@ class TokenStore:
         write_private_file(self.file, raw)
         return "file"
 
+    def forget(self) -> None:
+        """Remove the stored token, keyring entry and file (setup gave the account up)."""
+        _keyring_delete(self.account)
+        self._remove_file()
+
     def _remove_file(self) -> None:
         try:
             self.file.unlink()
@@ -141,3 +146,18 @@ def _keyring_set(account: str, raw: str) -> bool:
         log.warning("%s: cannot store in the keyring (%s)", account, type(exc).__name__)
         return False
     return True
+
+
+def _keyring_delete(account: str) -> None:
+    if not _usable_keyring():
+        return
+    try:
+        import keyring
+        from keyring.errors import KeyringError, PasswordDeleteError
+
+        try:
+            keyring.delete_password(KEYRING_SERVICE, keyring_user(account))
+        except PasswordDeleteError:
+            pass  # nothing was stored there
+    except (ImportError, KeyringError) as exc:
+        log.warning("%s: cannot remove from the keyring (%s)", account, type(exc).__name__)

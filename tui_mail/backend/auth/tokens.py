@@ -234,6 +234,13 @@ def tokens_for(account: AccountConfig) -> TokenManager:
         return found
 
 
+def forget_tokens(account: str) -> None:
+    """Drop the account's TokenManager and its stored refresh token (setup was cancelled)."""
+    with _registry_lock:
+        found = _registry.pop(account, None)
+    (found.store if found is not None else TokenStore(account)).forget()
+
+
 def credential_for(account: AccountConfig) -> OAuth2Credential:
     """The credential to log in with now."""
     tokens = tokens_for(account)

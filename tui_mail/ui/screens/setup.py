@@ -5,17 +5,20 @@ Email + Enter looks the settings up (discovery on a thread, bounded by its own
 the incoming server (IMAP or POP3) and SMTP, and the sign-in. The user adds a
 display name, then Enter (or "Test and save") runs the steps of
 :meth:`SetupScreen.test_and_save`: certificates that do not verify are shown
-and may be trusted (pinned), the password is asked for, the live test runs,
-and only when all passed are the password stored and the config written
-(0600, atomically). Escape at any step dismisses with ``None``; since nothing
-is stored before the last step, nothing is left behind.
+and may be trusted (pinned), the password is asked for (or, for OAuth2, the
+account signs in: ``ui/setup/oauth.py``), the live test runs, and only when
+all passed are the password stored and the config written (0600, atomically).
+Escape at any step dismisses with ``None``; the password is stored only in
+the last step, and an OAuth2 token stored by the sign-in is removed again
+when the setup does not end with the config written.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +34,7 @@ from textual.worker import Worker, WorkerState
 from tui_mail.backend import (
     AccountProposal,
     discover_account,
+    forget_new_account,
     inspect_certificate,
 )
 from tui_mail.config import Config
@@ -47,6 +51,7 @@ from tui_mail.secrets import Protocol
 from tui_mail.ui.setup.check import live_test
 from tui_mail.ui.setup.dialogs import PasswordChoice
 from tui_mail.ui.setup.fields import FieldError, FieldHeadings, ServerFields
+from tui_mail.ui.setup.oauth import SetupSignInScreen
 from tui_mail.ui.setup.steps import Inspect, ask_password, save, trust_certificates
 
 log = logging.getLogger(__name__)
@@ -59,13 +64,16 @@ SIGN_IN = (
     ("OAuth2 with Google", "google"),
     ("OAuth2 with Microsoft", "microsoft"),
 )
+OAUTH2 = ("google", "microsoft", "generic")
 
 
 class SetupScreen(Screen[Path | None]):
     """``SetupScreen(config_path, discover=..., inspect=...)``: dismisses with the written path.
 
     ``discover`` and ``inspect`` default to the backend's (tests give them a
-    local resolver and autoconfig server). The config at ``config_path`` may
+    local resolver and autoconfig server). ``generic_oauth2`` (tests: the local
+    authorization server) adds a "generic" OAuth2 sign-in whose ``[oauth2]``
+    table gets these keys (endpoints, scopes). The config at ``config_path`` may
     exist: the account is added to it, its comments kept.
     """
 
@@ -100,8 +108,13 @@ class SetupScreen(Screen[Path | None]):
         *,
         discover: Discover | None = None,
         inspect: Inspect | None = None,
+        generic_oauth2: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__()
+        self.generic_oauth2 = dict(generic_oauth2 or {})
+        self.sign_in_choices = SIGN_IN + ((("OAuth2", "generic"),) if generic_oauth2 else ())
+        self._signed_in = ""
+        """The account signed in (its token stored) but not yet saved: forgotten on Escape."""
         self.config_path = config_path
         self.discover: Discover = discover or discover_account
         self.inspect: Inspect = inspect or inspect_certificate
@@ -128,7 +141,7 @@ class SetupScreen(Screen[Path | None]):
                 yield ServerFields("smtp")
                 with Horizontal(classes="setup-row"):
                     yield Label("Sign-in")
-                    yield Select(SIGN_IN, value="password", allow_blank=False, id="signin")
+                    yield Select(self.sign_in_choices, value="password", allow_blank=False, id="signin")
                     yield Static("", id="signin-hint")
                 with Horizontal(classes="setup-row", id="oauth-row"):
                     yield Label("OAuth2 app")
@@ -165,7 +178,7 @@ class SetupScreen(Screen[Path | None]):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "signin":
-            oauth = event.value in ("google", "microsoft")
+            oauth = event.value in OAUTH2
             self.query_one("#oauth-row").set_class(oauth, "shown")
             self._sign_in_hint()
 
@@ -180,6 +193,9 @@ class SetupScreen(Screen[Path | None]):
     def action_cancel(self) -> None:
         """Escape: leave without writing anything (a running step is cancelled)."""
         self.workers.cancel_all()
+        if self._signed_in:  # signed in, not saved: the token goes (the keyring may block)
+            threading.Thread(target=forget_new_account, args=(self._signed_in,)).start()
+            self._signed_in = ""
         self.dismiss(None)
 
     # ------------------------------------------------------------------ discovery
@@ -222,8 +238,8 @@ class SetupScreen(Screen[Path | None]):
     def _sign_in_hint(self) -> None:
         choice = self.query_one("#signin", Select).value
         hint = self.proposal.password_hint if self.proposal else ""
-        if choice in ("google", "microsoft"):
-            hint = "You sign in in the browser when the mailbox first opens."
+        if choice in OAUTH2:
+            hint = "You sign in (browser or code) after the test, before anything is saved."
         self.query_one("#signin-hint", Static).update(Text(clean_line(hint, 300)))
 
     # ------------------------------------------------------------------ test and save
@@ -284,23 +300,39 @@ class SetupScreen(Screen[Path | None]):
         except MailError as exc:
             self._status(str(exc), problem=True)
             return
-        if oauth2 is None and not await self._live_test(config, name, choice):
+        if oauth2 is not None:
+            self._status("Signing in...")
+            signed_in = await self.app.push_screen_wait(SetupSignInScreen(config, name, email))
+            if not signed_in:
+                self._status("Not signed in: nothing was saved.", problem=True)
+                return
+            self._signed_in = name
+        if not await self._live_test(config, name, choice):
+            await self._give_up_sign_in()
             return
         protocol: Protocol = "pop3" if entries[0].protocol == "pop3" else "imap"
         failed = await save(self.config_path, name, protocol, choice, text)
         if failed:
+            await self._give_up_sign_in()
             self._status(failed, problem=True)
         else:
+            self._signed_in = ""
             self.dismiss(self.config_path)
 
+    async def _give_up_sign_in(self) -> None:
+        """A sign-in whose account is not saved: its token is removed (a new test signs in again)."""
+        if self._signed_in:
+            await asyncio.to_thread(forget_new_account, self._signed_in)
+            self._signed_in = ""
+
     def _auth(self, signin: str) -> str:
-        if signin not in ("google", "microsoft"):
+        if signin not in OAUTH2:
             return "password"
         proposed = self.proposal.incoming.auth if self.proposal else "password"
         return proposed if proposed != "password" else "xoauth2"
 
     def _oauth2(self, signin: str) -> OAuth2Entry | None:
-        if signin not in ("google", "microsoft"):
+        if signin not in OAUTH2:
             return None
         client_id = self.query_one("#client-id", Input).value.strip()
         if not client_id:
@@ -308,7 +340,8 @@ class SetupScreen(Screen[Path | None]):
                 "client-id", "OAuth2 needs the client id of the app you registered (see README)."
             )
         secret = self.query_one("#client-secret", Input).value.strip()
-        return OAuth2Entry(signin, client_id, secret)
+        extra = self.generic_oauth2 if signin == "generic" else {}
+        return OAuth2Entry(signin, client_id, secret, dict(extra))
 
     async def _live_test(self, config: Config, name: str, choice: PasswordChoice) -> bool:
         log = self.query_one("#setup-log", Log)

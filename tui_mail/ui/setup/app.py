@@ -14,7 +14,7 @@ from tui_mail.ui.screenshot import SpaceKeepingApp
 
 
 class SetupApp(SpaceKeepingApp[Path | None]):
-    """``SetupApp(config_path, discover=None, inspect=None)``: returns the written path or None."""
+    """``SetupApp(config_path, discover=None, inspect=None, generic_oauth2=None)``: the written path or None."""
 
     TITLE = "tui-mail setup"
 
@@ -24,12 +24,19 @@ class SetupApp(SpaceKeepingApp[Path | None]):
         *,
         discover: Discover | None = None,
         inspect: Inspect | None = None,
+        generic_oauth2: dict[str, object] | None = None,
     ) -> None:
         super().__init__()
+        self.generic_oauth2 = generic_oauth2
         self.config_path = config_path
         self.discover = discover
         self.inspect = inspect
 
     def on_mount(self) -> None:
-        screen = SetupScreen(self.config_path, discover=self.discover, inspect=self.inspect)
+        screen = SetupScreen(
+            self.config_path,
+            discover=self.discover,
+            inspect=self.inspect,
+            generic_oauth2=self.generic_oauth2,
+        )
         self.push_screen(screen, self.exit)
