@@ -140,6 +140,22 @@ BINDINGS_REGISTRY: tuple[KeySpec, ...] = (
     _spec("mail.raw", "V", "raw_source", "Raw source", "message", show=False),
     _spec("mail.save", "s", "save_attachments", "Save attachments", "message", show=False),
     _spec("mail.open_link", "o", "open_attachment", "Open attachment/link", "message", show=False),
+    _spec("mail.browser", "B", "open_in_browser", "Open in browser", "message", show=False),
+    _spec("mail.html_text", "w", "toggle_html", "HTML part as text", "message", show=False),
+    _spec("mail.tag_query", "ctrl+t", "tag_query", "Tag by query", "message", show=False),
+    _spec("mail.tag_thread", "alt+t", "tag_thread", "Tag the thread", "message", show=False),
+    _spec("mail.untag_all", "ctrl+u", "untag_all", "Untag all", "message", show=False),
+    _spec("mail.invert_tags", "asterisk", "invert_tags", "Invert tags", "message", show=False),
+    _spec("mail.fold_all", "alt+z", "fold_all", "Fold/unfold all threads", "message", show=False),
+    _spec("mail.next_unread", "n", "next_unread(1)", "Next unread", "message", show=False),
+    _spec("mail.previous_unread", "p", "next_unread(-1)", "Previous unread", "message", show=False),
+    _spec(
+        "preview.next", "j", "screen.next_message(1)", "Next message", "preview", show=False
+    ),
+    _spec(
+        "preview.previous", "k", "screen.next_message(-1)", "Previous message", "preview",
+        show=False,
+    ),
     _spec("mail.next", "j,down", "cursor_down", "Next message", "list", show=False),
     _spec("mail.previous", "k,up", "cursor_up", "Previous message", "list", show=False),
     _spec("mail.first", "g,home", "first", "First message", "list", show=False),
