@@ -239,7 +239,7 @@ class SetupScreen(Screen[Path | None]):
         choice = self.query_one("#signin", Select).value
         hint = self.proposal.password_hint if self.proposal else ""
         if choice in OAUTH2:
-            hint = "You sign in (browser or code) after the test, before anything is saved."
+            hint = "You sign in (browser or code) before the live test; nothing is saved until it passes."
         self.query_one("#signin-hint", Static).update(Text(clean_line(hint, 300)))
 
     # ------------------------------------------------------------------ test and save
