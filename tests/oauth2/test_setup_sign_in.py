@@ -136,3 +136,24 @@ async def test_escape_in_the_sign_in_leaves_no_config_and_no_token(
     assert not path.exists()
     assert TokenStore("example").load() is None
     assert not TokenStore("example").file.exists()
+
+
+async def test_a_failed_live_test_after_the_sign_in_removes_the_token(
+    pop3_oauth_bed, oauth_env, tmp_path, transcript, monkeypatch
+):
+    bed = pop3_oauth_bed
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "config.toml"
+    app = setup_app(bed, path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        dialog = await to_the_sign_in(pilot, bed)
+        bed.auth.bad_access_tokens = True  # signed in, but the servers refuse what it got
+        bed.auth.approve(code_in(dialog, transcript))
+        await wait_until(pilot, lambda: not isinstance(app.screen, SetupSignInScreen), 20)
+        status = app.screen.query_one("#setup-status")
+        await wait_until(pilot, lambda: "problem" in str(status.render()), 30)
+        assert TokenStore("example").load() is None  # the sign-in's token is gone again
+        await pilot.press("escape")
+    assert app.return_value is None
+    assert not path.exists()
