@@ -109,9 +109,9 @@ async def test_a_burst_on_the_main_screen_is_handled_in_order(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         screen = app.main_screen
-        # Enter moves the focus to the preview, where j scrolls and does not move the cursor.
+        # Enter moves the focus to the preview, where j moves to the next message too (issue 18).
         burst(app, "j", "j", "j", "enter", "j", "j", "escape", "j")
-        await wait_until(pilot, lambda: screen.message_list.cursor == 4, timeout=5)
+        await wait_until(pilot, lambda: screen.message_list.cursor == 6, timeout=5)
         await settle(pilot, app)
-        assert screen.message_list.cursor == 4
+        assert screen.message_list.cursor == 6
         assert app.focused is screen.message_list
