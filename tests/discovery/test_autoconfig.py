@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.discovery.dns_server import LocalDNS
-from tests.discovery.https_server import LocalHTTPS, Reply
+from tests.servers.https_server import LocalHTTPS, Reply
 from tests.servers.tls import CertPair
 from tui_mail.backend import discover_account
 from tui_mail.backend.discovery.autoconfig import MAX_BYTES
@@ -62,7 +62,7 @@ def discover(https: LocalHTTPS | None, dns: LocalDNS, cert: CertPair | None, **k
     return discover_account(
         "jo@corp.test",
         resolver=dns.resolver(),
-        autoconfig_base=https.base if https else "https://127.0.0.1:9/{domain}",
+        autoconfig_base=https.autoconfig_base if https else "https://127.0.0.1:9/{domain}",
         autoconfig_context=cert.client_context() if cert else None,
         **kw,
     )
@@ -157,7 +157,7 @@ def test_hostile_or_broken_xml_is_refused_at_once(
         with pytest.raises(NotFound):
             discover(https, dns, test_cert)
         assert time.monotonic() - started < 1.5
-        assert FIRST in https.requests  # it was read, and refused
+        assert FIRST in https.paths  # it was read, and refused
 
 
 def test_plain_text_servers_in_the_file_are_never_proposed(
@@ -200,13 +200,13 @@ def test_a_slow_server_costs_the_deadline_and_no_more(test_cert: CertPair, dns: 
 
 def test_a_redirect_to_plain_http_is_not_followed(test_cert: CertPair, dns: LocalDNS) -> None:
     with LocalHTTPS(None, {FIRST: Reply(GOOD)}) as plain:
-        moved = {"Location": plain.base.format(domain="corp.test") + "/mail/config-v1.1.xml"}
+        moved = {"Location": plain.autoconfig_base.format(domain="corp.test") + "/mail/config-v1.1.xml"}
         with LocalHTTPS(test_cert, {FIRST: Reply(b"", 301, moved)}) as https:
             with pytest.raises(NotFound):
                 discover(https, dns, test_cert)
         with pytest.raises(NotFound):  # nor is plain HTTP asked when it is the base itself
             discover(plain, dns, test_cert)
-    assert plain.requests == []
+    assert plain.paths == []
     elsewhere = WELL_KNOWN.replace("corp.test", "other.test")
     routes = {FIRST: Reply(b"", 302, {"Location": elsewhere}), elsewhere: Reply(GOOD)}
     with LocalHTTPS(test_cert, routes) as https:  # to HTTPS: followed

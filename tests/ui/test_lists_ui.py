@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers.https_server import RecordingHttps
+from tests.servers.https_server import LocalHTTPS, Reply
 from tests.servers.tls import CertPair
 from tests.ui.daily_helpers import LEAVE_ADDRESS, LIST_ADDRESS, add_to_inbox, list_message, toasts
 from tests.ui.helpers import opened, real_app, settle, wait_until
@@ -30,8 +30,8 @@ def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def https(test_cert: CertPair) -> Iterator[RecordingHttps]:
-    with RecordingHttps(test_cert) as server:
+def https(test_cert: CertPair) -> Iterator[LocalHTTPS]:
+    with LocalHTTPS(test_cert, default=Reply(b"ok")) as server:
         yield server
 
 
@@ -68,7 +68,7 @@ async def test_L_writes_to_list_post_and_the_preview_names_the_list(
 
 
 async def test_U_one_click_asks_then_posts_once(
-    imap_server: Any, tmp_path: Path, https: RecordingHttps, test_cert: CertPair
+    imap_server: Any, tmp_path: Path, https: LocalHTTPS, test_cert: CertPair
 ) -> None:
     add_to_inbox(imap_server, list_message(unsubscribe_url=f"{https.base}/leave?u=42"))
     app = real_app(imap_server, tmp_path)
