@@ -15,12 +15,15 @@ import concurrent.futures
 import re
 import ssl
 import time
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tui_mail.backend.api.setup import AccountProposal
-from tui_mail.backend.discovery import autoconfig, dns_lookup, guess, table
+from tui_mail.backend.discovery import table
 from tui_mail.backend.discovery.certs import inspect_certificate
 from tui_mail.errors import ConfigError, NotFound
+
+if TYPE_CHECKING:
+    from tui_mail.backend.discovery.guess import Connector
 
 T = TypeVar("T")
 
@@ -45,7 +48,7 @@ def discover_account(
     resolver: object | None = None,
     autoconfig_base: str | None = None,
     autoconfig_context: ssl.SSLContext | None = None,
-    connector: guess.Connector | None = None,
+    connector: Connector | None = None,
 ) -> AccountProposal:
     """Propose servers for ``email``; blocking, at most ``deadline`` seconds (run it on a thread).
 
@@ -61,6 +64,10 @@ def discover_account(
     provider = table.DOMAINS.get(domain)
     if provider is not None:
         return table.propose(email, provider, table.SOURCE, verified=True)
+    # dnspython and defusedxml load here, on setup's first lookup the table cannot
+    # answer: the app imports the backend (and so this package) at every start.
+    from tui_mail.backend.discovery import autoconfig, dns_lookup, guess
+
     end = time.monotonic() + deadline
     res = dns_lookup.make_resolver(resolver, deadline)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=12, thread_name_prefix="discover")
